@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Common decision values; any other non-empty string may be stored.
+const (
+	DecisionSent        = "sent"
+	DecisionSkipped     = "skipped"
+	DecisionDeferred    = "deferred"
+	DecisionExited      = "exited"
+	DecisionGoalReached = "goal_reached"
+)
+
+// Decision is one entry of the decision log (the customer timeline).
+type Decision struct {
+	ID int64
+	// DedupeKey makes AppendDecision idempotent. When empty it is derived
+	// from (StoreHash, WorkflowID, Step, Decision, At), so an activity retry
+	// must pass the same At (e.g. the workflow's time, not time.Now()).
+	DedupeKey   string
+	StoreHash   string
+	CustomerKey string
+	WorkflowID  string
+	Flow        string // e.g. "abandoned_cart"
+	Step        string
+	Decision    string // DecisionSent, DecisionSkipped, ...
+	Reason      string
+	Details     json.RawMessage // JSON text; empty stores {}
+	At          time.Time       // zero means now (which defeats derived dedupe)
+}
+
+// DecisionFilter selects decisions for ListDecisions. Empty fields do not
+// filter.
+type DecisionFilter struct {
+	StoreHash   string
+	CustomerKey string
+	WorkflowID  string
+	Limit       int       // default 100, at most 1000
+	Before      time.Time // only decisions strictly before this time
+}
+
+const decisionCols = `id, dedupe_key, store_hash, customer_key, workflow_id, flow, step, decision, reason, details, at`
+
+func derivedDecisionKey(d Decision) string {
+	h := sha256.New()
+	for _, p := range []string{d.StoreHash, d.WorkflowID, d.Step, d.Decision, strconv.FormatInt(d.At.UnixMicro(), 10)} {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return "auto:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// AppendDecision adds d to the log. Appending a decision whose dedupe key is
+// already stored does nothing.
+func (s *Store) AppendDecision(ctx context.Context, d Decision) error {
+	if d.StoreHash == "" || d.Decision == "" {
+		return fmt.Errorf("store: append decision %q/%q: store hash and decision are required: %w", d.WorkflowID, d.Step, ErrInvalid)
+	}
+	details := strings.TrimSpace(string(d.Details))
+	if details == "" {
+		details = "{}"
+	}
+	if !json.Valid([]byte(details)) {
+		return fmt.Errorf("store: append decision %q/%q: details are not valid JSON: %w", d.WorkflowID, d.Step, ErrInvalid)
+	}
+	d.At = normTime(orNow(d.At))
+	if d.DedupeKey == "" {
+		d.DedupeKey = derivedDecisionKey(d)
+	}
+	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO decisions
+		(dedupe_key, store_hash, customer_key, workflow_id, flow, step, decision, reason, details, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		d.DedupeKey, d.StoreHash, d.CustomerKey, d.WorkflowID, d.Flow, d.Step, d.Decision, d.Reason, details, s.tv(d.At))
+	if err != nil {
+		return fmt.Errorf("store: append decision %q/%q: %w", d.WorkflowID, d.Step, err)
+	}
+	return nil
+}
+
+// ListDecisions returns the decisions matching f, newest first (ties broken
+// by insertion order, newest first).
+func (s *Store) ListDecisions(ctx context.Context, f DecisionFilter) ([]Decision, error) {
+	var where []string
+	var args []any
+	if f.StoreHash != "" {
+		where, args = append(where, "store_hash = ?"), append(args, f.StoreHash)
+	}
+	if f.CustomerKey != "" {
+		where, args = append(where, "customer_key = ?"), append(args, f.CustomerKey)
+	}
+	if f.WorkflowID != "" {
+		where, args = append(where, "workflow_id = ?"), append(args, f.WorkflowID)
+	}
+	if !f.Before.IsZero() {
+		where, args = append(where, "at < ?"), append(args, s.tv(f.Before))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	q := `SELECT ` + decisionCols + ` FROM decisions`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY at DESC, id DESC LIMIT ?`
+	args = append(args, limit)
+
+	rows, err := s.rdb.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list decisions: %w", err)
+	}
+	defer rows.Close()
+	out := []Decision{}
+	for rows.Next() {
+		var d Decision
+		var details string
+		if err := rows.Scan(&d.ID, &d.DedupeKey, &d.StoreHash, &d.CustomerKey, &d.WorkflowID, &d.Flow, &d.Step,
+			&d.Decision, &d.Reason, &details, (*dbTime)(&d.At)); err != nil {
+			return nil, fmt.Errorf("store: list decisions: %w", err)
+		}
+		d.Details = json.RawMessage(details)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list decisions: %w", err)
+	}
+	return out, nil
+}

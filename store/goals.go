@@ -1,0 +1,39 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// GoalReached records that an order reached a flow's goal (e.g. a recovered
+// cart), once per (store, order, goal).
+type GoalReached struct {
+	StoreHash   string
+	OrderID     int64
+	CustomerKey string
+	Goal        string // e.g. "cart_recovered"
+	WorkflowID  string // the workflow credited, if any
+	At          time.Time
+}
+
+// RecordGoal stores g unless the same (store, order, goal) is stored; fresh
+// is false for a repeat.
+func (s *Store) RecordGoal(ctx context.Context, g GoalReached) (fresh bool, err error) {
+	if g.StoreHash == "" || g.Goal == "" || g.OrderID <= 0 {
+		return false, fmt.Errorf("store: record goal %q for order %d: store hash, goal and order id are required: %w",
+			g.Goal, g.OrderID, ErrInvalid)
+	}
+	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO goals_reached
+		(store_hash, order_id, customer_key, goal, workflow_id, at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`),
+		g.StoreHash, g.OrderID, g.CustomerKey, g.Goal, g.WorkflowID, s.tv(orNow(g.At)))
+	if err != nil {
+		return false, fmt.Errorf("store: record goal %q for order %d: %w", g.Goal, g.OrderID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: record goal %q for order %d: %w", g.Goal, g.OrderID, err)
+	}
+	return n == 1, nil
+}
