@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestReserveMessage(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		m := Message{IdempotencyKey: "wf-1/step-2", StoreHash: "abc", ChannelID: 1, CustomerKey: "42",
+			Email: " ann@example.com ", Channel: ChannelEmail, Template: "cart-1"}
+
+		got, reserved, err := s.ReserveMessage(ctx, m)
+		must(t, err)
+		if !reserved || got.Status != MessageReserved || got.ID == 0 || got.Email != "ann@example.com" || got.CreatedAt.IsZero() {
+			t.Fatalf("first reserve: reserved=%v %+v", reserved, got)
+		}
+		again, reserved, err := s.ReserveMessage(ctx, m)
+		must(t, err)
+		if reserved || again.ID != got.ID || again.Status != MessageReserved {
+			t.Fatalf("second reserve: reserved=%v %+v", reserved, again)
+		}
+
+		sentAt := time.Now()
+		must(t, s.MarkMessageSent(ctx, m.IdempotencyKey, "brevo-123", sentAt))
+		must(t, s.MarkMessageSent(ctx, m.IdempotencyKey, "brevo-123", sentAt)) // retry: no-op
+		// A late failure report does not undo a send.
+		must(t, s.MarkMessageFailed(ctx, m.IdempotencyKey, "timeout", time.Now()))
+		sent, err := s.GetMessage(ctx, m.IdempotencyKey)
+		must(t, err)
+		if sent.Status != MessageSent || sent.ProviderMessageID != "brevo-123" || !sent.SentAt.Equal(normTime(sentAt)) {
+			t.Fatalf("after sent: %+v", sent)
+		}
+		// Reserving a sent key returns it, so the caller does not resend.
+		again, reserved, err = s.ReserveMessage(ctx, m)
+		must(t, err)
+		if reserved || again.Status != MessageSent {
+			t.Fatalf("reserve after send: reserved=%v %+v", reserved, again)
+		}
+
+		m2 := m
+		m2.IdempotencyKey = "wf-1/step-3"
+		_, _, err = s.ReserveMessage(ctx, m2)
+		must(t, err)
+		must(t, s.MarkMessageFailed(ctx, m2.IdempotencyKey, "hard bounce", time.Now()))
+		failed, err := s.GetMessage(ctx, m2.IdempotencyKey)
+		must(t, err)
+		if failed.Status != MessageFailed || failed.Error != "hard bounce" {
+			t.Fatalf("after failed: %+v", failed)
+		}
+
+		for _, err := range []error{
+			s.MarkMessageSent(ctx, "nope", "x", time.Now()),
+			s.MarkMessageFailed(ctx, "nope", "x", time.Now()),
+			func() error { _, err := s.GetMessage(ctx, "nope"); return err }(),
+		} {
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("unknown key: %v, want ErrNotFound", err)
+			}
+		}
+		bad := m
+		bad.IdempotencyKey, bad.Channel = "k", "pigeon"
+		if _, _, err := s.ReserveMessage(ctx, bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("unknown channel: %v, want ErrInvalid", err)
+		}
+		bad.Channel, bad.IdempotencyKey = ChannelSMS, ""
+		if _, _, err := s.ReserveMessage(ctx, bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("no key: %v, want ErrInvalid", err)
+		}
+	})
+}
+
+func TestReserveMessageConcurrent(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		const n = 16
+		for round := range 3 {
+			key := fmt.Sprintf("wf-race/%d", round)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			reservedCount := make(chan bool, n)
+			ids := make(chan int64, n)
+			errs := make(chan error, n)
+			for range n {
+				wg.Go(func() {
+					<-start
+					m, reserved, err := s.ReserveMessage(ctx, Message{IdempotencyKey: key, StoreHash: "abc", CustomerKey: "1", Channel: ChannelEmail})
+					if err != nil {
+						errs <- err
+						return
+					}
+					reservedCount <- reserved
+					ids <- m.ID
+				})
+			}
+			close(start)
+			wg.Wait()
+			close(errs)
+			close(reservedCount)
+			close(ids)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			winners := 0
+			for r := range reservedCount {
+				if r {
+					winners++
+				}
+			}
+			if winners != 1 {
+				t.Fatalf("round %d: %d goroutines reserved the key, want exactly 1", round, winners)
+			}
+			first := int64(-1)
+			for id := range ids {
+				if first == -1 {
+					first = id
+				}
+				if id != first {
+					t.Fatalf("round %d: callers saw different rows %d and %d", round, first, id)
+				}
+			}
+		}
+	})
+}
+
+func TestCountMessagesSince(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		base := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+		add := func(key, customer, channel string, at time.Time) {
+			t.Helper()
+			_, _, err := s.ReserveMessage(ctx, Message{IdempotencyKey: key, StoreHash: "abc", CustomerKey: customer, Channel: channel, CreatedAt: at})
+			must(t, err)
+		}
+		add("1", "c1", ChannelEmail, base.Add(-48*time.Hour)) // too old
+		add("2", "c1", ChannelEmail, base)                    // exactly at since: counts
+		add("3", "c1", ChannelEmail, base.Add(time.Hour))
+		add("4", "c1", ChannelSMS, base.Add(time.Hour))
+		add("5", "c2", ChannelEmail, base.Add(time.Hour)) // other customer
+		add("6", "c1", ChannelEmail, base.Add(2*time.Hour))
+		must(t, s.MarkMessageFailed(ctx, "6", "bounce", base.Add(2*time.Hour))) // failed: not counted
+		must(t, s.MarkMessageSent(ctx, "3", "p", base.Add(time.Hour)))
+
+		for _, c := range []struct {
+			channel string
+			want    int
+		}{{ChannelEmail, 2}, {ChannelSMS, 1}, {"", 3}, {ChannelWhatsApp, 0}} {
+			n, err := s.CountMessagesSince(ctx, "abc", "c1", c.channel, base)
+			must(t, err)
+			if n != c.want {
+				t.Errorf("channel %q: count %d, want %d", c.channel, n, c.want)
+			}
+		}
+	})
+}
