@@ -1,0 +1,56 @@
+// Package worker builds the Temporal worker that runs every bcflow workflow
+// and activity on one task queue.
+package worker
+
+import (
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/workflows"
+)
+
+// Options tune the worker; zero values take the defaults below.
+type Options struct {
+	// MaxConcurrentActivities bounds parallel activity executions
+	// (default 200: activities mostly wait on HTTP).
+	MaxConcurrentActivities int
+	// MaxConcurrentWorkflowTasks bounds parallel workflow tasks (default 100).
+	MaxConcurrentWorkflowTasks int
+	// MaxCachedWorkflows is the sticky cache size, shared process-wide by the
+	// SDK (default 10000): open cart flows mostly sleep, so a big cache
+	// saves history replays when their timers fire.
+	MaxCachedWorkflows int
+}
+
+// New returns a worker on taskQueue with every bcflow workflow and the
+// activities registered. The caller starts and stops it.
+func New(c client.Client, taskQueue string, acts *activities.Activities, opts Options) sdkworker.Worker {
+	if opts.MaxConcurrentActivities == 0 {
+		opts.MaxConcurrentActivities = 200
+	}
+	if opts.MaxConcurrentWorkflowTasks == 0 {
+		opts.MaxConcurrentWorkflowTasks = 100
+	}
+	if opts.MaxCachedWorkflows == 0 {
+		opts.MaxCachedWorkflows = 10000
+	}
+	sdkworker.SetStickyWorkflowCacheSize(opts.MaxCachedWorkflows)
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{
+		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflowTasks,
+		// A panic or non-determinism error fails the task and keeps retrying
+		// it, so a fixed deployment resumes the flow instead of losing it.
+		WorkflowPanicPolicy: sdkworker.BlockWorkflow,
+	})
+	Register(w, acts)
+	return w
+}
+
+// Register adds every bcflow workflow and the activities to r. Replay tests
+// use it too, so a workflow cannot be forgotten in one place only.
+func Register(r sdkworker.Registry, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.Diagnostics, workflow.RegisterOptions{Name: workflows.DiagnosticsWorkflowName})
+	r.RegisterActivity(acts)
+}
