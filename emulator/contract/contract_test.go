@@ -177,6 +177,8 @@ func TestBrevoResponse(t *testing.T) {
 	s.ValidateResponse(t, req, jsonResp(201, `{"messageId":"<202401011200.123@smtp-relay.mailin.fr>"}`))
 	s.ValidateResponse(t, jsonReq("POST", "/v3/transactionalSMS/send", ""), jsonResp(201, `{"messageId":1511882900176220}`))
 	s.ValidateResponse(t, jsonReq("POST", "/v3/events", ""), jsonResp(204, ""))
+	// Brevo documents POST /contacts 204 with an example body but no schema.
+	s.ValidateResponse(t, jsonReq("POST", "/v3/contacts", ""), jsonResp(204, ""))
 	s.ValidateResponse(t, jsonReq("POST", "/v3/events/batch", ""), jsonResp(202, `{"message":"Batch accepted","count":1}`))
 
 	bad := []struct {
@@ -191,6 +193,7 @@ func TestBrevoResponse(t *testing.T) {
 		{"undocumented status", req, jsonResp(418, `{}`), "not documented"},
 		{"wrong content type", req, &http.Response{StatusCode: 201, Header: http.Header{"Content-Type": {"text/plain"}}, Body: io.NopCloser(strings.NewReader("x"))}, "text/plain"},
 		{"unknown route", jsonReq("POST", "/v3/nowhere", ""), jsonResp(200, `{}`), "no matching operation"},
+		{"204 with body", jsonReq("POST", "/v3/events", ""), jsonResp(204, `{}`), "204 with"},
 	}
 	for _, c := range bad {
 		f := &fakeTB{}
