@@ -1,0 +1,2 @@
+// Package bcemu emulates BigCommerce stores at the HTTP level.
+package bcemu

@@ -1,0 +1,290 @@
+package bcemu
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+const (
+	// MaxSegmentsPerStore is the segments.v3 limit of segments in a store.
+	MaxSegmentsPerStore = 1000
+	// MaxProfilesPerRequest is the segments.v3 limit of shopper profile ids in one add request.
+	MaxProfilesPerRequest = 50
+)
+
+func renderSegment(g *Segment) map[string]any {
+	return map[string]any{"id": g.ID, "name": g.Name, "description": g.Description, "created_at": iso8601(g.Created), "updated_at": iso8601(g.Updated)}
+}
+
+func renderProfile(p *ShopperProfile) map[string]any {
+	return map[string]any{"id": p.ID, "customer_id": p.CustomerID, "created_at": iso8601(p.Created), "updated_at": iso8601(p.Updated)}
+}
+
+// segmentConflict writes the segments.v3 409 body {data: [], errors: [...], meta: {total, success, failed}}.
+func segmentConflict(w http.ResponseWriter, title string, details map[string]string, total int) {
+	item := map[string]any{"status": 409, "title": title, "type": statusCodesDoc, "errors": details}
+	writeJSON(w, http.StatusConflict, map[string]any{
+		"data": []any{}, "errors": []any{item}, "meta": map[string]any{"total": total, "success": 0, "failed": total},
+	})
+}
+
+func idsParam(r *http.Request) map[string]bool { return csvStrings(r.URL.Query()["id:in"]) }
+
+func (e *Emulator) registerSegments() {
+	list := func(w http.ResponseWriter, r *http.Request, items []any) error {
+		pg, err := parsePage(r.URL.Query(), 50, 250, false)
+		if err != nil {
+			return err
+		}
+		from, to := pg.slice(len(items))
+		data := append([]any{}, items[from:to]...)
+		writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": map[string]any{"pagination": v3Pagination(pg, len(items), len(data), r.URL.Query())}})
+		return nil
+	}
+	e.v3("GET /segments", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		ids := idsParam(r)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		items := []any{}
+		for _, g := range s.Segments {
+			if len(ids) == 0 || ids[g.ID] {
+				items = append(items, renderSegment(g))
+			}
+		}
+		return list(w, r, items)
+	})
+	e.v3("POST /segments", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		var body []struct {
+			Name        string `json:"name"`
+			Description string `json:"description"`
+		}
+		if err := decodeJSON(r, &body); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if len(body) == 0 {
+			return &apiError{Status: 400, Title: "At least one segment is required.", Details: map[string]string{"0": "name is required"}}
+		}
+		if len(s.Segments)+len(body) > MaxSegmentsPerStore {
+			return &apiError{Status: 400, Title: fmt.Sprintf("A store can have at most %d segments.", MaxSegmentsPerStore), Details: map[string]string{"segments": "limit reached"}}
+		}
+		names := map[string]bool{}
+		for _, g := range s.Segments {
+			names[strings.ToLower(g.Name)] = true
+		}
+		for i, b := range body {
+			if strings.TrimSpace(b.Name) == "" {
+				return &apiError{Status: 400, Title: "The segment name is required.", Details: map[string]string{fmt.Sprint(i): "name is required"}}
+			}
+			if names[strings.ToLower(b.Name)] {
+				segmentConflict(w, "Cannot have multiple segments with the same name.", map[string]string{fmt.Sprint(i): b.Name}, len(body))
+				return nil
+			}
+			names[strings.ToLower(b.Name)] = true
+		}
+		data := []any{}
+		for _, b := range body {
+			g := &Segment{ID: newUUID(), Name: b.Name, Description: b.Description, Profiles: map[string]bool{}, Created: e.now(), Updated: e.now()}
+			s.Segments = append(s.Segments, g)
+			data = append(data, renderSegment(g))
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"data": data, "meta": map[string]any{}})
+		return nil
+	})
+	e.v3("PUT /segments", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		var body []struct {
+			ID          string  `json:"id"`
+			Name        *string `json:"name"`
+			Description *string `json:"description"`
+		}
+		if err := decodeJSON(r, &body); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i, b := range body {
+			if s.segment(b.ID) == nil {
+				return &apiError{Status: 400, Title: fmt.Sprintf("Segment %s not found.", b.ID), Details: map[string]string{fmt.Sprint(i): "unknown segment"}}
+			}
+		}
+		data := []any{}
+		for _, b := range body {
+			g := s.segment(b.ID)
+			if b.Name != nil {
+				g.Name = *b.Name
+			}
+			if b.Description != nil {
+				g.Description = *b.Description
+			}
+			g.Updated = e.now()
+			data = append(data, renderSegment(g))
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"data": data, "meta": map[string]any{}})
+		return nil
+	})
+	e.v3("DELETE /segments", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		ids := idsParam(r)
+		if len(ids) == 0 {
+			return &apiError{Status: 422, Title: "The id:in parameter is required.", Details: map[string]string{"id:in": "required"}}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		kept := s.Segments[:0]
+		for _, g := range s.Segments {
+			if !ids[g.ID] {
+				kept = append(kept, g)
+			}
+		}
+		s.Segments = kept
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+	e.v3("GET /segments/{id}/shopper-profiles", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		g := s.segment(r.PathValue("id"))
+		if g == nil {
+			return errf(404, "Segment %s not found.", r.PathValue("id"))
+		}
+		items := []any{}
+		for _, p := range s.Profiles {
+			if g.Profiles[p.ID] {
+				items = append(items, renderProfile(p))
+			}
+		}
+		return list(w, r, items)
+	})
+	e.v3("POST /segments/{id}/shopper-profiles", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		var ids []string
+		if err := decodeJSON(r, &ids); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return &apiError{Status: 400, Title: "At least one shopper profile id is required.", Details: map[string]string{"0": "required"}}
+		}
+		if len(ids) > MaxProfilesPerRequest {
+			return &apiError{Status: 400, Title: fmt.Sprintf("At most %d shopper profiles can be added per request.", MaxProfilesPerRequest), Details: map[string]string{"shopper_profiles": fmt.Sprintf("%d given", len(ids))}}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		g := s.segment(r.PathValue("id"))
+		if g == nil {
+			return errf(404, "Segment %s not found.", r.PathValue("id"))
+		}
+		conflicts := map[string]string{}
+		for i, id := range ids {
+			if s.profile(id) == nil {
+				return &apiError{Status: 400, Title: fmt.Sprintf("Shopper profile %s not found.", id), Details: map[string]string{fmt.Sprint(i): "unknown shopper profile"}}
+			}
+			if g.Profiles[id] {
+				conflicts[fmt.Sprint(len(conflicts))] = fmt.Sprintf("Shopper profile `%s` already exists for segment `%s`.", id, g.ID)
+			}
+		}
+		if len(conflicts) > 0 {
+			segmentConflict(w, "Unable to add shopper profiles to segment due to conflicts.", conflicts, len(ids))
+			return nil
+		}
+		data := []any{}
+		for _, id := range ids {
+			g.Profiles[id] = true
+			data = append(data, renderProfile(s.profile(id)))
+		}
+		g.Updated = e.now()
+		writeJSON(w, http.StatusCreated, map[string]any{"data": data})
+		return nil
+	})
+	e.v3("DELETE /segments/{id}/shopper-profiles", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		ids := idsParam(r)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		g := s.segment(r.PathValue("id"))
+		if g == nil {
+			return errf(404, "Segment %s not found.", r.PathValue("id"))
+		}
+		for id := range ids {
+			delete(g.Profiles, id)
+		}
+		g.Updated = e.now()
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+	e.v3("GET /shopper-profiles", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		items := []any{}
+		for _, p := range s.Profiles {
+			items = append(items, renderProfile(p))
+		}
+		return list(w, r, items)
+	})
+	e.v3("POST /shopper-profiles", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		var body []struct {
+			CustomerID int `json:"customer_id"`
+		}
+		if err := decodeJSON(r, &body); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if len(body) == 0 {
+			return &apiError{Status: 400, Title: "At least one shopper profile is required.", Details: map[string]string{"0": "customer_id is required"}}
+		}
+		for i, b := range body {
+			if s.customer(b.CustomerID) == nil {
+				return &apiError{Status: 400, Title: fmt.Sprintf("Customer %d does not exist.", b.CustomerID), Details: map[string]string{fmt.Sprint(i): "unknown customer"}}
+			}
+			for _, p := range s.Profiles {
+				if p.CustomerID == b.CustomerID {
+					return &apiError{Status: 409, Title: fmt.Sprintf("Customer %d already has a shopper profile.", b.CustomerID), Details: map[string]string{fmt.Sprint(i): p.ID}}
+				}
+			}
+		}
+		data := []any{}
+		for _, b := range body {
+			p := &ShopperProfile{ID: newUUID(), CustomerID: b.CustomerID, Created: e.now(), Updated: e.now()}
+			s.Profiles = append(s.Profiles, p)
+			data = append(data, renderProfile(p))
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"data": data, "meta": map[string]any{}})
+		return nil
+	})
+	e.v3("DELETE /shopper-profiles", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		ids := idsParam(r)
+		if len(ids) == 0 {
+			return &apiError{Status: 422, Title: "The id:in parameter is required.", Details: map[string]string{"id:in": "required"}}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		kept := s.Profiles[:0]
+		for _, p := range s.Profiles {
+			if !ids[p.ID] {
+				kept = append(kept, p)
+			}
+		}
+		s.Profiles = kept
+		for _, g := range s.Segments {
+			for id := range ids {
+				delete(g.Profiles, id)
+			}
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+	e.v3("GET /shopper-profiles/{id}/segments", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		p := s.profile(r.PathValue("id"))
+		if p == nil {
+			return errf(404, "Shopper profile %s not found.", r.PathValue("id"))
+		}
+		items := []any{}
+		for _, g := range s.Segments {
+			if g.Profiles[p.ID] {
+				items = append(items, renderSegment(g))
+			}
+		}
+		return list(w, r, items)
+	})
+}
