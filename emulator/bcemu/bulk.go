@@ -52,7 +52,9 @@ func (e *Emulator) BulkGenerate(hash string, opts BulkOptions) (BulkResult, erro
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x62756c6b))
 	span := opts.To.Sub(opts.From)
-	at := func() time.Time { return opts.From.Add(time.Duration(rng.Int64N(int64(span)))).UTC().Truncate(time.Second) }
+	at := func() time.Time {
+		return opts.From.Add(time.Duration(rng.Int64N(int64(span)))).UTC().Truncate(time.Second)
+	}
 	err := e.withStore(hash, func(s *store) error {
 		if len(s.Products) == 0 && opts.Orders > 0 {
 			return errf(422, "the store has no products to order")

@@ -9,11 +9,11 @@ import (
 func (s *store) renderImage(p *Product, img Image, i int) map[string]any {
 	return map[string]any{
 		"id": img.ID, "product_id": p.ID, "is_thumbnail": img.Thumbnail, "sort_order": i, "description": "",
-		"image_file": "products/" + strconv.Itoa(p.ID) + "/images/" + strconv.Itoa(img.ID) + "/" + img.File,
-		"url_zoom":     s.imageURL(p, img, "1280x1280"),
-		"url_standard": s.imageURL(p, img, "500x659"),
+		"image_file":    "products/" + strconv.Itoa(p.ID) + "/images/" + strconv.Itoa(img.ID) + "/" + img.File,
+		"url_zoom":      s.imageURL(p, img, "1280x1280"),
+		"url_standard":  s.imageURL(p, img, "500x659"),
 		"url_thumbnail": s.imageURL(p, img, "100x100"),
-		"url_tiny":     s.imageURL(p, img, "44x44"),
+		"url_tiny":      s.imageURL(p, img, "44x44"),
 		"date_modified": iso8601(p.Modified),
 	}
 }

@@ -118,7 +118,7 @@ func (s *store) renderCustomer(c *Customer, include map[string]bool) map[string]
 		"customer_group_id": c.GroupID, "date_created": iso8601(c.Created), "date_modified": iso8601(c.Modified),
 		"address_count": 0, "attribute_count": 0, "authentication": map[string]any{"force_password_reset": false},
 		"accepts_product_review_abandoned_cart_emails": c.AcceptsAbandonedCartEmails,
-		"store_credit_amounts": []any{map[string]any{"amount": 0}}, "origin_channel_id": c.OriginChannelID,
+		"store_credit_amounts":                         []any{map[string]any{"amount": 0}}, "origin_channel_id": c.OriginChannelID,
 		"channel_ids": c.ChannelIDs,
 	}
 	if include["addresses"] {

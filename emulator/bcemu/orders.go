@@ -436,7 +436,7 @@ func (s *store) renderOrderProduct(o *Order, p OrderProduct) map[string]any {
 		"base_price": p.Price.V2(), "price_ex_tax": p.Price.V2(), "price_inc_tax": p.Price.V2(), "price_tax": zero,
 		"base_total": total.V2(), "total_ex_tax": total.V2(), "total_inc_tax": total.V2(), "total_tax": zero,
 		"discounted_total_inc_tax": total.V2(),
-		"quantity": p.Quantity, "base_cost_price": zero, "cost_price_inc_tax": zero, "cost_price_ex_tax": zero, "cost_price_tax": zero,
+		"quantity":                 p.Quantity, "base_cost_price": zero, "cost_price_inc_tax": zero, "cost_price_ex_tax": zero, "cost_price_tax": zero,
 		"weight": weight, "width": "0.0000", "height": "0.0000", "depth": "0.0000",
 		"is_refunded": p.QuantityRefunded > 0, "quantity_refunded": p.QuantityRefunded, "refund_amount": refund.V2(), "return_id": 0,
 		"wrapping_id": 0, "wrapping_name": nil, "base_wrapping_cost": zero, "wrapping_cost_ex_tax": zero,
