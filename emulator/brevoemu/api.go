@@ -72,6 +72,9 @@ func (e *Emulator) routes() http.Handler {
 	return mux
 }
 
+// maxRequests bounds the request log kept for inspection.
+const maxRequests = 10000
+
 // api wraps an endpoint with request logging, authentication, fault injection
 // and rate limiting, in that order.
 func (e *Emulator) api(key string, h http.HandlerFunc) http.Handler {
@@ -79,6 +82,9 @@ func (e *Emulator) api(key string, h http.HandlerFunc) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			e.mu.Lock()
+			if len(e.requests) >= maxRequests {
+				e.requests = slices.Delete(e.requests, 0, len(e.requests)-maxRequests+1)
+			}
 			e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Endpoint: key, Status: rec.status, At: e.now()})
 			e.mu.Unlock()
 		}()

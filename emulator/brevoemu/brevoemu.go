@@ -349,7 +349,8 @@ func (e *Emulator) Blocked() map[string]string {
 	return out
 }
 
-// Requests returns every call made to the /v3 API, oldest first.
+// Requests returns the calls made to the /v3 API, oldest first (the latest
+// 10,000).
 func (e *Emulator) Requests() []Request {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -515,4 +516,14 @@ func newUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// APIKeys returns the accepted api-key values, sorted.
+func (e *Emulator) APIKeys() []string {
+	keys := make([]string, 0, len(e.keys))
+	for k := range e.keys {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -124,12 +124,9 @@ func decodeSim(w http.ResponseWriter, r *http.Request, v any) bool {
 //	POST   /_sim/brevo/save
 func (e *Emulator) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sim/brevo/{$}", func(w http.ResponseWriter, r *http.Request) {
+		keys := e.APIKeys()
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		keys := make([]string, 0, len(e.keys))
-		for k := range e.keys {
-			keys = append(keys, k)
-		}
 		writeJSON(w, http.StatusOK, map[string]any{
 			"apiKeys":  keys,
 			"messages": len(e.st.Messages), "events": len(e.st.Events), "contacts": len(e.st.Contacts),
