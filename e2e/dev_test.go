@@ -231,7 +231,7 @@ func TestBadConfigurationExitsTwoWithOneClearLine(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, res.stderr)
 				}
 			}
-			if !strings.HasPrefix(last, "bcflow ") {
+			if !strings.HasPrefix(last, "bcflow") {
 				t.Errorf("last line %q is not bcflow's one-line error", last)
 			}
 			if strings.Contains(res.stderr, "hunter2") {
