@@ -69,7 +69,8 @@ func RequiredVars(m Mode) []string { return append([]string(nil), requiredVars[m
 
 // Config is the process configuration, read from environment variables.
 // Each field's env tag names its variable, envDefault its default and desc
-// the description printed by Describe (and hence by the CLI and README).
+// its documentation, printed by Describe (and hence by the CLI and README);
+// the desc tags are the single place fields are documented.
 type Config struct {
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233" desc:"Temporal frontend address (host:port)"`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default" desc:"Temporal namespace"`
@@ -350,6 +351,15 @@ func (c *Config) SlogLevel() slog.Level {
 		return slog.LevelError
 	}
 	return slog.LevelInfo
+}
+
+// Flows loads the flows file named by FlowsFile, or returns DefaultFlows when
+// it is empty.
+func (c *Config) Flows() (*Flows, error) {
+	if c.FlowsFile == "" {
+		return DefaultFlows(), nil
+	}
+	return LoadFlows(c.FlowsFile)
 }
 
 // LogValue implements slog.LogValuer: a group of VARIABLE=value attributes

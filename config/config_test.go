@@ -516,3 +516,27 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("nil Describe = %+v", ref[0])
 	}
 }
+
+func TestConfigFlows(t *testing.T) {
+	cfg := &Config{}
+	f, err := cfg.Flows()
+	if err != nil || !reflect.DeepEqual(f, DefaultFlows()) {
+		t.Errorf("empty FlowsFile should give DefaultFlows, got %v", err)
+	}
+	cfg.FlowsFile = filepath.Join(t.TempDir(), "missing.yaml")
+	if _, err := cfg.Flows(); err == nil {
+		t.Error("a missing flows file must be an error")
+	}
+}
+
+func TestSlogLevel(t *testing.T) {
+	for level, want := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError} {
+		cfg, err := LoadFrom(ModeDev, map[string]string{"BCFLOW_LOG_LEVEL": level})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.SlogLevel(); got != want {
+			t.Errorf("%s: SlogLevel = %v, want %v", level, got, want)
+		}
+	}
+}

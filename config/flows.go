@@ -1,0 +1,841 @@
+package config
+
+import (
+	_ "embed"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Flows is the parsed flows file: what every store and storefront channel
+// runs. Read it with LoadFlows or ParseFlows, or start from DefaultFlows; ask
+// it what applies to an event with For.
+//
+// Merge rules, also documented in flows.default.yaml:
+//
+//   - defaults applies to every store and channel; a section missing from
+//     defaults is off (For returns it disabled).
+//   - stores[].<section> replaces the whole section of defaults for that
+//     store; stores[].channels[].<section> replaces it again for one channel.
+//     Sections are never merged key by key with the level above.
+//   - Inside a section you write, a key you omit takes its built-in default
+//     (the value in flows.default.yaml); a list, map, template or coupon you
+//     write replaces the built-in one whole; enabled is true unless you
+//     write enabled: false.
+type Flows struct {
+	// Version of the schema; 1 (the default) is the only one.
+	Version int `yaml:"version"`
+	// Defaults applies to every store and channel unless overridden.
+	Defaults FlowSet `yaml:"defaults"`
+	// StoreOverrides holds per-store (and per-channel) section overrides.
+	StoreOverrides []StoreFlows `yaml:"stores,omitempty"`
+}
+
+// FlowSet is one level of configuration: every section is optional in a
+// file. In a FlowSet returned by For, every pointer section is non-nil
+// (absent sections come back disabled) except QuietHours, which is nil when
+// there are none.
+type FlowSet struct {
+	// CustomerGroups names the BigCommerce customer groups that goals and
+	// loyalty may refer to by name (numeric group ids are always accepted).
+	CustomerGroups []string `yaml:"customer_groups,omitempty"`
+	// CartRecovery is the abandoned-cart playbook.
+	CartRecovery *CartRecovery `yaml:"cart_recovery,omitempty"`
+	// OrderGoals are Keap-style goals achieved by placed orders.
+	OrderGoals *OrderGoals `yaml:"order_goals,omitempty"`
+	// Loyalty is the points program.
+	Loyalty *Loyalty `yaml:"loyalty,omitempty"`
+	// ReviewRequest asks for a product review after an order.
+	ReviewRequest *ReviewRequest `yaml:"review_request,omitempty"`
+	// StatusCampaigns react to order status changes.
+	StatusCampaigns []StatusCampaign `yaml:"status_campaigns,omitempty"`
+	// Survey is the post-shipment survey.
+	Survey *Survey `yaml:"survey,omitempty"`
+	// QuietHours delays messages that would be sent at night.
+	QuietHours *QuietHours `yaml:"quiet_hours,omitempty"`
+	// FrequencyCaps limit how many messages a customer receives.
+	FrequencyCaps []FrequencyCap `yaml:"frequency_caps,omitempty"`
+}
+
+// StoreFlows overrides sections for one store, and optionally for some of its
+// storefront channels (multi-storefront).
+type StoreFlows struct {
+	// StoreHash identifies the store (the abc123 in stores/abc123).
+	StoreHash string `yaml:"store_hash" flows:"required"`
+	// Name is a free-form label for people reading the file.
+	Name string `yaml:"name,omitempty"`
+	// FlowSet holds the store-wide overrides.
+	FlowSet `yaml:",inline"`
+	// Channels holds per-channel overrides, applied over the store's.
+	Channels []ChannelFlows `yaml:"channels,omitempty"`
+}
+
+// ChannelFlows overrides sections for one BigCommerce channel (storefront).
+type ChannelFlows struct {
+	// ChannelID is the BigCommerce channel id (1 is the default storefront).
+	ChannelID int `yaml:"channel_id" flows:"required"`
+	// Name is a free-form label for people reading the file.
+	Name string `yaml:"name,omitempty"`
+	// FlowSet holds the channel's overrides.
+	FlowSet `yaml:",inline"`
+}
+
+// Channel is a way of reaching a customer.
+type Channel string
+
+// Known channels.
+const (
+	ChannelEmail    Channel = "email"
+	ChannelSMS      Channel = "sms"
+	ChannelWhatsApp Channel = "whatsapp"
+	// ChannelAny is only valid in frequency caps: the cap counts messages
+	// on every channel together.
+	ChannelAny Channel = "any"
+)
+
+// Requirement is a precondition a customer must meet to receive a message.
+type Requirement string
+
+// Known requirements.
+const (
+	// RequireEmailConsent: the customer accepts marketing email
+	// (BigCommerce accepts_product_review_abandoned_cart_emails).
+	RequireEmailConsent Requirement = "email_consent"
+	// RequireSMSConsent: the customer opted in to marketing SMS.
+	RequireSMSConsent Requirement = "sms_consent"
+	// RequireWhatsAppConsent: the customer opted in to WhatsApp messages.
+	RequireWhatsAppConsent Requirement = "whatsapp_consent"
+)
+
+// Template is what a message says: either a Brevo template id, or an inline
+// subject (email only) and body. Inline subjects and bodies are Go
+// text/template texts; their syntax is checked when the file is loaded.
+type Template struct {
+	// BrevoTemplateID is the id of a template designed in Brevo (email
+	// and WhatsApp).
+	BrevoTemplateID int64 `yaml:"brevo_template_id,omitempty"`
+	// Subject is the email subject of an inline template.
+	Subject string `yaml:"subject,omitempty"`
+	// Body is the inline message body (HTML for email, text for SMS and
+	// WhatsApp).
+	Body string `yaml:"body,omitempty"`
+}
+
+// IsZero reports whether no template is given.
+func (t Template) IsZero() bool { return t == Template{} }
+
+// Coupon asks for a single-use BigCommerce coupon to be created for the
+// message.
+type Coupon struct {
+	// Percent off the order, 1 to 100.
+	Percent int `yaml:"percent" flows:"required"`
+	// ExpiresAfter is how long the coupon stays valid (default 7d).
+	ExpiresAfter Duration `yaml:"expires_after"`
+}
+
+func (c *Coupon) setDefaults() { c.ExpiresAfter = 7 * Duration(Day) }
+
+// Message is what to send and how: shared by steps, reminders, review
+// requests and surveys. A message may also (or only) emit a provider event,
+// letting a Brevo automation take over.
+type Message struct {
+	// Channel to send on; required with a template.
+	Channel Channel `yaml:"channel,omitempty"`
+	// Template of the message.
+	Template Template `yaml:"template,omitempty" flows:"replace"`
+	// Coupon, if set, is created and passed to the template.
+	Coupon *Coupon `yaml:"coupon,omitempty"`
+	// Requires lists conditions the customer must meet, else the message
+	// is skipped.
+	Requires []Requirement `yaml:"requires,omitempty"`
+	// Event, if set, is tracked in Brevo under this name.
+	Event string `yaml:"event,omitempty"`
+}
+
+// Step is one timed message of a sequence.
+type Step struct {
+	// Name identifies the step; unique within its list.
+	Name string `yaml:"name" flows:"required"`
+	// Delay after the sequence's start (cart abandonment, goal
+	// achievement...). Steps are listed by increasing delay.
+	Delay Duration `yaml:"delay" flows:"required"`
+	// Message is what the step sends.
+	Message `yaml:",inline"`
+}
+
+// CartRecovery is the abandoned-cart playbook.
+type CartRecovery struct {
+	// Enabled turns the section on.
+	Enabled bool `yaml:"enabled"`
+	// AbandonedAfter is the inactivity after which a cart counts as
+	// abandoned (default 1h).
+	AbandonedAfter Duration `yaml:"abandoned_after"`
+	// Steps are sent in order, each Delay after abandonment, until the cart
+	// is converted. Delays must be positive and increasing.
+	Steps []Step `yaml:"steps"`
+}
+
+func (c *CartRecovery) setDefaults() { *c = *DefaultFlows().Defaults.CartRecovery }
+
+// GoalKind is what achieves an order goal.
+type GoalKind string
+
+// Goal kinds.
+const (
+	GoalNewCustomer    GoalKind = "new_customer"    // first placed order of the customer
+	GoalRepeatCustomer GoalKind = "repeat_customer" // any later placed order
+	GoalSKU            GoalKind = "sku"             // order contains SKU
+	GoalCoupon         GoalKind = "coupon"          // order used coupon Code (case-insensitive)
+	GoalCustomerGroup  GoalKind = "customer_group"  // customer belongs to Group
+)
+
+// OrderGoals are Keap-style campaign goals achieved when an order is placed.
+type OrderGoals struct {
+	// Enabled turns the section on.
+	Enabled bool `yaml:"enabled"`
+	// StoreCode prefixes goal call names (default "BC"): goal "welcome"
+	// is reported as call name "BCwelcome".
+	StoreCode string `yaml:"store_code"`
+	// PlacedStatuses are the statuses that count as a placed order.
+	PlacedStatuses []OrderStatus `yaml:"placed_statuses"`
+	// Goals are checked against every placed order.
+	Goals []Goal `yaml:"goals,omitempty"`
+}
+
+func (o *OrderGoals) setDefaults() { *o = *DefaultFlows().Defaults.OrderGoals }
+
+// CallName returns the goal's call name: StoreCode followed by the goal name.
+func (o *OrderGoals) CallName(g Goal) string { return o.StoreCode + g.Name }
+
+// IsPlaced reports whether an order in status s counts as placed.
+func (o *OrderGoals) IsPlaced(s OrderStatus) bool {
+	for _, p := range o.PlacedStatuses {
+		if p == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Goal is one order goal and what follows when it is achieved.
+type Goal struct {
+	// Name identifies the goal (letters, digits, '_' and '-'); the call name
+	// is the store code followed by it.
+	Name string `yaml:"name" flows:"required"`
+	// Kind says what achieves the goal.
+	Kind GoalKind `yaml:"kind" flows:"required"`
+	// SKU for kind sku.
+	SKU string `yaml:"sku,omitempty"`
+	// Code is the coupon code for kind coupon, matched case-insensitively.
+	Code string `yaml:"code,omitempty"`
+	// Group is the customer group name or numeric id for kind customer_group.
+	Group string `yaml:"group,omitempty"`
+	// Tags are added to the contact when the goal is achieved.
+	Tags []string `yaml:"tags,omitempty"`
+	// Sequence is sent after the goal is achieved; delays count from the
+	// order and may start at 0s.
+	Sequence []Step `yaml:"sequence,omitempty"`
+	// Replenishment, for sku goals, reminds the customer to reorder.
+	Replenishment *Replenishment `yaml:"replenishment,omitempty"`
+}
+
+// MatchesCoupon reports whether code achieves a coupon goal
+// (case-insensitive).
+func (g Goal) MatchesCoupon(code string) bool {
+	return g.Kind == GoalCoupon && strings.EqualFold(strings.TrimSpace(code), strings.TrimSpace(g.Code))
+}
+
+// MatchesGroup reports whether a customer in group (id, name) achieves a
+// customer_group goal; Group may be a numeric id or a case-insensitive name.
+func (g Goal) MatchesGroup(id int, name string) bool {
+	return g.Kind == GoalCustomerGroup && groupMatches(g.Group, id, name)
+}
+
+func groupMatches(ref string, id int, name string) bool {
+	if n, err := strconv.Atoi(ref); err == nil {
+		return n == id
+	}
+	return strings.EqualFold(strings.TrimSpace(ref), strings.TrimSpace(name))
+}
+
+// Replenishment reminds the customer to reorder a consumable before it runs
+// out.
+type Replenishment struct {
+	// PeriodPerUnit is how long one unit lasts.
+	PeriodPerUnit Duration `yaml:"period_per_unit" flows:"required"`
+	// QuantityAware multiplies the period by the quantity ordered
+	// (default true).
+	QuantityAware bool `yaml:"quantity_aware"`
+	// RemindBefore is how long before running out to remind (default 0s);
+	// must be shorter than PeriodPerUnit.
+	RemindBefore Duration `yaml:"remind_before"`
+	// Message is the reminder.
+	Message `yaml:",inline"`
+}
+
+func (r *Replenishment) setDefaults() { r.QuantityAware = true }
+
+// DueAfter returns when to send the reminder, counted from the order, for
+// quantity units (quantities below 1 count as 1).
+func (r Replenishment) DueAfter(quantity int) time.Duration {
+	if quantity < 1 || !r.QuantityAware {
+		quantity = 1
+	}
+	total := time.Duration(r.PeriodPerUnit)
+	if quantity > 1 && total > 0 {
+		if total > time.Duration(math.MaxInt64)/time.Duration(quantity) {
+			total = time.Duration(math.MaxInt64)
+		} else {
+			total *= time.Duration(quantity)
+		}
+	}
+	if d := total - time.Duration(r.RemindBefore); d > 0 {
+		return d
+	}
+	return 0
+}
+
+// Rounding says how fractional points are rounded.
+type Rounding string
+
+// Rounding modes.
+const (
+	RoundFloor Rounding = "floor"
+	RoundHalf  Rounding = "round" // half away from zero
+	RoundCeil  Rounding = "ceil"
+)
+
+// Apply rounds x.
+func (r Rounding) Apply(x float64) int64 {
+	switch r {
+	case RoundCeil:
+		return int64(math.Ceil(x))
+	case RoundHalf:
+		return int64(math.Round(x))
+	}
+	return int64(math.Floor(x))
+}
+
+// AmountBase says which order amount earns points.
+type AmountBase string
+
+// Amount bases.
+const (
+	BaseSubtotalExTax AmountBase = "subtotal_ex_tax"
+	BaseTotalIncTax   AmountBase = "total_inc_tax"
+)
+
+// Loyalty is the points program.
+type Loyalty struct {
+	// Enabled turns the section on.
+	Enabled bool `yaml:"enabled"`
+	// PointsPerUnit is points earned per currency unit of Base (default 1).
+	PointsPerUnit float64 `yaml:"points_per_unit"`
+	// Rounding of earned points (default floor).
+	Rounding Rounding `yaml:"rounding"`
+	// Base is the amount points are computed on (default subtotal_ex_tax).
+	Base AmountBase `yaml:"base"`
+	// AwardStatus is the order status at which points are awarded
+	// (default Completed).
+	AwardStatus OrderStatus `yaml:"award_status"`
+	// GroupMultipliers multiply points by customer group (name or id);
+	// groups not listed earn 1x.
+	GroupMultipliers map[string]float64 `yaml:"group_multipliers"`
+	// Tiers by lifetime points, lowest first; the first starts at 0.
+	Tiers []Tier `yaml:"tiers"`
+	// Bonuses are one-off point awards.
+	Bonuses Bonuses `yaml:"bonuses"`
+	// B2B adjusts earning for business customers.
+	B2B B2B `yaml:"b2b"`
+	// Redemption turns points into coupons.
+	Redemption Redemption `yaml:"redemption"`
+}
+
+func (l *Loyalty) setDefaults() { *l = *DefaultFlows().Defaults.Loyalty }
+
+// GroupMultiplier returns the multiplier for the customer group (id, name),
+// 1 if the group is not listed.
+func (l *Loyalty) GroupMultiplier(id int, name string) float64 {
+	for ref, m := range l.GroupMultipliers {
+		if groupMatches(ref, id, name) {
+			return m
+		}
+	}
+	return 1
+}
+
+// TierFor returns the tier reached with lifetime points (the first tier if
+// none is reached).
+func (l *Loyalty) TierFor(lifetimePoints int64) (Tier, bool) {
+	var best Tier
+	found := false
+	for _, t := range l.Tiers {
+		if lifetimePoints >= t.MinPoints && (!found || t.MinPoints >= best.MinPoints) {
+			best, found = t, true
+		}
+	}
+	return best, found
+}
+
+// Tier is a loyalty level reached at MinPoints lifetime points.
+type Tier struct {
+	// Name of the tier.
+	Name string `yaml:"name" flows:"required"`
+	// MinPoints is the lifetime points needed.
+	MinPoints int64 `yaml:"min_points" flows:"required"`
+	// Multiplier applies to points earned while in the tier (default 1).
+	Multiplier float64 `yaml:"multiplier"`
+}
+
+func (t *Tier) setDefaults() { t.Multiplier = 1 }
+
+// Bonuses are one-off point awards; 0 disables one.
+type Bonuses struct {
+	AccountCreation  int64 `yaml:"account_creation"`  // customer creates an account
+	FirstPurchase    int64 `yaml:"first_purchase"`    // first order reaches the award status
+	ReviewSubmitted  int64 `yaml:"review_submitted"`  // customer submits a product review
+	Referral         int64 `yaml:"referral"`          // a referred customer places an order
+	Birthday         int64 `yaml:"birthday"`          // each year on the customer's birthday
+	NewsletterSignup int64 `yaml:"newsletter_signup"` // customer subscribes to the newsletter
+}
+
+// B2B adjusts earning for business customers.
+type B2B struct {
+	// Enabled turns the rules on.
+	Enabled bool `yaml:"enabled"`
+	// Groups are the customer groups (names or ids) treated as B2B.
+	Groups []string `yaml:"groups"`
+	// ReorderPointsPerUnit replaces PointsPerUnit on repeat orders.
+	ReorderPointsPerUnit float64 `yaml:"reorder_points_per_unit"`
+	// VolumeThreshold is the order amount (in Base) above which
+	// VolumeMultiplier applies.
+	VolumeThreshold float64 `yaml:"volume_threshold"`
+	// VolumeMultiplier multiplies points of orders above VolumeThreshold.
+	VolumeMultiplier float64 `yaml:"volume_multiplier"`
+}
+
+// Redemption turns points into coupons.
+type Redemption struct {
+	// Enabled turns redemption on.
+	Enabled bool `yaml:"enabled"`
+	// PointsPerCoupon is the points spent for one coupon.
+	PointsPerCoupon int64 `yaml:"points_per_coupon"`
+	// CouponValue is the coupon's fixed amount off, in store currency.
+	CouponValue float64 `yaml:"coupon_value"`
+	// CouponExpiresAfter is how long the coupon stays valid.
+	CouponExpiresAfter Duration `yaml:"coupon_expires_after"`
+}
+
+// ReviewRequest asks for a product review after an order.
+type ReviewRequest struct {
+	// Enabled turns the section on.
+	Enabled bool `yaml:"enabled"`
+	// TriggerStatus starts the wait (default Completed).
+	TriggerStatus OrderStatus `yaml:"trigger_status"`
+	// Delay after the status change (default 14d).
+	Delay Duration `yaml:"delay"`
+	// Message is the request.
+	Message `yaml:",inline"`
+}
+
+func (r *ReviewRequest) setDefaults() { *r = *DefaultFlows().Defaults.ReviewRequest }
+
+// StatusCampaign reacts to an order entering Status.
+type StatusCampaign struct {
+	// Status that triggers the campaign.
+	Status OrderStatus `yaml:"status" flows:"required"`
+	// Event, if set, is tracked in Brevo (e.g. order_shipped) so a Brevo
+	// automation can react.
+	Event string `yaml:"event,omitempty"`
+	// Sequence is sent after the status change.
+	Sequence []Step `yaml:"sequence,omitempty"`
+}
+
+// Survey is the post-shipment survey.
+type Survey struct {
+	// Enabled turns the section on.
+	Enabled bool `yaml:"enabled"`
+	// TriggerStatus starts the wait (default Shipped).
+	TriggerStatus OrderStatus `yaml:"trigger_status"`
+	// Delay after the status change (default 7d).
+	Delay Duration `yaml:"delay"`
+	// Link is the survey URL; it must contain {order_id}.
+	Link string `yaml:"link"`
+	// Message carries the link ({{.SurveyLink}} in the template).
+	Message `yaml:",inline"`
+}
+
+// OrderIDPlaceholder is replaced by the order id in Survey.Link.
+const OrderIDPlaceholder = "{order_id}"
+
+func (s *Survey) setDefaults() {
+	*s = Survey{TriggerStatus: StatusShipped, Delay: 7 * Duration(Day), Message: Message{Channel: ChannelEmail}}
+}
+
+// LinkFor returns the survey link for an order.
+func (s *Survey) LinkFor(orderID int64) string {
+	return strings.ReplaceAll(s.Link, OrderIDPlaceholder, strconv.FormatInt(orderID, 10))
+}
+
+// TimeOfDay is a wall-clock time written "HH:MM" (24-hour).
+type TimeOfDay struct {
+	Hour   int // 0 to 23
+	Minute int // 0 to 59
+}
+
+// String returns "HH:MM".
+func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", t.Hour, t.Minute) }
+
+func (t TimeOfDay) minutes() int { return t.Hour*60 + t.Minute }
+
+// ParseTimeOfDay parses "HH:MM" (24-hour, e.g. 08:00 or 21:30).
+func ParseTimeOfDay(s string) (TimeOfDay, error) {
+	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || len(h) < 1 || len(h) > 2 || len(m) != 2 ||
+		hh < 0 || hh > 23 || mm < 0 || mm > 59 || strings.ContainsAny(h+m, "+-") {
+		return TimeOfDay{}, fmt.Errorf("must be a time HH:MM between 00:00 and 23:59, got %q", s)
+	}
+	return TimeOfDay{hh, mm}, nil
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (t *TimeOfDay) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("must be a time HH:MM, got %s", nodeKindName(n))
+	}
+	v, err := ParseTimeOfDay(n.Value)
+	if err != nil {
+		return err
+	}
+	*t = v
+	return nil
+}
+
+// MarshalYAML implements yaml.Marshaler.
+func (t TimeOfDay) MarshalYAML() (any, error) { return t.String(), nil }
+
+// QuietHours holds messages back between Start and End (which may wrap past
+// midnight) in Timezone; they are sent when quiet hours end.
+type QuietHours struct {
+	// Start of quiet hours, "HH:MM".
+	Start TimeOfDay `yaml:"start" flows:"required"`
+	// End of quiet hours, "HH:MM".
+	End TimeOfDay `yaml:"end" flows:"required"`
+	// Timezone is an IANA zone name such as America/New_York.
+	Timezone string `yaml:"timezone" flows:"required"`
+	// Channels the quiet hours apply to; empty means all.
+	Channels []Channel `yaml:"channels,omitempty"`
+}
+
+var locations sync.Map // zone name -> *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
+}
+
+// Location returns the quiet hours' time zone.
+func (q *QuietHours) Location() (*time.Location, error) { return loadLocation(q.Timezone) }
+
+// AppliesTo reports whether the quiet hours hold back messages on ch.
+func (q *QuietHours) AppliesTo(ch Channel) bool {
+	if len(q.Channels) == 0 {
+		return true
+	}
+	for _, c := range q.Channels {
+		if c == ch {
+			return true
+		}
+	}
+	return false
+}
+
+// Until returns how long a message due at t must wait for quiet hours to end:
+// 0 when t is outside quiet hours (or q is nil).
+func (q *QuietHours) Until(t time.Time) time.Duration {
+	if q == nil || q.Start == q.End {
+		return 0
+	}
+	loc, err := q.Location()
+	if err != nil {
+		loc = time.UTC // rejected by validation; be safe anyway
+	}
+	lt := t.In(loc)
+	now := lt.Hour()*60 + lt.Minute()
+	start, end := q.Start.minutes(), q.End.minutes()
+	var inside bool
+	if start < end {
+		inside = now >= start && now < end
+	} else {
+		inside = now >= start || now < end
+	}
+	if !inside {
+		return 0
+	}
+	endAt := time.Date(lt.Year(), lt.Month(), lt.Day(), q.End.Hour, q.End.Minute, 0, 0, loc)
+	if !endAt.After(lt) {
+		endAt = time.Date(lt.Year(), lt.Month(), lt.Day()+1, q.End.Hour, q.End.Minute, 0, 0, loc)
+	}
+	return endAt.Sub(t)
+}
+
+// FrequencyCap limits a customer to Max messages on Channel per Per.
+type FrequencyCap struct {
+	// Channel capped, or "any" for all channels together.
+	Channel Channel `yaml:"channel" flows:"required"`
+	// Max messages in any window of length Per.
+	Max int `yaml:"max" flows:"required"`
+	// Per is the window length.
+	Per Duration `yaml:"per" flows:"required"`
+}
+
+//go:embed flows.default.yaml
+var defaultFlowsYAML []byte
+
+// DefaultFlowsYAML returns the commented flows file equal to DefaultFlows, for
+// `bcflow flows init` and the documentation.
+func DefaultFlowsYAML() []byte { return append([]byte(nil), defaultFlowsYAML...) }
+
+// DefaultFlows returns the built-in classic playbook used when no flows file
+// is configured. It equals flows.default.yaml (a test makes sure).
+func DefaultFlows() *Flows {
+	day := Duration(Day)
+	hour := Duration(time.Hour)
+	return &Flows{
+		Version: 1,
+		Defaults: FlowSet{
+			CustomerGroups: []string{"Retail", "VIP", "Wholesale", "Platinum"},
+			CartRecovery: &CartRecovery{
+				Enabled:        true,
+				AbandonedAfter: hour,
+				Steps: []Step{
+					{Name: "reminder", Delay: hour, Message: Message{
+						Channel: ChannelEmail,
+						Template: Template{
+							Subject: "You left something behind!",
+							Body:    "<p>Hi {{.FirstName}},</p>\n<p>You left some items in your cart at {{.StoreName}}. They are saved for you.</p>\n<p><a href=\"{{.CartURL}}\">Return to your cart</a></p>\n",
+						},
+						Requires: []Requirement{RequireEmailConsent},
+					}},
+					{Name: "discount", Delay: 24 * hour, Message: Message{
+						Channel: ChannelEmail,
+						Template: Template{
+							Subject: "Your cart is waiting - 10% off inside",
+							Body:    "<p>Hi {{.FirstName}},</p>\n<p>Your cart is still waiting. Use code <strong>{{.CouponCode}}</strong> for 10% off, valid for 7 days.</p>\n<p><a href=\"{{.CartURL}}\">Complete your order</a></p>\n",
+						},
+						Coupon:   &Coupon{Percent: 10, ExpiresAfter: 7 * day},
+						Requires: []Requirement{RequireEmailConsent},
+					}},
+					{Name: "sms-nudge", Delay: 72 * hour, Message: Message{
+						Channel:  ChannelSMS,
+						Template: Template{Body: "{{.StoreName}}: your cart is about to expire. Complete your order: {{.CartURL}} Reply STOP to opt out.\n"},
+						Requires: []Requirement{RequireSMSConsent},
+					}},
+				},
+			},
+			OrderGoals: &OrderGoals{
+				Enabled:   true,
+				StoreCode: "BC",
+				PlacedStatuses: []OrderStatus{
+					StatusAwaitingFulfillment, StatusAwaitingShipment, StatusAwaitingPickup,
+					StatusPartiallyShipped, StatusShipped, StatusCompleted,
+				},
+			},
+			Loyalty: &Loyalty{
+				Enabled:       true,
+				PointsPerUnit: 1,
+				Rounding:      RoundFloor,
+				Base:          BaseSubtotalExTax,
+				AwardStatus:   StatusCompleted,
+				GroupMultipliers: map[string]float64{
+					"Retail": 1.0, "VIP": 1.5, "Wholesale": 0.5, "Platinum": 2.0,
+				},
+				Tiers: []Tier{
+					{Name: "Bronze", MinPoints: 0, Multiplier: 1},
+					{Name: "Silver", MinPoints: 1000, Multiplier: 1},
+					{Name: "Gold", MinPoints: 5000, Multiplier: 1},
+					{Name: "Platinum", MinPoints: 15000, Multiplier: 1},
+				},
+				Bonuses: Bonuses{
+					AccountCreation: 100, FirstPurchase: 200, ReviewSubmitted: 50,
+					Referral: 500, Birthday: 100, NewsletterSignup: 25,
+				},
+				B2B: B2B{
+					Enabled:              true,
+					Groups:               []string{"Wholesale"},
+					ReorderPointsPerUnit: 0.5,
+					VolumeThreshold:      1000,
+					VolumeMultiplier:     1.5,
+				},
+				Redemption: Redemption{
+					Enabled:            true,
+					PointsPerCoupon:    500,
+					CouponValue:        5,
+					CouponExpiresAfter: 90 * day,
+				},
+			},
+			ReviewRequest: &ReviewRequest{
+				Enabled:       true,
+				TriggerStatus: StatusCompleted,
+				Delay:         14 * day,
+				Message: Message{
+					Channel: ChannelEmail,
+					Template: Template{
+						Subject: "How did we do? Review your order #{{.OrderID}}",
+						Body:    "<p>Hi {{.FirstName}},</p>\n<p>Thanks for your order #{{.OrderID}}. Would you take a minute to review what you bought?</p>\n<p><a href=\"{{.ReviewURL}}\">Write a review</a></p>\n",
+					},
+					Requires: []Requirement{RequireEmailConsent},
+				},
+			},
+			StatusCampaigns: []StatusCampaign{
+				{Status: StatusShipped, Event: "order_shipped"},
+				{Status: StatusCompleted, Event: "order_completed"},
+			},
+		},
+	}
+}
+
+// LoadFlows reads, parses and validates the flows file at path.
+func LoadFlows(path string) (*Flows, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("flows: %w", err)
+	}
+	return ParseFlows(path, data)
+}
+
+// Stores returns the store hashes that have overrides, in file order.
+func (f *Flows) Stores() []string {
+	out := make([]string, 0, len(f.StoreOverrides))
+	for _, s := range f.StoreOverrides {
+		out = append(out, s.StoreHash)
+	}
+	return out
+}
+
+// For returns the flows that apply to a store channel: defaults, replaced
+// section by section by the store's overrides, then by the channel's. An
+// unknown store or channel gets the level above. The result is a deep copy
+// that the caller may modify; its pointer sections are all non-nil (absent
+// ones are disabled) except QuietHours.
+func (f *Flows) For(storeHash string, channelID int) FlowSet {
+	set, _ := f.resolve(storeHash, channelID)
+	set = deepCopy(set)
+	if set.CartRecovery == nil {
+		set.CartRecovery = &CartRecovery{}
+	}
+	if set.OrderGoals == nil {
+		set.OrderGoals = &OrderGoals{}
+	}
+	if set.Loyalty == nil {
+		set.Loyalty = &Loyalty{}
+	}
+	if set.ReviewRequest == nil {
+		set.ReviewRequest = &ReviewRequest{}
+	}
+	if set.Survey == nil {
+		set.Survey = &Survey{}
+	}
+	return set
+}
+
+// resolve merges the levels for (storeHash, channelID) and returns, for each
+// FlowSet field, the path prefix of the level that supplied it.
+func (f *Flows) resolve(storeHash string, channelID int) (FlowSet, []string) {
+	set := f.Defaults
+	n := reflect.TypeFor[FlowSet]().NumField()
+	origin := make([]string, n)
+	for i := range origin {
+		origin[i] = "defaults"
+	}
+	for si := range f.StoreOverrides {
+		s := &f.StoreOverrides[si]
+		if storeHash == "" || !strings.EqualFold(s.StoreHash, storeHash) {
+			continue
+		}
+		prefix := fmt.Sprintf("stores[%d]", si)
+		overlay(&set, s.FlowSet, origin, prefix)
+		for ci := range s.Channels {
+			if c := &s.Channels[ci]; c.ChannelID == channelID {
+				overlay(&set, c.FlowSet, origin, fmt.Sprintf("%s.channels[%d]", prefix, ci))
+				break
+			}
+		}
+		break
+	}
+	return set, origin
+}
+
+// overlay replaces every section of dst that over sets.
+func overlay(dst *FlowSet, over FlowSet, origin []string, prefix string) {
+	dv := reflect.ValueOf(dst).Elem()
+	ov := reflect.ValueOf(over)
+	for i := 0; i < ov.NumField(); i++ {
+		if !ov.Field(i).IsNil() {
+			dv.Field(i).Set(ov.Field(i))
+			origin[i] = prefix
+		}
+	}
+}
+
+// deepCopy copies v with all pointers, slices and maps duplicated.
+func deepCopy[T any](v T) T {
+	out := reflect.New(reflect.TypeOf(&v).Elem()).Elem()
+	copyValue(out, reflect.ValueOf(&v).Elem())
+	return out.Interface().(T)
+}
+
+func copyValue(dst, src reflect.Value) {
+	switch src.Kind() {
+	case reflect.Pointer:
+		if src.IsNil() {
+			return
+		}
+		p := reflect.New(src.Type().Elem())
+		copyValue(p.Elem(), src.Elem())
+		dst.Set(p)
+	case reflect.Slice:
+		if src.IsNil() {
+			return
+		}
+		s := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
+		for i := 0; i < src.Len(); i++ {
+			copyValue(s.Index(i), src.Index(i))
+		}
+		dst.Set(s)
+	case reflect.Map:
+		if src.IsNil() {
+			return
+		}
+		m := reflect.MakeMapWithSize(src.Type(), src.Len())
+		iter := src.MapRange()
+		for iter.Next() {
+			v := reflect.New(src.Type().Elem()).Elem()
+			copyValue(v, iter.Value())
+			m.SetMapIndex(iter.Key(), v)
+		}
+		dst.Set(m)
+	case reflect.Struct:
+		for i := 0; i < src.NumField(); i++ {
+			copyValue(dst.Field(i), src.Field(i))
+		}
+	default:
+		dst.Set(src)
+	}
+}
