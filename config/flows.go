@@ -609,7 +609,7 @@ type FrequencyCap struct {
 var defaultFlowsYAML []byte
 
 // DefaultFlowsYAML returns the commented flows file equal to DefaultFlows, for
-// `bcflow flows init` and the documentation.
+// commands that write a starting file and for the documentation.
 func DefaultFlowsYAML() []byte { return append([]byte(nil), defaultFlowsYAML...) }
 
 // DefaultFlows returns the built-in classic playbook used when no flows file

@@ -64,7 +64,7 @@ func ParseFlows(name string, data []byte) (*Flows, error) {
 		return nil, &FlowsError{File: name, Problems: []Problem{syntaxProblem(err)}}
 	}
 	if len(doc.Content) == 0 {
-		return nil, &FlowsError{File: name, Problems: []Problem{{Line: 1, Message: "the file is empty; start from `bcflow flows init` or config/flows.default.yaml"}}}
+		return nil, &FlowsError{File: name, Problems: []Problem{{Line: 1, Message: "the file is empty; start from a copy of the built-in flows (config/flows.default.yaml)"}}}
 	}
 	d := &decoder{lines: map[string]int{}}
 	f := &Flows{Version: 1}

@@ -376,7 +376,7 @@ func TestParseFlowsStructureErrors(t *testing.T) {
 `, ""},
 		{"version", "version: 2\n", `flows.yaml:1: version: unsupported version 2 (this bcflow reads version 1)`},
 		{"syntax error", "defaults:\n  cart_recovery: [\n", `flows.yaml:2: invalid YAML: did not find expected node content`},
-		{"empty file", "", "flows.yaml:1: the file is empty; start from `bcflow flows init` or config/flows.default.yaml"},
+		{"empty file", "", "flows.yaml:1: the file is empty; start from a copy of the built-in flows (config/flows.default.yaml)"},
 		{"problems are collected and sorted by line", `defaults:
   loyalty:
     rounding: up
