@@ -59,7 +59,7 @@ func (s *store) renderProduct(p *Product, include map[string]bool) map[string]an
 		"weight": p.Weight, "width": 0, "depth": 0, "height": 0,
 		"price": p.Price.Float(), "cost_price": p.CostPrice.Float(), "retail_price": 0, "sale_price": p.SalePrice.Float(),
 		"map_price": 0, "calculated_price": sale.Float(), "tax_class_id": 0, "product_tax_code": "",
-		"categories": p.Categories, "brand_id": p.BrandID, "option_set_id": nil, "option_set_display": "right",
+		"categories": p.Categories, "brand_id": p.BrandID, "option_set_display": "right",
 		"inventory_level": p.Inventory, "inventory_warning_level": 0, "inventory_tracking": tracking,
 		"reviews_rating_sum": 0, "reviews_count": 0, "total_sold": 0, "fixed_cost_shipping_price": 0,
 		"is_free_shipping": false, "is_visible": true, "is_featured": false, "related_products": []int{-1},
@@ -70,7 +70,7 @@ func (s *store) renderProduct(p *Product, include map[string]bool) map[string]an
 		"page_title": "", "meta_keywords": []string{}, "meta_description": "", "view_count": 0,
 		"preorder_release_date": nil, "preorder_message": "", "is_preorder_only": false, "is_price_hidden": false,
 		"price_hidden_label": "", "custom_url": map[string]any{"url": "/" + p.Slug + "/", "is_customized": false},
-		"base_variant_id": nil, "open_graph_type": "product", "open_graph_title": "", "open_graph_description": "",
+		"open_graph_type": "product", "open_graph_title": "", "open_graph_description": "",
 		"open_graph_use_meta_description": true, "open_graph_use_product_name": true, "open_graph_use_image": true,
 		"date_created": iso8601(p.Created), "date_modified": iso8601(p.Modified),
 	}

@@ -56,7 +56,7 @@ type Delivery struct {
 	Outcome     string          `json:"outcome"` // delivered, failed, deactivated, dropped, held, skipped
 	StatusCode  int             `json:"status_code,omitempty"`
 	Error       string          `json:"error,omitempty"`
-	NextRetryMs int64           `json:"next_retry_ms,omitempty"`
+	NextRetryMs float64         `json:"next_retry_ms,omitempty"` // wait before the next retry (scaled)
 	At          time.Time       `json:"at"`
 	Body        json.RawMessage `json:"body"`
 }
@@ -310,7 +310,9 @@ func (d *dispatcher) attempt(j job) {
 	secret := s.ClientSecret
 	s.mu.Unlock()
 
-	ts := e.now().Unix()
+	// webhook-timestamp is transport time: real wall time even when Options.Clock
+	// is fake, so that Standard Webhooks verifiers with a tolerance window accept it.
+	ts := time.Now().Unix()
 	status, err := d.post(dest, headers, secret, j.ev, ts)
 	if d.ctx.Err() != nil {
 		return
@@ -332,10 +334,7 @@ func (d *dispatcher) attempt(j job) {
 	if j.attempt < len(RetrySchedule) {
 		wait := time.Duration(float64(RetrySchedule[j.attempt]) * e.opts.RetryScale)
 		rec.Outcome = "failed"
-		rec.NextRetryMs = wait.Milliseconds()
-		if rec.NextRetryMs == 0 && wait > 0 {
-			rec.NextRetryMs = 1
-		}
+		rec.NextRetryMs = float64(wait) / float64(time.Millisecond)
 		s.logDelivery(e, rec)
 		next := j
 		next.attempt++
