@@ -2,6 +2,7 @@ package bcemu
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -193,10 +194,12 @@ func (e *Emulator) registerSim() {
 			return err
 		}
 		if err := e.ApplySeed(sf); err != nil {
-			if _, ok := err.(*apiError); ok {
-				return err
+			status := 422
+			var ae *apiError
+			if errors.As(err, &ae) {
+				status = ae.Status
 			}
-			return errf(422, "%s", err.Error())
+			return errf(status, "%s", err.Error())
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 		return nil

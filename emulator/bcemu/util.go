@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -114,7 +115,8 @@ func errf(status int, format string, a ...any) *apiError {
 
 // statusOf returns the HTTP status of err (500 for plain errors).
 func statusOf(err error) (int, string, map[string]string) {
-	if ae, ok := err.(*apiError); ok {
+	var ae *apiError
+	if errors.As(err, &ae) {
 		return ae.Status, ae.Title, ae.Details
 	}
 	return http.StatusInternalServerError, err.Error(), nil
