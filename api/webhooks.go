@@ -1,0 +1,227 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/bcflow/bcflow/starter"
+	"github.com/bcflow/bcflow/store"
+)
+
+// WebhookSecretHeader is the custom header bcflow asks BigCommerce to send
+// on every hook it registers; its value is BCFLOW_WEBHOOK_SECRET.
+const WebhookSecretHeader = "X-Bcflow-Webhook-Secret"
+
+// Dispatcher turns an accepted event into a Temporal start or signal; the
+// starter package implements it over a real Temporal client.
+type Dispatcher interface {
+	Supports(scope string) bool
+	Dispatch(ctx context.Context, ev starter.Event) (starter.Result, error)
+	Unsubscribe(ctx context.Context, email, reason string) (int, error)
+}
+
+// Deliveries is the dedupe table of webhook deliveries and the suppression
+// list; *store.Store implements it.
+type Deliveries interface {
+	RecordDelivery(ctx context.Context, d store.Delivery) (bool, error)
+	GetDelivery(ctx context.Context, k store.DeliveryKey) (store.Delivery, error)
+	MarkDeliveryOutcome(ctx context.Context, k store.DeliveryKey, outcome string) error
+	DeleteDelivery(ctx context.Context, k store.DeliveryKey) error
+	AddSuppression(ctx context.Context, s store.Suppression) error
+}
+
+// StoreAuth is what bcflow knows to authenticate one store's webhooks.
+type StoreAuth struct {
+	// ClientSecret keys the Standard Webhooks signature.
+	ClientSecret []byte
+}
+
+// WebhookOptions configure the webhook receivers.
+type WebhookOptions struct {
+	// Secret is the value WebhookSecretHeader must carry.
+	Secret []byte
+	// Stores lists the stores bcflow serves, by store hash.
+	Stores map[string]StoreAuth
+	// BrevoSecret is the bearer token Brevo's webhooks must present; empty
+	// disables /webhooks/brevo.
+	BrevoSecret []byte
+	Deliveries  Deliveries
+	Dispatcher  Dispatcher
+	Logger      *slog.Logger
+}
+
+// outcomeAccepted marks a delivery that Temporal accepted.
+const outcomeAccepted = "accepted"
+
+// MountWebhooks adds POST /webhooks/bigcommerce and POST /webhooks/brevo.
+func (s *Server) MountWebhooks(opts WebhookOptions) {
+	h := &webhookHandler{opts: opts}
+	s.engine.POST("/webhooks/bigcommerce", h.bigcommerce)
+	s.engine.POST("/webhooks/brevo", h.brevo)
+}
+
+type webhookHandler struct{ opts WebhookOptions }
+
+// bigcommerce receives every scope of every store. It answers 200 only after
+// Temporal accepted the start or signal, or the delivery is a known
+// duplicate; 503 when Temporal is unreachable, so BigCommerce retries.
+func (h *webhookHandler) bigcommerce(c *gin.Context) {
+	if !secretEqual(c.GetHeader(WebhookSecretHeader), h.opts.Secret) {
+		AbortError(c, http.StatusUnauthorized, "unauthorized", "missing or wrong "+WebhookSecretHeader+" header")
+		return
+	}
+	body, ok := ReadBody(c)
+	if !ok {
+		return
+	}
+	ev, err := starter.ParseEvent(body)
+	if err != nil {
+		AbortError(c, http.StatusBadRequest, "bad_payload", err.Error())
+		return
+	}
+	auth, known := h.opts.Stores[ev.StoreHash]
+	if !known {
+		AbortError(c, http.StatusNotFound, "unknown_store", "bcflow does not serve store "+ev.StoreHash)
+		return
+	}
+	if c.GetHeader("webhook-signature") != "" || c.GetHeader("webhook-id") != "" || c.GetHeader("webhook-timestamp") != "" {
+		wh, err := standardwebhooks.NewWebhookRaw(auth.ClientSecret)
+		if err == nil {
+			err = wh.Verify(body, c.Request.Header)
+		}
+		if err != nil {
+			AbortError(c, http.StatusUnauthorized, "bad_signature", "webhook signature does not verify with the store's client secret")
+			return
+		}
+	}
+	log := h.opts.Logger.With("scope", ev.Scope, "store", ev.StoreHash, "data_id", ev.Data.ID, "request_id", c.GetString(requestIDKey))
+	if !h.opts.Dispatcher.Supports(ev.Scope) {
+		log.Info("webhook scope ignored")
+		c.JSON(http.StatusOK, gin.H{"status": "ignored"})
+		return
+	}
+	if ev.CreatedAt.IsZero() {
+		AbortError(c, http.StatusBadRequest, "bad_payload", "created_at: missing")
+		return
+	}
+
+	digest := sha256.Sum256(body)
+	d := store.Delivery{StoreHash: ev.StoreHash, Scope: ev.Scope, Hash: ev.Hash, CreatedAt: ev.CreatedAt.Unix(), PayloadDigest: hex.EncodeToString(digest[:])}
+	ctx := c.Request.Context()
+	fresh, err := h.opts.Deliveries.RecordDelivery(ctx, d)
+	if err != nil {
+		log.Error("record webhook delivery", "error", err.Error())
+		AbortError(c, http.StatusServiceUnavailable, "unavailable", "could not record the delivery; retry later")
+		return
+	}
+	if !fresh {
+		prev, err := h.opts.Deliveries.GetDelivery(ctx, d.Key())
+		// A delivery recorded but never accepted (a crash or a Temporal
+		// outage in between) is dispatched again; deterministic workflow ids
+		// make that safe.
+		if err == nil && prev.Outcome == outcomeAccepted {
+			log.Info("duplicate webhook delivery")
+			c.JSON(http.StatusOK, gin.H{"status": "duplicate"})
+			return
+		}
+	}
+	res, err := h.opts.Dispatcher.Dispatch(ctx, ev)
+	if err != nil {
+		var pe *starter.ParseError
+		if errors.As(err, &pe) {
+			_ = h.opts.Deliveries.DeleteDelivery(context.WithoutCancel(ctx), d.Key())
+			AbortError(c, http.StatusBadRequest, "bad_payload", pe.Error())
+			return
+		}
+		// Forget the delivery so BigCommerce's retry is not taken for a duplicate.
+		if derr := h.opts.Deliveries.DeleteDelivery(context.WithoutCancel(ctx), d.Key()); derr != nil {
+			log.Error("forget undelivered webhook", "error", derr.Error())
+		}
+		log.Error("temporal did not accept webhook", "error", err.Error())
+		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "the event was not accepted; BigCommerce will retry")
+		return
+	}
+	if err := h.opts.Deliveries.MarkDeliveryOutcome(context.WithoutCancel(ctx), d.Key(), outcomeAccepted); err != nil {
+		log.Warn("mark webhook delivery accepted", "error", err.Error())
+	}
+	log.Info("webhook accepted", "action", string(res.Action), "workflow_id", res.WorkflowID)
+	c.JSON(http.StatusOK, gin.H{"status": string(res.Action), "workflow_id": res.WorkflowID})
+}
+
+// brevoEvent is the part of Brevo's transactional webhook bcflow reads.
+type brevoEvent struct {
+	Event string `json:"event"`
+	Email string `json:"email"`
+}
+
+// brevoOptOuts are the Brevo events that end a shopper's marketing.
+var brevoOptOuts = map[string]bool{"unsubscribed": true, "hard_bounce": true, "spam": true}
+
+// brevo receives Brevo's transactional webhooks: an opt-out becomes a
+// suppression (consulted by every later send) and an unsubscribed signal
+// to each running flow of that shopper.
+func (h *webhookHandler) brevo(c *gin.Context) {
+	if len(h.opts.BrevoSecret) == 0 {
+		AbortError(c, http.StatusNotFound, "not_configured", "Brevo webhooks are not configured (set BCFLOW_BREVO_WEBHOOK_SECRET)")
+		return
+	}
+	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !secretEqual(token, h.opts.BrevoSecret) {
+		AbortError(c, http.StatusUnauthorized, "unauthorized", "missing or wrong bearer token")
+		return
+	}
+	body, ok := ReadBody(c)
+	if !ok {
+		return
+	}
+	var ev brevoEvent
+	if err := json.Unmarshal(body, &ev); err != nil {
+		AbortError(c, http.StatusBadRequest, "bad_payload", "body: not a JSON object")
+		return
+	}
+	if ev.Event == "" || ev.Email == "" {
+		AbortError(c, http.StatusBadRequest, "bad_payload", "event and email are required")
+		return
+	}
+	if !brevoOptOuts[ev.Event] {
+		c.JSON(http.StatusOK, gin.H{"status": "ignored"})
+		return
+	}
+	ctx := c.Request.Context()
+	if err := h.opts.Deliveries.AddSuppression(ctx, store.Suppression{StoreHash: store.AllStores, Email: ev.Email, Reason: ev.Event}); err != nil {
+		h.opts.Logger.Error("record suppression", "error", err.Error())
+		AbortError(c, http.StatusServiceUnavailable, "unavailable", "could not record the opt-out; retry later")
+		return
+	}
+	n, err := h.opts.Dispatcher.Unsubscribe(ctx, ev.Email, ev.Event)
+	if err != nil {
+		var pe *starter.ParseError
+		if errors.As(err, &pe) {
+			AbortError(c, http.StatusBadRequest, "bad_payload", pe.Error())
+			return
+		}
+		h.opts.Logger.Error("signal unsubscribe", "error", err.Error())
+		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "opt-out recorded but running flows were not signalled; retry")
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "suppressed", "flows_signalled": n})
+}
+
+// secretEqual compares in constant time; an empty expected secret never
+// matches.
+func secretEqual(got string, want []byte) bool {
+	if len(want) == 0 {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(got), want) == 1
+}

@@ -1,0 +1,151 @@
+package workflows
+
+import (
+	"strconv"
+	"time"
+)
+
+// Workflow type names. They are part of bcflow's contract with running
+// histories: never rename one.
+const (
+	// CartRecoveryWorkflowName recovers one abandoned cart.
+	CartRecoveryWorkflowName = "CartRecovery"
+	// OrderLifecycleWorkflowName follows one order from placement to its
+	// post-purchase flows (goals, loyalty, review request, survey).
+	OrderLifecycleWorkflowName = "OrderLifecycle"
+	// ContactSyncWorkflowName mirrors one BigCommerce customer to the
+	// messaging provider's contact.
+	ContactSyncWorkflowName = "ContactSync"
+)
+
+// Flow names, the value of the BcFlow search attribute.
+const (
+	FlowCartRecovery   = "cart-recovery"
+	FlowOrderLifecycle = "order-lifecycle"
+	FlowContactSync    = "contact-sync"
+)
+
+// Workflow ids are deterministic, {flow}/{store_hash}/{entity_id}, so the
+// same event always lands on the same workflow: a webhook that slips past
+// the dedupe table signals the existing run instead of starting another.
+
+// CartRecoveryID is the workflow id of a cart's recovery flow.
+func CartRecoveryID(storeHash, cartID string) string { return "cart/" + storeHash + "/" + cartID }
+
+// OrderLifecycleID is the workflow id of an order's lifecycle flow.
+func OrderLifecycleID(storeHash string, orderID int64) string {
+	return "order/" + storeHash + "/" + strconv.FormatInt(orderID, 10)
+}
+
+// ContactSyncID is the workflow id of a customer's contact sync.
+func ContactSyncID(storeHash string, customerID int64) string {
+	return "contact/" + storeHash + "/" + strconv.FormatInt(customerID, 10)
+}
+
+// Signal names. Like workflow names they are a contract with histories.
+const (
+	// SignalCartActivity: the shopper changed the cart; the inactivity
+	// clock restarts.
+	SignalCartActivity = "cart-activity"
+	// SignalCartAbandoned: BigCommerce declared the cart abandoned.
+	SignalCartAbandoned = "cart-abandoned"
+	// SignalCartExit: the cart converted or was deleted; the flow ends.
+	SignalCartExit = "cart-exit"
+	// SignalUnsubscribed: the shopper opted out; every flow of theirs ends
+	// its marketing.
+	SignalUnsubscribed = "unsubscribed"
+	// SignalOrderCreated: BigCommerce created the order (any status,
+	// including Incomplete).
+	SignalOrderCreated = "order-created"
+	// SignalOrderStatus: the order's status changed.
+	SignalOrderStatus = "order-status"
+	// SignalOrderRefund: a refund was created on the order.
+	SignalOrderRefund = "order-refund"
+	// SignalShipment: a shipment was created for the order.
+	SignalShipment = "shipment-created"
+	// SignalCustomerChanged: the customer record changed; sync again.
+	SignalCustomerChanged = "customer-changed"
+)
+
+// CartRecoveryInput starts a cart's recovery flow.
+type CartRecoveryInput struct {
+	StoreHash string
+	CartID    string
+}
+
+// CartActivity is the payload of SignalCartActivity.
+type CartActivity struct {
+	// Scope is the BigCommerce webhook scope that reported the change.
+	Scope string
+	// EventTime is the webhook's created_at.
+	EventTime time.Time
+}
+
+// CartAbandoned is the payload of SignalCartAbandoned.
+type CartAbandoned struct {
+	// Token is the abandoned-cart token, for the recovery link.
+	Token string
+	// EventTime is the webhook's created_at.
+	EventTime time.Time
+}
+
+// Exit reasons recorded when a flow ends early.
+const (
+	ExitConverted    = "converted"
+	ExitDeleted      = "deleted"
+	ExitEmptied      = "emptied"
+	ExitUnsubscribed = "unsubscribed"
+	ExitOrderPlaced  = "order-placed"
+)
+
+// CartExit is the payload of SignalCartExit.
+type CartExit struct {
+	// Reason is one of the Exit constants.
+	Reason string
+	// OrderID is the order that converted the cart, when known.
+	OrderID int64
+	// EventTime is the webhook's created_at.
+	EventTime time.Time
+}
+
+// Unsubscribed is the payload of SignalUnsubscribed.
+type Unsubscribed struct {
+	Email  string
+	Reason string // unsubscribed, hard_bounce, spam, api
+}
+
+// OrderLifecycleInput starts an order's lifecycle flow.
+type OrderLifecycleInput struct {
+	StoreHash string
+	OrderID   int64
+}
+
+// OrderStatus is the payload of SignalOrderStatus.
+type OrderStatus struct {
+	PreviousStatusID int
+	NewStatusID      int
+	EventTime        time.Time
+}
+
+// OrderEvent is the payload of SignalOrderCreated, SignalOrderRefund and
+// SignalShipment.
+type OrderEvent struct {
+	// Scope is the BigCommerce webhook scope.
+	Scope string
+	// ID is the refund or shipment id, when the payload has one.
+	ID int64
+	// EventTime is the webhook's created_at.
+	EventTime time.Time
+}
+
+// ContactSyncInput starts a customer's contact sync.
+type ContactSyncInput struct {
+	StoreHash  string
+	CustomerID int64
+}
+
+// CustomerChanged is the payload of SignalCustomerChanged.
+type CustomerChanged struct {
+	Scope     string
+	EventTime time.Time
+}
