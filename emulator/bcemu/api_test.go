@@ -321,8 +321,8 @@ func TestOrdersFiltersSortPagination(t *testing.T) {
 
 func TestOrderLifecycle(t *testing.T) {
 	en := newEnv(t, Options{})
-	if _, err := en.e.CreatePromotion(testHash, PromotionInput{Name: "Welcome 10", Code: "WELCOME10", PercentOff: 10}); err != nil {
-		t.Fatal(err)
+	if _, err := en.e.CreatePromotion(testHash, PromotionInput{Name: "Dup", Code: "welcome10", PercentOff: 5}); err == nil {
+		t.Fatal("duplicate of the default WELCOME10 code accepted")
 	}
 	c, err := en.e.CreateCart(testHash, CartInput{CustomerID: 4, Items: []ItemInput{{SKU: "OTL", Quantity: 1}, {SKU: "KFG-EBOOK", Quantity: 1}}})
 	if err != nil {

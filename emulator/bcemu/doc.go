@@ -1,2 +1,184 @@
-// Package bcemu emulates BigCommerce stores at the HTTP level.
+// Package bcemu emulates BigCommerce stores at the HTTP level: the REST
+// Management API under /stores/{store_hash}/v2 and /v3, webhook delivery, and
+// a control API under /_sim/bigcommerce/ that scripts a store's life (a
+// shopper creating a cart, abandoning it, checking out, an order shipping).
+// It powers `bcflow sim` and `bcflow dev`.
+//
+// The package imports nothing of bcflow: it is the other side of the wire,
+// written from BigCommerce's published OpenAPI descriptions
+// (shared/specs/bigcommerce), and its tests check every response against them.
+//
+//	e, _ := bcemu.New(bcemu.Options{})     // one store: DefaultStore()
+//	defer e.Close()
+//	http.ListenAndServe(":8089", e.Handler())
+//
+// # Store API
+//
+// Requests carry X-Auth-Token (the store's access token); a missing or wrong
+// token answers 401 with the version's error body. v2 answers bare JSON
+// arrays, 204 with no body for an empty page, money as four-decimal strings
+// ("12.5000"), RFC 2822 dates and [{"status","message"}] errors. v3 answers
+// {data, meta} with meta.pagination, ISO 8601 dates and {status, title, type,
+// errors} errors; a limit above 250 is rejected with 422 where the spec
+// declares that maximum (catalog, promotions) and clamped elsewhere.
+//
+//	v3 carts           POST /carts (?include=redirect_urls), GET|PUT|DELETE /carts/{id},
+//	                   POST /carts/{id}/items, PUT|DELETE /carts/{id}/items/{item},
+//	                   POST /carts/{id}/redirect_urls, GET /abandoned-carts/{token}
+//	v2 orders          GET /orders (customer_id, email, status_id, cart_id, channel_id,
+//	                   payment_method, min_/max_id, min_/max_total, min_/max_date_created,
+//	                   min_/max_date_modified in RFC 2822 or ISO 8601, sort=field[:asc|desc],
+//	                   page, limit), GET /orders/count, GET /orders/{id},
+//	                   /orders/{id}/products|coupons|shipments, GET /order_statuses[/{id}]
+//	v3 customers       GET /customers (id:in, email:in, customer_group_id:in,
+//	                   date_created[:min|:max], date_modified[:min|:max], sort, include=
+//	                   addresses,attributes,formfields,shopper_profile_id,segment_ids),
+//	                   POST|PUT /customers
+//	v2 customer groups GET /customer_groups, GET /customer_groups/{id}
+//	v3 catalog         GET /catalog/products (id, id:in, sku, sku:in, name, keyword,
+//	                   include=variants,images,primary_image,channels),
+//	                   GET /catalog/products/{id}[/variants|/images]
+//	v3 promotions      GET|POST /promotions, GET|PUT|DELETE /promotions/{id},
+//	                   GET|POST /promotions/{id}/codes, DELETE /promotions/{id}/codes/{code}
+//	v3 segmentation    GET|POST|PUT|DELETE /segments, GET|POST|DELETE
+//	                   /segments/{id}/shopper-profiles, GET|POST|DELETE /shopper-profiles,
+//	                   GET /shopper-profiles/{id}/segments
+//	v3 webhooks        GET|POST /hooks, GET|PUT|DELETE /hooks/{id}
+//
+// Behaviours worth knowing:
+//   - Redirect URLs exist only for carts created through POST /v3/carts; carts
+//     created by the simulator are storefront carts and get 422, as the platform
+//     refuses carts not made with the Management API.
+//   - A duplicate coupon code (case-insensitive, store-wide) answers 409. The
+//     promotions spec declares no status for it and its error body as
+//     {"errors":[{status,title,type}]}; the emulator sends that array and also
+//     the usual top-level status/title/type.
+//   - Segments: duplicate names and shopper profiles already in a segment
+//     answer 409 with the spec's {data, errors, meta} body; more than 50 shopper
+//     profile ids in one request, or more than 1000 segments in a store (which
+//     also bounds the segments of one shopper), answer 400 with the spec's
+//     ErrorResponse.
+//   - Hooks: one hook per scope and destination (duplicate → 422);
+//     destinations may be http:// as well as https:// (local development);
+//     events_history_enabled is accepted and ignored. POST answers 200, as the
+//     spec says.
+//   - The catalog omits option_set_id and base_variant_id when they would be
+//     null, because the spec declares them non-nullable.
+//
+// # Rate limiting
+//
+// Each store has a quota of requests per 30 s window (Options.RateLimitQuota,
+// default 150; StoreSeed.Quota or the control API set 450 or any other value).
+// Every store API response carries X-Rate-Limit-Requests-Left,
+// X-Rate-Limit-Requests-Quota, X-Rate-Limit-Time-Reset-Ms and
+// X-Rate-Limit-Time-Window-Ms; an exhausted window answers 429. The window
+// starts with the first request after the previous one ended and follows
+// Options.Clock, so tests move time instead of sleeping.
+//
+// # Webhooks
+//
+// Every state change sends BigCommerce's callback payload to each active hook
+// whose scope matches (exactly, or a wildcard such as store/cart/*):
+//
+//	{"scope":"store/cart/abandoned","store_id":"1001001",
+//	 "data":{"id":"<cart uuid>","token":"<32 hex>","type":"cart"},
+//	 "hash":"<sha1>","created_at":1741964966,"producer":"stores/bcflowdev"}
+//
+// Scopes: store/cart/created|updated|deleted|abandoned|converted (orderId),
+// store/cart/lineItem/created|updated|deleted (cartId), store/order/created|
+// updated|statusUpdated (status.previous_status_id/new_status_id),
+// store/order/refund/created (refund.refund_id), store/shipment/created
+// (orderId), store/customer/created|updated. Creating a cart also fires
+// store/cart/updated, as the platform does.
+//
+// hash is the SHA-1 hex digest of the JSON encoding of data. created_at is the
+// event time from Options.Clock in unix seconds. A retry or duplicate delivery
+// repeats the exact body bytes and webhook-id; a new event on the same object
+// is a new delivery with its own webhook-id and created_at — but two events on
+// one object within the same second carry the same created_at and, when their
+// data is identical, the same hash, exactly as on the real platform. Consumers
+// must therefore not deduplicate on hash (or hash + created_at) alone; use
+// webhook-id.
+//
+// Deliveries are POSTs with the hook's custom headers, Content-Type
+// application/json and Standard Webhooks headers: webhook-id (msg_…, unique
+// per event and hook set, repeated on retries), webhook-timestamp (unix
+// seconds of the attempt, wall-clock time) and webhook-signature:
+//
+//	v1,base64(HMAC-SHA256(key, webhook-id + "." + webhook-timestamp + "." + body))
+//
+// where key is the raw bytes of the store's client secret (not base64-decoded,
+// no whsec_ prefix). With the standard-webhooks Go library, verify with
+// standardwebhooks.NewWebhookRaw([]byte(clientSecret)). BigCommerce itself
+// does not sign callbacks; the signature lets bcflow authenticate the emulator
+// the same way it authenticates its production ingress.
+//
+// A non-2xx answer or a network error is retried after 60, 180, 300, 600,
+// 900, 1800, 3600, 7200, 21600, 43200 and 86400 seconds (RetrySchedule, each
+// multiplied by Options.RetryScale); when the last retry fails the hook is set
+// is_active false. Deliveries to one hook are attempted one at a time.
+//
+// Fault knobs (per store; Faults, SetFaults, the control API) duplicate
+// deliveries (a probability, or the next N), reorder events (hold N, then
+// release them newest first), delay first attempts, and drop scopes. The
+// delivery log records every attempt and every decision not to attempt.
+//
+// # Control API
+//
+// JSON in and out, no authentication (it is a development tool); errors use
+// the v3 error body. {hash} is a store hash such as bcflowdev. Objects come
+// back in the store API's shapes (customer_Full, Cart_Full, the v2 order and
+// shipment), so what a script creates is what the store API will show.
+//
+//	GET    /_sim/bigcommerce/stores                       stores and credentials
+//	POST   /_sim/bigcommerce/seed                         apply a SeedFile (body)
+//	POST   /_sim/bigcommerce/save                         write the snapshot (Options.SnapshotPath)
+//	POST   /_sim/bigcommerce/{hash}/customers             CustomerInput → {data: customer}
+//	                                                      {"email","first_name","last_name","phone",
+//	                                                       "customer_group_id","accepts_marketing",
+//	                                                       "accepts_product_review_abandoned_cart_emails",
+//	                                                       "guest": true for a guest shopper}
+//	PUT    /_sim/bigcommerce/{hash}/customers/{id}        CustomerInput (changed fields) → {data: customer}
+//	POST   /_sim/bigcommerce/{hash}/carts                 CartInput → 201 {data: cart}
+//	                                                      {"customer_id","email","channel_id",
+//	                                                       "line_items":[{"sku"|"product_id"+"variant_id","quantity"}]}
+//	PUT    /_sim/bigcommerce/{hash}/carts/{id}            CartUpdate {"add":[…],"remove":["<item id|sku>"],
+//	                                                       "quantities":[{"sku"|"item_id","quantity"}]}
+//	PUT    /_sim/bigcommerce/{hash}/carts/{id}/email      {"email"} (guest enters an email)
+//	POST   /_sim/bigcommerce/{hash}/carts/{id}/abandon    → {data: {cart_id, token}}; fires store/cart/abandoned now
+//	DELETE /_sim/bigcommerce/{hash}/carts/{id}            204; fires store/cart/deleted
+//	POST   /_sim/bigcommerce/{hash}/carts/{id}/checkout   CheckoutInput {"coupon_code","status_id" (default 11),
+//	                                                       "payment_method","shipping_cost","billing_address"}
+//	                                                      → 201 v2 order; fires store/cart/converted, store/order/created
+//	PUT    /_sim/bigcommerce/{hash}/orders/{id}/status    {"status_id"} → v2 order
+//	POST   /_sim/bigcommerce/{hash}/orders/{id}/shipments ShipInput {"tracking_number","tracking_carrier",
+//	                                                       "shipping_method","items":[{"order_product_id","quantity"}]}
+//	                                                      → 201 v2 shipment; status 2 or 3
+//	POST   /_sim/bigcommerce/{hash}/orders/{id}/refunds   {"amount"} (omitted: the rest) → 201; status 4 or 14
+//	POST   /_sim/bigcommerce/{hash}/promotions            {"name","code","percent_off"|"amount_off","max_uses"}
+//	POST   /_sim/bigcommerce/{hash}/bulk                  {"customers","orders","from","to","seed","notify"}
+//	PUT    /_sim/bigcommerce/{hash}/rate-limit            {"quota"}
+//	GET    /_sim/bigcommerce/{hash}/faults                current Faults
+//	PUT    /_sim/bigcommerce/{hash}/faults                {"duplicate_probability","duplicate_next","reorder_hold",
+//	                                                       "delay_ms","drop_scopes":["store/cart/*"],"seed"}
+//	POST   /_sim/bigcommerce/{hash}/faults/release        release held events, newest first
+//	GET    /_sim/bigcommerce/{hash}/deliveries            delivery log: every attempt with outcome and status
+//
+// A shopper who abandons a cart, in three commands:
+//
+//	C=$(curl -s localhost:8089/_sim/bigcommerce/bcflowdev/carts -d '{"customer_id":1,"line_items":[{"sku":"TEE-M","quantity":2}]}' | jq -r .data.id)
+//	curl -s -X POST localhost:8089/_sim/bigcommerce/bcflowdev/carts/$C/abandon
+//	curl -s -X POST localhost:8089/_sim/bigcommerce/bcflowdev/carts/$C/checkout -d '{"coupon_code":"WELCOME10"}'
+//
+// The same operations are Go methods (CreateCustomer, CreateCart, UpdateCart,
+// SetCartEmail, AbandonCart, DeleteCart, Checkout, SetOrderStatus, Ship,
+// Refund, CreatePromotion, BulkGenerate, LoadSeedFile, ApplySeed, SetQuota,
+// SetFaults, ReleaseHeld, Deliveries) taking the store hash first.
+//
+// # Snapshots
+//
+// With Options.SnapshotPath, New loads the file when it exists and Save (or
+// POST /_sim/bigcommerce/save) writes every store's data as JSON, atomically.
+// Rate-limit windows, fault knobs, held events and the delivery log are not
+// saved.
 package bcemu

@@ -321,6 +321,11 @@ func (e *Emulator) buildStore(seed StoreSeed) (*store, error) {
 			return nil, err
 		}
 	}
+	for _, p := range seed.Promotions {
+		if err := e.addPromotion(s, p); err != nil {
+			return nil, err
+		}
+	}
 	s.Seq.Order = 99
 	return s, nil
 }

@@ -92,6 +92,8 @@ type StoreSeed struct {
 	Catalog        []ProductSeed       `json:"catalog,omitempty"`
 	CustomerGroups []CustomerGroupSeed `json:"customer_groups,omitempty"`
 	Customers      []CustomerSeed      `json:"customers,omitempty"`
+	// Promotions are coupon promotions with one code each.
+	Promotions []PromotionInput `json:"promotions,omitempty"`
 	// Quota overrides Options.RateLimitQuota for this store (BigCommerce plans offer 150 or 450).
 	Quota int `json:"quota,omitempty"`
 }

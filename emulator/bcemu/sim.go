@@ -23,32 +23,40 @@ type PromotionInput struct {
 func (e *Emulator) CreatePromotion(hash string, in PromotionInput) (Promotion, error) {
 	var out Promotion
 	err := e.withStore(hash, func(s *store) error {
-		if strings.TrimSpace(in.Name) == "" || (in.PercentOff <= 0) == (in.AmountOff <= 0) {
-			return errf(422, "A promotion needs a name and exactly one of percent_off or amount_off.")
+		if err := e.addPromotion(s, in); err != nil {
+			return err
 		}
-		disc := map[string]any{"percentage_amount": strconv.FormatFloat(in.PercentOff, 'f', -1, 64)}
-		if in.AmountOff > 0 {
-			disc = map[string]any{"fixed_amount": strconv.FormatFloat(in.AmountOff, 'f', 2, 64)}
-		}
-		raw := map[string]any{
-			"rules": []any{map[string]any{"action": map[string]any{"cart_value": map[string]any{"discount": disc}}, "apply_once": true, "stop": false}},
-		}
-		if in.MaxUses > 0 {
-			raw["max_uses"] = float64(in.MaxUses)
-		}
-		s.Seq.Promotion++
-		p := &Promotion{ID: s.Seq.Promotion, Name: in.Name, RedemptionType: "COUPON", Raw: raw, Created: e.now()}
-		if in.Code != "" {
-			if _, err := e.addCode(s, p, in.Code, 0, 0); err != nil {
-				s.Seq.Promotion--
-				return err
-			}
-		}
-		s.Promotions = append(s.Promotions, p)
-		out = *p
+		out = *s.Promotions[len(s.Promotions)-1]
 		return nil
 	})
 	return out, err
+}
+
+// addPromotion creates a coupon promotion. s.mu must be held (or s unpublished).
+func (e *Emulator) addPromotion(s *store, in PromotionInput) error {
+	if strings.TrimSpace(in.Name) == "" || (in.PercentOff <= 0) == (in.AmountOff <= 0) {
+		return errf(422, "A promotion needs a name and exactly one of percent_off or amount_off.")
+	}
+	disc := map[string]any{"percentage_amount": strconv.FormatFloat(in.PercentOff, 'f', -1, 64)}
+	if in.AmountOff > 0 {
+		disc = map[string]any{"fixed_amount": strconv.FormatFloat(in.AmountOff, 'f', 2, 64)}
+	}
+	raw := map[string]any{
+		"rules": []any{map[string]any{"action": map[string]any{"cart_value": map[string]any{"discount": disc}}, "apply_once": true, "stop": false}},
+	}
+	if in.MaxUses > 0 {
+		raw["max_uses"] = float64(in.MaxUses)
+	}
+	s.Seq.Promotion++
+	p := &Promotion{ID: s.Seq.Promotion, Name: in.Name, RedemptionType: "COUPON", Raw: raw, Created: e.now()}
+	if in.Code != "" {
+		if _, err := e.addCode(s, p, in.Code, 0, 0); err != nil {
+			s.Seq.Promotion--
+			return err
+		}
+	}
+	s.Promotions = append(s.Promotions, p)
+	return nil
 }
 
 // SetQuota changes a store's rate-limit quota (requests per 30 s window).

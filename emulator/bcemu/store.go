@@ -334,7 +334,8 @@ func defaultGroups() []CustomerGroupSeed {
 // DefaultStore returns the seed of the development store: hash "bcflowdev",
 // token "dev-access-token", client secret "dev-client-secret", channel 1, a
 // dozen products (some with variants), customer groups Retail (1), Wholesale
-// (2) and VIP (3), and four customers.
+// (2) and VIP (3), four customers and a coupon promotion with code WELCOME10
+// (10% off the cart).
 func DefaultStore() StoreSeed {
 	return StoreSeed{
 		Hash: "bcflowdev", AccessToken: "dev-access-token", ClientSecret: "dev-client-secret",
@@ -357,6 +358,7 @@ func DefaultStore() StoreSeed {
 			{ID: 122, Name: "Ceramic Pour-Over Mug", SKU: "MUG", Price: 22, Weight: 0.6, Brand: "Sagaform", BrandID: 5, Categories: []int{21}, Inventory: 140, Images: []string{"pour-over-mug.jpg"},
 				OptionName: "Color", Variants: []VariantSeed{{ID: 160, SKU: "MUG-WHITE", Label: "White"}, {ID: 161, SKU: "MUG-BLACK", Label: "Black"}}},
 		},
+		Promotions: []PromotionInput{{Name: "Welcome 10% off", Code: "WELCOME10", PercentOff: 10}},
 		Customers: []CustomerSeed{
 			{ID: 1, Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe", Phone: "+15125550101", GroupID: 1, AcceptsMarketing: true, AcceptsAbandonedCartEmails: true},
 			{ID: 2, Email: "john.smith@example.com", FirstName: "John", LastName: "Smith", Phone: "+15125550102", GroupID: 1, AcceptsMarketing: false, AcceptsAbandonedCartEmails: true},
