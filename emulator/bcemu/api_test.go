@@ -675,3 +675,53 @@ func TestHooksAPI(t *testing.T) {
 	wantStatus(t, en.api("DELETE", "v3", fmt.Sprintf("/hooks/%d", id), nil), 200)
 	wantStatus(t, en.api("GET", "v3", fmt.Sprintf("/hooks/%d", id), nil), 404)
 }
+
+// TestRemainingEndpointsContract touches the write and delete endpoints the
+// other tests do not, so that each is contract-checked at least once.
+func TestRemainingEndpointsContract(t *testing.T) {
+	en := newEnv(t, Options{})
+	r := en.api("POST", "v3", "/promotions", map[string]any{
+		"name": "Auto 5", "redemption_type": "AUTOMATIC",
+		"rules": []any{map[string]any{"action": map[string]any{"cart_value": map[string]any{"discount": map[string]any{"fixed_amount": "5"}}}}},
+	})
+	wantStatus(t, r, 201)
+	id := int(data(t, r)["id"].(float64))
+	r = en.api("PUT", "v3", fmt.Sprintf("/promotions/%d", id), map[string]any{"status": "DISABLED", "name": "Auto 5 (off)"})
+	wantStatus(t, r, 200)
+	if d := data(t, r); d["status"] != "DISABLED" || d["name"] != "Auto 5 (off)" || d["redemption_type"] != "AUTOMATIC" {
+		t.Errorf("updated promotion %v", d)
+	}
+	wantStatus(t, en.api("POST", "v3", fmt.Sprintf("/promotions/%d/codes", id), map[string]any{"code": "NOPE"}), 422)
+	wantStatus(t, en.api("GET", "v3", "/promotions?redemption_type=AUTOMATIC&status=DISABLED", nil), 200)
+	wantStatus(t, en.api("DELETE", "v3", fmt.Sprintf("/promotions/%d", id), nil), 204)
+	r = en.api("GET", "v3", "/promotions?code=WELCOME10", nil)
+	wantStatus(t, r, 200)
+	promos := r.obj(t)["data"].([]any)
+	if len(promos) != 1 {
+		t.Fatalf("code filter %v", promos)
+	}
+	pid := int(promos[0].(map[string]any)["id"].(float64))
+	r = en.api("GET", "v3", fmt.Sprintf("/promotions/%d/codes", pid), nil)
+	code := int(r.obj(t)["data"].([]any)[0].(map[string]any)["id"].(float64))
+	wantStatus(t, en.api("DELETE", "v3", fmt.Sprintf("/promotions/%d/codes/%d", pid, code), nil), 204)
+
+	r = en.api("POST", "v3", "/shopper-profiles", []any{map[string]any{"customer_id": 2}})
+	prof := r.obj(t)["data"].([]any)[0].(map[string]any)["id"].(string)
+	r = en.api("POST", "v3", "/segments", []any{map[string]any{"name": "S"}})
+	seg := r.obj(t)["data"].([]any)[0].(map[string]any)["id"].(string)
+	wantStatus(t, en.api("GET", "v3", "/segments?id:in="+seg, nil), 200)
+	wantStatus(t, en.api("POST", "v3", "/segments/"+seg+"/shopper-profiles", []string{prof}), 201)
+	wantStatus(t, en.api("DELETE", "v3", "/shopper-profiles?id:in="+prof, nil), 204)
+	r = en.api("GET", "v3", "/segments/"+seg+"/shopper-profiles", nil)
+	if n := len(r.obj(t)["data"].([]any)); n != 0 {
+		t.Errorf("deleted profile still a member (%d)", n)
+	}
+	wantStatus(t, en.api("GET", "v3", "/segments/"+newUUID()+"/shopper-profiles", nil), 404)
+
+	c, _ := en.e.CreateCart(testHash, CartInput{Items: []ItemInput{{SKU: "OTL", Quantity: 1}}})
+	r = en.api("GET", "v3", "/carts/"+c.ID, nil)
+	item := r.obj(t)["data"].(map[string]any)["line_items"].(map[string]any)["physical_items"].([]any)[0].(map[string]any)["id"].(string)
+	// Removing the last line deletes the cart.
+	wantStatus(t, en.api("DELETE", "v3", "/carts/"+c.ID+"/items/"+item, nil), 204)
+	wantStatus(t, en.api("GET", "v3", "/carts/"+c.ID, nil), 404)
+}
