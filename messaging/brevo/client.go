@@ -291,6 +291,12 @@ func (c *Client) call(ctx context.Context, op string, ep endpoint, body any, hea
 	}
 	var last *messaging.Error
 	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			if last != nil {
+				return last.Status, last
+			}
+			return 0, &messaging.Error{Provider: ProviderName, Op: op, Kind: messaging.KindTransient, Message: err.Error(), Err: err}
+		}
 		if wait := c.reserve(ep); wait > 0 {
 			if werr := c.waitFor(ctx, op, ep, attempt, wait, last, true); werr != nil {
 				return statusOf(werr), werr

@@ -303,7 +303,7 @@ func TestSendSMSUsesSendEndpoint(t *testing.T) {
 		t.Fatalf("%d SMS, want 1", len(msgs))
 	}
 	m := msgs[0]
-	// Brevo's ids exceed 2^53: they must survive decoding digit for digit.
+	// Brevo's SMS ids are 16-digit JSON numbers: the result keeps every digit.
 	if res.MessageID != m.ID {
 		t.Errorf("message id %q, emulator %q", res.MessageID, m.ID)
 	}
@@ -711,9 +711,14 @@ func TestCancelledContext(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v does not wrap context.Canceled", err)
 	}
-	asError(t, err)
+	if e := asError(t, err); e.Uncertain || e.Kind != messaging.KindTransient {
+		t.Errorf("error %+v: a request never sent cannot have been delivered", e)
+	}
 	if s := h.clock.Sleeps(); len(s) != 0 {
 		t.Errorf("slept %v after cancellation", s)
+	}
+	if n := len(h.emu.Requests()); n != 0 {
+		t.Errorf("%d requests sent with a cancelled context", n)
 	}
 }
 
