@@ -15,7 +15,7 @@
 // # Store API
 //
 // Requests carry X-Auth-Token (the store's access token); a missing or wrong
-// token answers 401 with the version's error body. v2 answers bare JSON
+// token, or an unknown store hash, answers 401 with the version's error body. v2 answers bare JSON
 // arrays, 204 with no body for an empty page, money as four-decimal strings
 // ("12.5000"), RFC 2822 dates and [{"status","message"}] errors. v3 answers
 // {data, meta} with meta.pagination, ISO 8601 dates and {status, title, type,
@@ -94,11 +94,14 @@
 // hash is the SHA-1 hex digest of the JSON encoding of data. created_at is the
 // event time from Options.Clock in unix seconds. A retry or duplicate delivery
 // repeats the exact body bytes and webhook-id; a new event on the same object
-// is a new delivery with its own webhook-id and created_at — but two events on
-// one object within the same second carry the same created_at and, when their
-// data is identical, the same hash, exactly as on the real platform. Consumers
-// must therefore not deduplicate on hash (or hash + created_at) alone; use
-// webhook-id.
+// is a new delivery with its own webhook-id and its own created_at. Two events
+// on one object within the same second therefore carry the same created_at
+// and, when their data is identical (two store/cart/updated for one cart),
+// the same hash: that is what the real platform does too, so a consumer that
+// deduplicates on hash alone, or on (scope, hash, created_at), will treat the
+// second as a duplicate. That is only safe when handling the event twice and
+// once are equivalent (re-reading the cart); webhook-id tells retries from new
+// events here, but BigCommerce itself sends no such header.
 //
 // Deliveries are POSTs with the hook's custom headers, Content-Type
 // application/json and Standard Webhooks headers: webhook-id (msg_…, unique

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 // verifySignature checks a delivery the way a Standard Webhooks consumer does,
@@ -32,6 +34,14 @@ func verifySignature(t *testing.T, d delivery, secret string) {
 	want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 	if got := d.Header.Get("webhook-signature"); !hmac.Equal([]byte(got), []byte(want)) {
 		t.Errorf("signature %q, want %q", got, want)
+	}
+	// And with the reference Standard Webhooks library, raw-secret mode.
+	wh, err := standardwebhooks.NewWebhookRaw([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.Verify(d.Body, d.Header); err != nil {
+		t.Errorf("standard-webhooks Verify: %v", err)
 	}
 }
 
