@@ -346,6 +346,8 @@ func TestOrderLifecycle(t *testing.T) {
 	wantStatus(t, r, 200)
 	r = en.api("GET", "v2", fmt.Sprintf("/orders/%d/products", o.ID), nil)
 	wantStatus(t, r, 200)
+	r = en.api("GET", "v2", fmt.Sprintf("/orders/%d/shipping_addresses", o.ID), nil)
+	wantStatus(t, r, 200)
 	if _, err := en.e.Ship(testHash, o.ID, ShipInput{TrackingNumber: "1Z999", Carrier: "UPS"}); err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,8 @@
 //	                   payment_method, min_/max_id, min_/max_total, min_/max_date_created,
 //	                   min_/max_date_modified in RFC 2822 or ISO 8601, sort=field[:asc|desc],
 //	                   page, limit), GET /orders/count, GET /orders/{id},
-//	                   /orders/{id}/products|coupons|shipments, GET /order_statuses[/{id}]
+//	                   /orders/{id}/products|coupons|shipments|shipping_addresses,
+//	                   GET /order_statuses[/{id}]
 //	v3 customers       GET /customers (id:in, email:in, customer_group_id:in,
 //	                   date_created[:min|:max], date_modified[:min|:max], sort, include=
 //	                   addresses,attributes,formfields,shopper_profile_id,segment_ids),
@@ -133,6 +134,7 @@
 // back in the store API's shapes (customer_Full, Cart_Full, the v2 order and
 // shipment), so what a script creates is what the store API will show.
 //
+//	GET    /_sim/bigcommerce/                             index: stores and credentials
 //	GET    /_sim/bigcommerce/stores                       stores and credentials
 //	POST   /_sim/bigcommerce/seed                         apply a SeedFile (body)
 //	POST   /_sim/bigcommerce/save                         write the snapshot (Options.SnapshotPath)

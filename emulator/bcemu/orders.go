@@ -486,6 +486,24 @@ func (s *store) renderShipment(o *Order, sh Shipment) map[string]any {
 	}
 }
 
+// renderShippingAddress renders the order's single shipping address (the billing address; id = order id).
+func (s *store) renderShippingAddress(o *Order) map[string]any {
+	zero := Money(0).V2()
+	m := addressMap(o.Billing)
+	path := fmt.Sprintf("/orders/%d/shipping_addresses/%d/shipping_quotes", o.ID, o.ID)
+	for k, v := range map[string]any{
+		"id": o.ID, "order_id": o.ID, "items_total": o.ItemsTotal(), "items_shipped": o.ItemsShipped(),
+		"base_cost": o.Shipping.V2(), "cost_ex_tax": o.Shipping.V2(), "cost_inc_tax": o.Shipping.V2(), "cost_tax": zero,
+		"cost_tax_class_id": 0, "base_handling_cost": zero, "handling_cost_ex_tax": zero, "handling_cost_inc_tax": zero,
+		"handling_cost_tax": zero, "handling_cost_tax_class_id": 0, "shipping_zone_id": 1, "shipping_zone_name": "United States",
+		"form_fields": []any{}, "shipping_method": "Standard",
+		"shipping_quotes": map[string]any{"url": s.apiBase("v2") + path, "resource": path},
+	} {
+		m[k] = v
+	}
+	return m
+}
+
 func (s *store) renderCoupon(o *Order, c OrderCoupon) map[string]any {
 	return map[string]any{
 		"id": c.ID, "coupon_id": c.CouponID, "order_id": o.ID, "code": c.Code, "amount": c.Amount,
@@ -720,6 +738,15 @@ func (e *Emulator) registerOrders() {
 			items = append(items, s.renderShipment(o, sh))
 		}
 		return v2List(w, r, items)
+	})
+	e.v2("GET /orders/{id}/shipping_addresses", func(s *store, w http.ResponseWriter, r *http.Request) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		o, err := getOrder(s, r)
+		if err != nil {
+			return err
+		}
+		return v2List(w, r, []any{s.renderShippingAddress(o)})
 	})
 	e.v2("GET /order_statuses", func(s *store, w http.ResponseWriter, r *http.Request) error {
 		out := []any{}

@@ -185,6 +185,12 @@ func (e *Emulator) registerSim() {
 	e.sim.HandleFunc("/_sim/bigcommerce/", func(w http.ResponseWriter, r *http.Request) {
 		v3Error(w, http.StatusNotFound, "Unknown simulator route "+r.Method+" "+r.URL.Path, nil)
 	})
+	index := func(w http.ResponseWriter, r *http.Request) error {
+		writeJSON(w, http.StatusOK, map[string]any{"stores": e.Stores(), "docs": "see package doc of emulator/bcemu for the control API"})
+		return nil
+	}
+	e.simRoute("GET /{$}", index)
+	e.sim.HandleFunc("GET /_sim/bigcommerce", func(w http.ResponseWriter, r *http.Request) { _ = index(w, r) })
 	e.simRoute("GET /stores", func(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, e.Stores())
 		return nil

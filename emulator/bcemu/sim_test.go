@@ -53,6 +53,8 @@ func TestControlAPIShopperScript(t *testing.T) {
 	en.hook(rc, "store/cart/abandoned", nil)
 	base := "/" + testHash
 
+	wantStatus(t, en.sim("GET", "", nil), 200)
+	wantStatus(t, en.sim("GET", "/", nil), 200)
 	r := en.sim("GET", "/stores", nil)
 	wantStatus(t, r, 200)
 	var stores []StoreInfo
