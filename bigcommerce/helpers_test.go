@@ -1,0 +1,201 @@
+package bigcommerce
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bcflow/bcflow/emulator/contract"
+)
+
+const (
+	testHash  = "bcflowdev"
+	testToken = "dev-access-token"
+)
+
+// bcSpecs are the official BigCommerce descriptions the client's traffic is
+// checked against.
+var bcSpecs = []string{
+	"bigcommerce/carts.v3.yml",
+	"bigcommerce/abandoned_carts.v3.yml",
+	"bigcommerce/orders.v2.oas2.yml",
+	"bigcommerce/customers.v3.yml",
+	"bigcommerce/customers.v2.yml",
+	"bigcommerce/products_catalog.v3.yml",
+	"bigcommerce/promotions.v3.yml",
+	"bigcommerce/segments.v3.yml",
+	"bigcommerce/webhooks.v3.yml",
+}
+
+// contractTransport validates every request the client sends against the
+// operation it routes to in the official specs, and, when checkResponses is
+// set, every answer too. Violations fail the test.
+type contractTransport struct {
+	t              testing.TB
+	specs          []*contract.Spec
+	base           http.RoundTripper
+	checkResponses bool
+
+	mu         sync.Mutex
+	operations map[string]int // "GET /carts/{cartId}" → requests
+	statuses   map[int]int
+}
+
+func newContractTransport(t testing.TB, checkResponses bool) *contractTransport {
+	t.Helper()
+	ct := &contractTransport{t: t, base: http.DefaultTransport, checkResponses: checkResponses,
+		operations: map[string]int{}, statuses: map[int]int{}}
+	for _, name := range bcSpecs {
+		ct.specs = append(ct.specs, contract.Load(t, name).AllowUndocumented("", 401, 404, 409, 422, 429, 500, 502, 503, 504))
+	}
+	return ct
+}
+
+func (ct *contractTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var spec *contract.Spec
+	for _, s := range ct.specs {
+		if route, _, err := s.FindRoute(req); err == nil {
+			spec = s
+			ct.mu.Lock()
+			ct.operations[req.Method+" "+route.Path]++
+			ct.mu.Unlock()
+			break
+		}
+	}
+	if spec == nil {
+		ct.t.Errorf("contract: %s %s matches no operation of the official specs", req.Method, req.URL.Path)
+	} else if err := spec.CheckRequest(req); err != nil {
+		ct.t.Errorf("contract %s: request %s %s?%s violates the spec:\n%v", spec.Name, req.Method, req.URL.Path, req.URL.RawQuery, err)
+	}
+	resp, err := ct.base.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	ct.mu.Lock()
+	ct.statuses[resp.StatusCode]++
+	ct.mu.Unlock()
+	if spec != nil && ct.checkResponses {
+		if err := spec.CheckResponse(req, resp); err != nil {
+			ct.t.Errorf("contract %s: response %d to %s %s violates the spec:\n%v", spec.Name, resp.StatusCode, req.Method, req.URL.Path, err)
+		}
+	}
+	return resp, nil
+}
+
+func (ct *contractTransport) status(code int) int {
+	ct.mu.Lock()
+	defer ct.mu.Unlock()
+	return ct.statuses[code]
+}
+
+// fakeTime is a clock that only moves when the client sleeps, recording
+// every sleep.
+type fakeTime struct {
+	mu     sync.Mutex
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func newFakeTime() *fakeTime {
+	return &fakeTime{now: time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)}
+}
+
+func (f *fakeTime) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
+	f.mu.Lock()
+	f.sleeps = append(f.sleeps, d)
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+	return ctx.Err()
+}
+
+func (f *fakeTime) Advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
+func (f *fakeTime) Sleeps() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Duration(nil), f.sleeps...)
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testEnv is a client wired to a test server through the contract transport,
+// with fake time and captured debug logs.
+type testEnv struct {
+	c    *Client
+	srv  *httptest.Server
+	ct   *contractTransport
+	time *fakeTime
+	logs *syncBuffer
+}
+
+func newTestEnv(t testing.TB, h http.Handler, checkResponses bool, tweak func(*Options)) *testEnv {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	ct := newContractTransport(t, checkResponses)
+	ft := newFakeTime()
+	logs := &syncBuffer{}
+	o := Options{
+		BaseURL: srv.URL, StoreHash: testHash, AccessToken: testToken,
+		HTTPClient: &http.Client{Transport: ct},
+		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Clock:      ft.Now, Sleep: ft.Sleep,
+	}
+	if tweak != nil {
+		tweak(&o)
+	}
+	c, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testEnv{c: c, srv: srv, ct: ct, time: ft, logs: logs}
+}
+
+// writeJSON answers with a JSON body.
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// mustContain fails unless s contains every part.
+func mustContain(t *testing.T, s string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			t.Errorf("%q does not contain %q", s, p)
+		}
+	}
+}
