@@ -108,7 +108,10 @@ func TestErrorBodies(t *testing.T) {
 		{
 			name: "v2 array", path: "/v2/orders", status: 400,
 			body: `[{"status":400,"message":"The field 'sort' is invalid."}]`,
-			call: func(c *Client) error { _, err := c.ListOrders(context.Background(), OrderFilter{Sort: "id"}); return err },
+			call: func(c *Client) error {
+				_, err := c.ListOrders(context.Background(), OrderFilter{Sort: "id"})
+				return err
+			},
 			kind: KindValidation, msg: []string{"bigcommerce: list orders: invalid request: 400 The field 'sort' is invalid."},
 		},
 		{
@@ -120,7 +123,10 @@ func TestErrorBodies(t *testing.T) {
 		{
 			name: "v3 with field errors", path: "/v3/customers", status: 422,
 			body: `{"status":422,"title":"The filter(s): id:in are not valid.","type":"https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes","errors":{"id:in":"must be integers"}}`,
-			call: func(c *Client) error { _, err := c.GetCustomers(context.Background(), CustomerFilter{IDs: []int{1}}); return err },
+			call: func(c *Client) error {
+				_, err := c.GetCustomers(context.Background(), CustomerFilter{IDs: []int{1}})
+				return err
+			},
 			kind: KindValidation, msg: []string{"422 The filter(s): id:in are not valid.", "(id:in: must be integers)"},
 			field: "id:in", fmsg: "must be integers",
 		},
@@ -151,7 +157,10 @@ func TestErrorBodies(t *testing.T) {
 		{
 			name: "html outage page", path: "/v3/catalog/products", status: 502,
 			body: `<html><body>Bad Gateway</body></html>`,
-			call: func(c *Client) error { _, err := c.GetProducts(context.Background(), ProductFilter{IDs: []int{1}}); return err },
+			call: func(c *Client) error {
+				_, err := c.GetProducts(context.Background(), ProductFilter{IDs: []int{1}})
+				return err
+			},
 			kind: KindTransient, msg: []string{"transient failure: 502 Bad Gateway: <html>"}, wantRetrying: true,
 		},
 	}
