@@ -5,8 +5,15 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/bcflow/bcflow/bigcommerce"
+	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/messaging"
 	"github.com/bcflow/bcflow/store"
 )
 
@@ -15,6 +22,61 @@ import (
 type Activities struct {
 	// Store is bcflow's database.
 	Store *store.Store
+	// Flows says what each store and channel runs.
+	Flows *config.Flows
+	// BigCommerce holds one API client per store hash.
+	BigCommerce map[string]*bigcommerce.Client
+	// Messaging sends email, SMS and WhatsApp and tracks events.
+	Messaging messaging.Provider
+	// Sender is the From of emails and SMS.
+	Sender Sender
+	// Now is the clock of activities (default time.Now).
+	Now func() time.Time
+}
+
+// Sender is who messages come from.
+type Sender struct {
+	Email     string
+	Name      string
+	SMSSender string // at most 11 letters or digits
+	WhatsApp  string // the business's WhatsApp number
+}
+
+// ErrTypeInvalid is the Temporal error type of failures that retrying
+// cannot fix (a validation error from an API, a missing store).
+const ErrTypeInvalid = "InvalidRequest"
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// bc returns the BigCommerce client of a store.
+func (a *Activities) bc(storeHash string) (*bigcommerce.Client, error) {
+	c, ok := a.BigCommerce[storeHash]
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError("no BigCommerce credentials for store "+storeHash, ErrTypeInvalid, nil)
+	}
+	return c, nil
+}
+
+// classify turns client errors Temporal must not retry into non-retryable
+// application errors; everything else is retried by the activity's policy.
+func classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	wrapped := fmt.Errorf("%s: %w", op, err)
+	if ae, ok := bigcommerce.AsAPIError(err); ok && !ae.Retryable() {
+		return temporal.NewNonRetryableApplicationError(wrapped.Error(), ErrTypeInvalid, err)
+	}
+	var me *messaging.Error
+	if errors.As(err, &me) && !messaging.IsRetryable(err) {
+		return temporal.NewNonRetryableApplicationError(wrapped.Error(), ErrTypeInvalid, err)
+	}
+	return wrapped
 }
 
 // StoreRoundTripInput is the probe a diagnostics run writes.

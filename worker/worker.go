@@ -52,5 +52,6 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 // use it too, so a workflow cannot be forgotten in one place only.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Diagnostics, workflow.RegisterOptions{Name: workflows.DiagnosticsWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.CartRecovery, workflow.RegisterOptions{Name: workflows.CartRecoveryWorkflowName})
 	r.RegisterActivity(acts)
 }

@@ -1,0 +1,118 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/bcflow/bcflow/bigcommerce"
+)
+
+// LoadCart reads a cart's truth from BigCommerce: whether it still exists,
+// its items, the shopper and their consent, whether an order was already
+// placed from it (catching missed or out-of-order webhooks), and, when asked,
+// the link that brings the shopper back.
+func (a *Activities) LoadCart(ctx context.Context, in LoadCartInput) (CartSnapshot, error) {
+	bc, err := a.bc(in.StoreHash)
+	if err != nil {
+		return CartSnapshot{}, err
+	}
+	snap := CartSnapshot{CartRef: in.CartRef}
+	orders, err := bc.ListOrders(ctx, bigcommerce.OrderFilter{CartID: in.CartID})
+	if err != nil {
+		return snap, classify("load cart: find orders of cart", err)
+	}
+	for _, o := range orders {
+		if o.StatusID != 0 { // an Incomplete order is an abandoned checkout, not a purchase
+			snap.OrderID = int64(o.ID)
+			return snap, nil
+		}
+	}
+	cart, err := bc.GetCart(ctx, in.CartID)
+	if bigcommerce.IsNotFound(err) {
+		return snap, nil
+	}
+	if err != nil {
+		return snap, classify("load cart", err)
+	}
+	snap.Exists = true
+	snap.ChannelID = cart.ChannelID
+	snap.Amount = cart.CartAmount.String()
+	snap.Currency = cart.Currency.Code
+	for _, it := range cart.Items() {
+		snap.Items = append(snap.Items, LineItem{
+			ProductID: int64(it.ProductID), VariantID: int64(it.VariantID), SKU: it.SKU, Name: it.Name, Quantity: it.Quantity,
+			Price: it.SalePrice.String(), ImageURL: it.ImageURL, ProductURL: it.URL,
+		})
+		snap.ItemCount += it.Quantity
+	}
+	snap.Shopper, err = a.shopper(ctx, bc, in.StoreHash, int64(cart.CustomerID), cart.Email)
+	if err != nil {
+		return snap, err
+	}
+	if in.WithRecoveryURL {
+		snap.RecoveryURL = a.recoveryURL(ctx, bc, in)
+	}
+	return snap, nil
+}
+
+// shopper loads a registered customer's record and consent, or describes a
+// guest by the cart's email. Guests who typed their email at checkout are
+// treated as accepting abandoned-cart reminders (BigCommerce has no consent
+// field for them); every send still honours the suppression list.
+func (a *Activities) shopper(ctx context.Context, bc *bigcommerce.Client, storeHash string, customerID int64, email string) (Shopper, error) {
+	s := Shopper{CustomerID: customerID, Email: email, AcceptsAbandonedCartEmails: true}
+	if customerID > 0 {
+		c, err := bc.GetCustomer(ctx, int(customerID))
+		if err != nil && !bigcommerce.IsNotFound(err) {
+			return s, classify("load customer", err)
+		}
+		if err == nil {
+			s.Email, s.FirstName, s.LastName, s.Phone = c.Email, c.FirstName, c.LastName, c.Phone
+			s.GroupID = int64(c.CustomerGroupID)
+			s.AcceptsAbandonedCartEmails = c.AcceptsAbandonedCartEmails
+			s.AcceptsMarketing = c.AcceptsAbandonedCartEmails
+		}
+	}
+	if s.Email != "" {
+		ok, reason, err := a.Store.IsSuppressed(ctx, storeHash, s.Email)
+		if err != nil {
+			return s, fmt.Errorf("check suppression list: %w", err)
+		}
+		s.Suppressed, s.SuppressedReason = ok, reason
+	}
+	return s, nil
+}
+
+// recoveryURL is the cart's checkout redirect URL where the platform allows
+// it (carts created through the API), otherwise the storefront's
+// abandoned-cart link with the token BigCommerce sent.
+func (a *Activities) recoveryURL(ctx context.Context, bc *bigcommerce.Client, in LoadCartInput) string {
+	if urls, err := bc.CreateRedirectURLs(ctx, in.CartID); err == nil && urls.CheckoutURL != "" {
+		return urls.CheckoutURL
+	}
+	if in.Token != "" {
+		return "/cart.php?action=load&id=" + url.QueryEscape(in.CartID) + "&token=" + url.QueryEscape(in.Token)
+	}
+	return "/cart.php"
+}
+
+// RecordRecovery attributes a converted cart's order total to the last step
+// sent, in the decision log.
+func (a *Activities) RecordRecovery(ctx context.Context, in RecoveryInput) (Recovery, error) {
+	bc, err := a.bc(in.StoreHash)
+	if err != nil {
+		return Recovery{}, err
+	}
+	o, err := bc.GetOrder(ctx, int(in.OrderID))
+	if err != nil {
+		return Recovery{}, classify("record recovery: load order", err)
+	}
+	rec := Recovery{OrderID: in.OrderID, Total: o.TotalIncTax.String(), Currency: o.CurrencyCode}
+	err = a.RecordDecision(ctx, DecisionInput{
+		StoreHash: in.StoreHash, CustomerKey: in.CustomerKey, WorkflowID: in.WorkflowID, Flow: "cart-recovery",
+		Step: in.LastStep, Decision: "recovered", Reason: "order placed after a reminder",
+		Details: map[string]any{"order_id": in.OrderID, "total": rec.Total, "currency": rec.Currency}, At: in.At,
+	})
+	return rec, err
+}

@@ -1,0 +1,180 @@
+package activities
+
+import (
+	"time"
+
+	"github.com/bcflow/bcflow/config"
+)
+
+// CartRef names one cart.
+type CartRef struct {
+	StoreHash string
+	CartID    string
+}
+
+// LineItem is one cart or order line, as message templates need it.
+type LineItem struct {
+	ProductID  int64
+	VariantID  int64
+	SKU        string
+	Name       string
+	Quantity   int
+	Price      string // decimal string in the cart's currency, e.g. "12.50"
+	ImageURL   string
+	ProductURL string
+}
+
+// Shopper is who a flow is talking to, with their consent as BigCommerce
+// and the suppression list know it.
+type Shopper struct {
+	CustomerID int64 // 0 for guests
+	Email      string
+	FirstName  string
+	LastName   string
+	Phone      string
+	GroupID    int64
+	// AcceptsMarketing is the customer's newsletter/marketing consent
+	// (guests: the consent captured at checkout, false if unknown).
+	AcceptsMarketing bool
+	// AcceptsAbandonedCartEmails mirrors BigCommerce's
+	// accepts_product_review_abandoned_cart_emails (registered customers).
+	AcceptsAbandonedCartEmails bool
+	// SMSConsent is the SMS opt-in recorded for the shopper.
+	SMSConsent bool
+	// Suppressed is set when the email is on the suppression list.
+	Suppressed       bool
+	SuppressedReason string
+}
+
+// CustomerKey identifies the shopper in bcflow's tables: "c:{id}" for
+// registered customers, "e:{email}" for guests.
+func (s Shopper) CustomerKey() string {
+	if s.CustomerID > 0 {
+		return "c:" + itoa(s.CustomerID)
+	}
+	if s.Email != "" {
+		return "e:" + lower(s.Email)
+	}
+	return ""
+}
+
+// CartSnapshot is the truth about a cart as BigCommerce has it now.
+type CartSnapshot struct {
+	CartRef
+	// Exists is false when BigCommerce answers 404 (deleted or converted).
+	Exists    bool
+	ChannelID int
+	Shopper   Shopper
+	Items     []LineItem
+	ItemCount int
+	Amount    string // cart_amount, decimal string
+	Currency  string
+	// OrderID is set when an order was placed from this cart.
+	OrderID int64
+	// RecoveryURL brings the shopper back to the cart: the checkout
+	// redirect URL where the platform allows it, otherwise the
+	// abandoned-cart token link.
+	RecoveryURL string
+}
+
+// LoadCartInput asks for a cart's snapshot.
+type LoadCartInput struct {
+	CartRef
+	// Token is the abandoned-cart token, when known, for the recovery link.
+	Token string
+	// WithRecoveryURL asks for the recovery link (only needed before sends).
+	WithRecoveryURL bool
+}
+
+// FlowsInput asks for the flows that apply to a store's channel.
+type FlowsInput struct {
+	StoreHash string
+	ChannelID int
+}
+
+// SendWindowInput asks whether a message may go now.
+type SendWindowInput struct {
+	StoreHash   string
+	CustomerKey string
+	Channel     config.Channel
+	At          time.Time
+	QuietHours  *config.QuietHours
+	Caps        []config.FrequencyCap
+}
+
+// SendWindow answers SendWindowInput: zero DeferUntil means send now.
+type SendWindow struct {
+	DeferUntil time.Time
+	Reason     string // "quiet hours" or "frequency cap: 3 email per 24h"
+}
+
+// CouponInput asks for a unique coupon code.
+type CouponInput struct {
+	StoreHash string
+	// Code is derived deterministically by the workflow, so a retried
+	// activity finds the code it already created instead of making a new one.
+	Code      string
+	Percent   int
+	ExpiresAt time.Time
+}
+
+// Coupon is a code the shopper can use at checkout.
+type Coupon struct {
+	Code      string
+	Percent   int
+	ExpiresAt time.Time
+}
+
+// SendInput is one message to send exactly once.
+type SendInput struct {
+	// IdempotencyKey is derived from workflow id + step; it is the messages
+	// table's unique key and Brevo's idempotencyKey.
+	IdempotencyKey string
+	StoreHash      string
+	ChannelID      int
+	WorkflowID     string
+	Step           string
+	Shopper        Shopper
+	Channel        config.Channel
+	Template       config.Template
+	Params         map[string]any
+	Tags           []string
+}
+
+// SendOutcome says what happened to a SendInput.
+type SendOutcome struct {
+	// Status is "sent", "already_sent" (a retry found the earlier send) or
+	// "suppressed" (the address opted out; nothing was sent).
+	Status            string
+	ProviderMessageID string
+}
+
+// DecisionInput is one line of the decision log.
+type DecisionInput struct {
+	StoreHash   string
+	CustomerKey string
+	WorkflowID  string
+	Flow        string
+	Step        string
+	Decision    string
+	Reason      string
+	Details     map[string]any
+	At          time.Time
+}
+
+// RecoveryInput attributes an order's revenue to a cart flow's last send.
+type RecoveryInput struct {
+	StoreHash   string
+	CustomerKey string
+	WorkflowID  string
+	OrderID     int64
+	LastStep    string
+	At          time.Time
+}
+
+// Recovery is what RecordRecovery recorded.
+type Recovery struct {
+	OrderID  int64
+	Total    string
+	Currency string
+}

@@ -1,0 +1,293 @@
+package workflows
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/config"
+)
+
+// This file is the machinery every flow shares: waiting on timers that
+// signals can interrupt, the decision log (in the store and as a query),
+// and the send loop (quiet hours and frequency caps defer, a re-check before
+// every send, exactly-once delivery). Flows read like the playbook and call
+// into it.
+
+// Decisions recorded in the log.
+const (
+	DecisionSent      = "sent"
+	DecisionSkipped   = "skipped"
+	DecisionDeferred  = "deferred"
+	DecisionExited    = "exited"
+	DecisionWaiting   = "waiting"
+	DecisionRecovered = "recovered"
+	DecisionCompleted = "completed"
+)
+
+// QueryDecisions is the query that returns a flow's decision log, newest
+// last; the Temporal UI's Queries tab shows it.
+const QueryDecisions = "decisions"
+
+// DecisionEntry is one line of a flow's decision log.
+type DecisionEntry struct {
+	At       time.Time
+	Step     string
+	Decision string
+	Reason   string
+}
+
+// maxQueryDecisions bounds the in-memory log served by QueryDecisions; the
+// store keeps all of them.
+const maxQueryDecisions = 200
+
+// flowRun is one running flow's shared state.
+type flowRun struct {
+	ctx         workflow.Context
+	flow        string
+	storeHash   string
+	customerKey string
+	decisions   []DecisionEntry
+	// waitSignals are the signals that may interrupt any wait.
+	waitSignals []waitSignal
+}
+
+// waitSignal is a signal channel and what receiving it means: stop reports
+// whether the current wait must end.
+type waitSignal struct {
+	ch     workflow.ReceiveChannel
+	handle func(c workflow.ReceiveChannel) (stop bool)
+}
+
+func newFlowRun(ctx workflow.Context, flow, storeHash string) (*flowRun, error) {
+	f := &flowRun{ctx: ctx, flow: flow, storeHash: storeHash}
+	if err := workflow.SetQueryHandler(ctx, QueryDecisions, func() ([]DecisionEntry, error) { return f.decisions, nil }); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (f *flowRun) on(name string, handle func(c workflow.ReceiveChannel) bool) {
+	f.waitSignals = append(f.waitSignals, waitSignal{ch: workflow.GetSignalChannel(f.ctx, name), handle: handle})
+}
+
+// sleepUntil waits until t (workflow time) unless a signal handler asks to
+// stop; it reports whether a signal stopped the wait.
+func (f *flowRun) sleepUntil(t time.Time, summary string) (stopped bool) {
+	for {
+		d := t.Sub(workflow.Now(f.ctx))
+		if d <= 0 {
+			return false
+		}
+		timerCtx, cancel := workflow.WithCancel(f.ctx)
+		timer := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary})
+		fired, stop := false, false
+		sel := workflow.NewSelector(f.ctx)
+		sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		for _, s := range f.waitSignals {
+			s := s
+			sel.AddReceive(s.ch, func(c workflow.ReceiveChannel, _ bool) { stop = s.handle(c) })
+		}
+		sel.Select(f.ctx)
+		if !fired {
+			cancel()
+		}
+		if stop {
+			return true
+		}
+		if fired {
+			return false
+		}
+	}
+}
+
+// waitForSignal waits up to max for a signal handler to stop the wait.
+func (f *flowRun) waitForSignal(max time.Duration, summary string) (stopped bool) {
+	return f.sleepUntil(workflow.Now(f.ctx).Add(max), summary)
+}
+
+// record appends a decision to the log: in memory for the query and in the
+// store (idempotently) for the customer timeline API.
+func (f *flowRun) record(step, decision, reason string, details map[string]any) {
+	at := workflow.Now(f.ctx)
+	f.decisions = append(f.decisions, DecisionEntry{At: at, Step: step, Decision: decision, Reason: reason})
+	if len(f.decisions) > maxQueryDecisions {
+		f.decisions = f.decisions[len(f.decisions)-maxQueryDecisions:]
+	}
+	var a *activities.Activities
+	ctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
+	err := workflow.ExecuteActivity(ctx, a.RecordDecision, activities.DecisionInput{
+		StoreHash: f.storeHash, CustomerKey: f.customerKey, WorkflowID: workflow.GetInfo(f.ctx).WorkflowExecution.ID,
+		Flow: f.flow, Step: step, Decision: decision, Reason: reason, Details: details, At: at,
+	}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(f.ctx).Warn("decision log write failed", "step", step, "decision", decision, "error", err)
+	}
+}
+
+// storeActivityOptions are for quick database activities.
+var storeActivityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 10 * time.Second,
+	RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute, MaximumAttempts: 20},
+}
+
+// apiActivityOptions are for calls to BigCommerce and the messaging
+// provider: the clients retry rate limits and 5xx themselves, Temporal
+// retries what is left for up to a day; validation errors are
+// non-retryable.
+var apiActivityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 2 * time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:        5 * time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        10 * time.Minute,
+		NonRetryableErrorTypes: []string{activities.ErrTypeInvalid},
+	},
+	ScheduleToCloseTimeout: 24 * time.Hour,
+}
+
+// sendPlan is one message a flow wants delivered.
+type sendPlan struct {
+	step    config.Step
+	shopper activities.Shopper
+	// params builds the template parameters after the last re-check.
+	params func() map[string]any
+	tags   []string
+	flows  config.FlowSet
+	// recheck re-reads the truth right before each send attempt; a non-empty
+	// exit reason cancels the send and ends the flow.
+	recheck func() (exitReason string, shopper activities.Shopper, err error)
+}
+
+// exitBySignal is sendResult.exitReason when a signal (whose handler set
+// the flow's own state) interrupted a deferral.
+const exitBySignal = "signal"
+
+// sendResult says how a sendPlan ended.
+type sendResult struct {
+	sent       bool
+	exitReason string // set when the recheck or a signal ended the flow
+	skipped    string // set when the step was skipped (no consent, suppressed)
+}
+
+// deliver runs one step's send: it re-checks, defers for quiet hours and
+// frequency caps (never dropping the step), checks consent, and sends exactly
+// once. A signal that stops a deferral wait returns exitBySignal.
+func (f *flowRun) deliver(p sendPlan) (sendResult, error) {
+	var a *activities.Activities
+	wfID := workflow.GetInfo(f.ctx).WorkflowExecution.ID
+	step := p.step
+	for {
+		if p.recheck != nil {
+			reason, shopper, err := p.recheck()
+			if err != nil {
+				return sendResult{}, err
+			}
+			if reason != "" {
+				return sendResult{exitReason: reason}, nil
+			}
+			p.shopper = shopper
+		}
+		if reason := missingConsent(step, p.shopper); reason != "" {
+			f.record(step.Name, DecisionSkipped, reason, nil)
+			return sendResult{skipped: reason}, nil
+		}
+		var window activities.SendWindow
+		wctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
+		if err := workflow.ExecuteActivity(wctx, a.CheckSendWindow, activities.SendWindowInput{
+			StoreHash: f.storeHash, CustomerKey: p.shopper.CustomerKey(), Channel: step.Channel,
+			At: workflow.Now(f.ctx), QuietHours: p.flows.QuietHours, Caps: p.flows.FrequencyCaps,
+		}).Get(wctx, &window); err != nil {
+			return sendResult{}, err
+		}
+		if window.DeferUntil.IsZero() {
+			break
+		}
+		f.record(step.Name, DecisionDeferred, window.Reason, map[string]any{"until": window.DeferUntil})
+		if f.sleepUntil(window.DeferUntil, "deferred "+step.Name+": "+window.Reason) {
+			return sendResult{exitReason: exitBySignal}, nil
+		}
+	}
+
+	var params map[string]any
+	if p.params != nil {
+		params = p.params()
+	}
+	if step.Coupon != nil {
+		var coupon activities.Coupon
+		cctx := workflow.WithActivityOptions(f.ctx, apiActivityOptions)
+		if err := workflow.ExecuteActivity(cctx, a.EnsureCoupon, activities.CouponInput{
+			StoreHash: f.storeHash, Code: couponCode(wfID + "/" + step.Name), Percent: step.Coupon.Percent,
+			ExpiresAt: workflow.Now(f.ctx).Add(step.Coupon.ExpiresAfter.Std()),
+		}).Get(cctx, &coupon); err != nil {
+			return sendResult{}, err
+		}
+		if params == nil {
+			params = map[string]any{}
+		}
+		params["CouponCode"] = coupon.Code
+		params["CouponPercent"] = coupon.Percent
+	}
+	var out activities.SendOutcome
+	sctx := workflow.WithActivityOptions(f.ctx, apiActivityOptions)
+	if err := workflow.ExecuteActivity(sctx, a.SendMessage, activities.SendInput{
+		IdempotencyKey: wfID + "/" + step.Name,
+		StoreHash:      f.storeHash, WorkflowID: wfID, Step: step.Name, Shopper: p.shopper,
+		Channel: step.Channel, Template: step.Template, Params: params, Tags: p.tags,
+	}).Get(sctx, &out); err != nil {
+		return sendResult{}, err
+	}
+	if out.Status == activities.SendSuppressed {
+		f.record(step.Name, DecisionSkipped, "address suppressed", nil)
+		return sendResult{skipped: "suppressed"}, nil
+	}
+	f.record(step.Name, DecisionSent, "", map[string]any{"channel": string(step.Channel), "message_id": out.ProviderMessageID, "status": out.Status})
+	return sendResult{sent: true}, nil
+}
+
+// missingConsent names the consent or address a step needs and the shopper
+// lacks, or "".
+func missingConsent(step config.Step, s activities.Shopper) string {
+	switch step.Channel {
+	case config.ChannelEmail:
+		if s.Email == "" {
+			return "no email address"
+		}
+	case config.ChannelSMS, config.ChannelWhatsApp:
+		if s.Phone == "" {
+			return "no phone number"
+		}
+	}
+	if s.Suppressed {
+		return "address suppressed: " + s.SuppressedReason
+	}
+	for _, r := range step.Requires {
+		switch r {
+		case config.RequireEmailConsent:
+			if !s.AcceptsMarketing && !s.AcceptsAbandonedCartEmails {
+				return "no email consent"
+			}
+		case config.RequireSMSConsent:
+			if !s.SMSConsent {
+				return "no SMS consent"
+			}
+		case config.RequireWhatsAppConsent:
+			if !s.SMSConsent {
+				return "no WhatsApp consent"
+			}
+		}
+	}
+	return ""
+}
+
+// couponCode derives a unique, stable coupon code from a send's identity,
+// so a retried activity asks for the same code.
+func couponCode(seed string) string {
+	sum := sha1.Sum([]byte(seed))
+	return "BCF-" + strings.ToUpper(hex.EncodeToString(sum[:])[:10])
+}
