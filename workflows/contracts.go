@@ -149,3 +149,59 @@ type CustomerChanged struct {
 	Scope     string
 	EventTime time.Time
 }
+
+// Child flows of OrderLifecycle. The hub starts each one when the order's
+// status calls for it and forwards every later OrderStatus signal (refunds,
+// cancellations) to the ones still running.
+const (
+	// OrderGoalsWorkflowName evaluates the Keap-style goals of a placed
+	// order (BCORDER new/repeat, BCSKU, BCCOUPON, customer group) and runs
+	// their sequences.
+	OrderGoalsWorkflowName = "OrderGoals"
+	// LoyaltyAwardWorkflowName awards (and on refund reverses) an order's
+	// loyalty points.
+	LoyaltyAwardWorkflowName = "LoyaltyAward"
+	// ReviewRequestWorkflowName asks for a review some days after the order
+	// completes.
+	ReviewRequestWorkflowName = "ReviewRequest"
+	// ShipmentSurveyWorkflowName invites the shopper to a survey after a
+	// shipment.
+	ShipmentSurveyWorkflowName = "ShipmentSurvey"
+)
+
+// Flow names of the child flows (BcFlow search attribute values).
+const (
+	FlowOrderGoals     = "order-goals"
+	FlowLoyalty        = "loyalty"
+	FlowReviewRequest  = "review-request"
+	FlowShipmentSurvey = "shipment-survey"
+)
+
+// OrderGoalsID is the workflow id of an order's goals flow.
+func OrderGoalsID(storeHash string, orderID int64) string {
+	return "goals/" + storeHash + "/" + strconv.FormatInt(orderID, 10)
+}
+
+// LoyaltyAwardID is the workflow id of an order's loyalty award.
+func LoyaltyAwardID(storeHash string, orderID int64) string {
+	return "loyalty/" + storeHash + "/" + strconv.FormatInt(orderID, 10)
+}
+
+// ReviewRequestID is the workflow id of an order's review request.
+func ReviewRequestID(storeHash string, orderID int64) string {
+	return "review/" + storeHash + "/" + strconv.FormatInt(orderID, 10)
+}
+
+// ShipmentSurveyID is the workflow id of an order's survey invitation.
+func ShipmentSurveyID(storeHash string, orderID int64) string {
+	return "survey/" + storeHash + "/" + strconv.FormatInt(orderID, 10)
+}
+
+// OrderChildInput starts any child flow of an order.
+type OrderChildInput struct {
+	StoreHash string
+	OrderID   int64
+	ChannelID int
+	// StatusID is the order status that triggered the child.
+	StatusID int
+}
