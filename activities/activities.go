@@ -13,6 +13,7 @@ import (
 
 	"github.com/bcflow/bcflow/bigcommerce"
 	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/hooks"
 	"github.com/bcflow/bcflow/messaging"
 	"github.com/bcflow/bcflow/store"
 )
@@ -30,6 +31,8 @@ type Activities struct {
 	Messaging messaging.Provider
 	// Sender is the From of emails and SMS.
 	Sender Sender
+	// Hooks is the webhook subscription every store must have.
+	Hooks hooks.Spec
 	// Now is the clock of activities (default time.Now).
 	Now func() time.Time
 }
