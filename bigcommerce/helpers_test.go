@@ -3,6 +3,8 @@ package bigcommerce
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -33,6 +35,9 @@ var bcSpecs = []string{
 	"bigcommerce/webhooks.v3.yml",
 }
 
+// AllowUndocumented: real APIs answer 401, 429 and 5xx everywhere; v2
+// collections answer 204 when empty although GET /orders does not document it.
+
 // contractTransport validates every request the client sends against the
 // operation it routes to in the official specs, and, when checkResponses is
 // set, every answer too. Violations fail the test.
@@ -52,7 +57,7 @@ func newContractTransport(t testing.TB, checkResponses bool) *contractTransport 
 	ct := &contractTransport{t: t, base: http.DefaultTransport, checkResponses: checkResponses,
 		operations: map[string]int{}, statuses: map[int]int{}}
 	for _, name := range bcSpecs {
-		ct.specs = append(ct.specs, contract.Load(t, name).AllowUndocumented("", 401, 404, 409, 422, 429, 500, 502, 503, 504))
+		ct.specs = append(ct.specs, contract.Load(t, name).AllowUndocumented("", 204, 401, 404, 409, 422, 429, 500, 502, 503, 504))
 	}
 	return ct
 }
@@ -62,15 +67,21 @@ func (ct *contractTransport) RoundTrip(req *http.Request) (*http.Response, error
 	for _, s := range ct.specs {
 		if route, _, err := s.FindRoute(req); err == nil {
 			spec = s
+			op := req.Method + " " + route.Path
 			ct.mu.Lock()
-			ct.operations[req.Method+" "+route.Path]++
+			ct.operations[op]++
 			ct.mu.Unlock()
+			if ct.checkResponses {
+				coveredMu.Lock()
+				covered[op] = true
+				coveredMu.Unlock()
+			}
 			break
 		}
 	}
 	if spec == nil {
 		ct.t.Errorf("contract: %s %s matches no operation of the official specs", req.Method, req.URL.Path)
-	} else if err := spec.CheckRequest(req); err != nil {
+	} else if err := spec.CheckRequest(req); err != nil && !knownSpecContradiction(ct.t, spec, req, err) {
 		ct.t.Errorf("contract %s: request %s %s?%s violates the spec:\n%v", spec.Name, req.Method, req.URL.Path, req.URL.RawQuery, err)
 	}
 	resp, err := ct.base.RoundTrip(req)
@@ -93,6 +104,12 @@ func (ct *contractTransport) status(code int) int {
 	defer ct.mu.Unlock()
 	return ct.statuses[code]
 }
+
+// covered records the operations emulator round trips exercised.
+var (
+	coveredMu sync.Mutex
+	covered   = map[string]bool{}
+)
 
 // fakeTime is a clock that only moves when the client sleeps, recording
 // every sleep.
@@ -198,4 +215,37 @@ func mustContain(t *testing.T, s string, parts ...string) {
 			t.Errorf("%q does not contain %q", s, p)
 		}
 	}
+}
+
+// knownSpecContradiction handles requests no body can satisfy as the spec is
+// written, checking them another way; it reports whether it did.
+//
+// POST /promotions: DraftCouponPromotion and DraftAutomaticPromotion require
+// redemption_type, but their PromotionBase marks it readOnly, so every body
+// fails request validation. The body is checked against the draft schema as
+// a plain document instead (readOnly is not enforced there).
+func knownSpecContradiction(t testing.TB, spec *contract.Spec, req *http.Request, err error) bool {
+	t.Helper()
+	if req.Method != http.MethodPost || !strings.HasSuffix(req.URL.Path, "/v3/promotions") ||
+		!strings.Contains(err.Error(), `readOnly property "redemption_type"`) {
+		return false
+	}
+	body, rerr := req.GetBody()
+	if rerr != nil {
+		t.Errorf("contract: read body: %v", rerr)
+		return true
+	}
+	b, _ := io.ReadAll(body)
+	var head struct {
+		RedemptionType string `json:"redemption_type"`
+	}
+	_ = json.Unmarshal(b, &head)
+	schema := "DraftCouponPromotion"
+	if head.RedemptionType == "AUTOMATIC" {
+		schema = "DraftAutomaticPromotion"
+	}
+	if err := spec.CheckSchema(schema, b); err != nil {
+		t.Errorf("contract %s: POST /promotions body violates %s:\n%v\nbody: %s", spec.Name, schema, err, b)
+	}
+	return true
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -250,7 +251,8 @@ type PromotionFilter struct {
 // ListPromotions returns one page of the promotions matching f.
 func (c *Client) ListPromotions(ctx context.Context, f PromotionFilter) (Page[Promotion], error) {
 	q := url.Values{}
-	for k, v := range map[string]string{"name": f.Name, "code": f.Code, "redemption_type": f.RedemptionType, "status": f.Status} {
+	// The query takes the redemption type in lower case ("coupon").
+	for k, v := range map[string]string{"name": f.Name, "code": f.Code, "redemption_type": strings.ToLower(f.RedemptionType), "status": f.Status} {
 		if v != "" {
 			q.Set(k, v)
 		}

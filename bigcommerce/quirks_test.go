@@ -320,8 +320,8 @@ func TestRateLimited429WaitsForResetThenSucceeds(t *testing.T) {
 	if cart.CartAmount.String() != "109" || len(cart.Items()) != 1 {
 		t.Errorf("cart %+v", cart)
 	}
-	if got := env.time.Sleeps(); fmt.Sprint(got) != "[1.5s]" {
-		t.Errorf("sleeps %v, want [1.5s]", got)
+	if got := env.time.Sleeps(); fmt.Sprint(got) != "[1.51s]" {
+		t.Errorf("sleeps %v, want [1.51s]", got)
 	}
 	if calls.Load() != 2 {
 		t.Errorf("%d calls", calls.Load())
@@ -338,10 +338,10 @@ func TestRateLimited429GivesUpAfterRetries(t *testing.T) {
 	}), false, func(o *Options) { o.MaxRetries = 2 })
 	_, err := env.c.GetCart(context.Background(), cartID)
 	ae, ok := AsAPIError(err)
-	if !ok || ae.Kind != KindRateLimited || !IsRetryable(err) || ae.RetryAfter != 2*time.Second {
+	if !ok || ae.Kind != KindRateLimited || !IsRetryable(err) || ae.RetryAfter != 2*time.Second+resetSlack {
 		t.Fatalf("err %#v", err)
 	}
-	if calls.Load() != 3 || fmt.Sprint(env.time.Sleeps()) != "[2s 2s]" {
+	if calls.Load() != 3 || fmt.Sprint(env.time.Sleeps()) != "[2.01s 2.01s]" {
 		t.Errorf("%d calls, sleeps %v", calls.Load(), env.time.Sleeps())
 	}
 }
@@ -385,9 +385,9 @@ func TestPacingSpreadsTheLastRequests(t *testing.T) {
 	// Call 1 observes left=3; call 2 goes at once (1 s slots), call 3 waits
 	// for its slot (1 s), call 4 gets the remaining 2 s / 1 from its slot at
 	// 2.5 s (1.5 s more), call 5 finds nothing left and waits for the reset
-	// at 3 s (0.5 s), call 6 is in a fresh window.
-	if got := fmt.Sprint(env.time.Sleeps()); got != "[1s 1.5s 500ms]" {
-		t.Errorf("pacing sleeps %s, want [1s 1.5s 500ms]", got)
+	// at 3 s (0.5 s, plus the slack), call 6 is in a fresh window.
+	if got := fmt.Sprint(env.time.Sleeps()); got != "[1s 1.5s 510ms]" {
+		t.Errorf("pacing sleeps %s, want [1s 1.5s 510ms]", got)
 	}
 	if over.Load() != 0 || env.ct.status(429) != 0 {
 		t.Errorf("%d requests over quota", over.Load())
@@ -490,7 +490,7 @@ func TestContextDeadlineRespected(t *testing.T) {
 		defer cancel()
 		_, err := env.c.GetCart(ctx, cartID)
 		ae, ok := AsAPIError(err)
-		if !ok || ae.Kind != KindRateLimited || !IsRetryable(err) || ae.RetryAfter != 20*time.Second {
+		if !ok || ae.Kind != KindRateLimited || !IsRetryable(err) || ae.RetryAfter != 20*time.Second+resetSlack {
 			t.Errorf("err %#v", err)
 		}
 		if calls.Load() != 1 {

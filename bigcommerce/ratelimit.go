@@ -47,6 +47,11 @@ type limiter struct {
 	nextSlot  time.Time
 }
 
+// resetSlack is added to every wait for a window reset: X-Rate-Limit-Time-
+// Reset-Ms is truncated to milliseconds, so the reset it announces can be up
+// to a millisecond early.
+const resetSlack = 10 * time.Millisecond
+
 // defaultPaceFraction is the share of the quota below which pacing starts
 // when Options.PaceThreshold is 0.
 const defaultPaceFraction = 5 // one fifth
@@ -89,7 +94,7 @@ func (l *limiter) reserve() (time.Duration, string) {
 	}
 	if l.st.Left <= 0 {
 		// Nothing left in this window: wait for the reset.
-		return l.st.ResetAt.Sub(now), "quota exhausted"
+		return l.st.ResetAt.Sub(now) + resetSlack, "quota exhausted"
 	}
 	// Spread what is left over the time left.
 	interval := l.st.ResetAt.Sub(now) / time.Duration(l.st.Left)
@@ -128,8 +133,8 @@ func (l *limiter) observe(h http.Header, status int) {
 		l.st.Known, l.st.Left, l.st.ResetAt = true, left, resetAt
 	}
 	if status == http.StatusTooManyRequests {
-		wait := time.Duration(resetMs) * time.Millisecond
-		if !okReset || wait <= 0 {
+		wait := time.Duration(resetMs)*time.Millisecond + resetSlack
+		if !okReset {
 			wait = retryAfter(h)
 		}
 		until := now.Add(wait)
