@@ -1,0 +1,92 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/bcflow/bcflow/store"
+)
+
+// Admin returns the /api/v1 route group, guarded by the admin bearer token
+// (BCFLOW_ADMIN_TOKEN). Without a configured token every admin route
+// answers 401: the admin API is never open by accident.
+func (s *Server) Admin(token []byte) *gin.RouterGroup {
+	return s.engine.Group("/api/v1", func(c *gin.Context) {
+		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || !secretEqual(got, token) {
+			c.Header("WWW-Authenticate", `Bearer realm="bcflow"`)
+			AbortError(c, http.StatusUnauthorized, "unauthorized", "missing or wrong admin bearer token")
+			return
+		}
+		c.Next()
+	})
+}
+
+// DecisionLog is the part of the store the timeline reads.
+type DecisionLog interface {
+	ListDecisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, error)
+}
+
+// MountTimeline adds GET /api/v1/stores/{store}/customers/{customer}/timeline:
+// every decision bcflow took about a customer (sent, skipped, deferred,
+// exited, goal reached...), newest first. {customer} is a BigCommerce
+// customer id or, for guests, an email address. Query: limit (default 100,
+// max 1000), before (RFC 3339) for paging.
+func MountTimeline(g *gin.RouterGroup, log DecisionLog) {
+	g.GET("/stores/:store/customers/:customer/timeline", func(c *gin.Context) {
+		customer := c.Param("customer")
+		key := "e:" + strings.ToLower(customer)
+		if id, err := strconv.ParseInt(customer, 10, 64); err == nil && id > 0 {
+			key = "c:" + customer
+		} else if !strings.Contains(customer, "@") {
+			AbortError(c, http.StatusBadRequest, "bad_customer", "customer must be a customer id or an email address")
+			return
+		}
+		limit := 100
+		if v := c.Query("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				AbortError(c, http.StatusBadRequest, "bad_limit", "limit must be 1 to 1000")
+				return
+			}
+			limit = n
+		}
+		f := store.DecisionFilter{StoreHash: c.Param("store"), CustomerKey: key, Limit: limit}
+		if v := c.Query("before"); v != "" {
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				AbortError(c, http.StatusBadRequest, "bad_before", "before must be an RFC 3339 time")
+				return
+			}
+			f.Before = t
+		}
+		ds, err := log.ListDecisions(c.Request.Context(), f)
+		if err != nil {
+			AbortError(c, http.StatusServiceUnavailable, "unavailable", "could not read the decision log")
+			return
+		}
+		type entry struct {
+			At         time.Time `json:"at"`
+			Flow       string    `json:"flow"`
+			WorkflowID string    `json:"workflow_id"`
+			Step       string    `json:"step,omitempty"`
+			Decision   string    `json:"decision"`
+			Reason     string    `json:"reason,omitempty"`
+			Details    any       `json:"details,omitempty"`
+		}
+		out := make([]entry, 0, len(ds))
+		for _, d := range ds {
+			e := entry{At: d.At, Flow: d.Flow, WorkflowID: d.WorkflowID, Step: d.Step, Decision: d.Decision, Reason: d.Reason}
+			if len(d.Details) > 0 && string(d.Details) != "{}" && string(d.Details) != "null" {
+				e.Details = d.Details
+			}
+			out = append(out, e)
+		}
+		c.JSON(http.StatusOK, gin.H{"customer": key, "decisions": out})
+	})
+}

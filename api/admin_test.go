@@ -1,0 +1,82 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/bcflow/bcflow/store"
+)
+
+func TestTimelineBehindAdminToken(t *testing.T) {
+	f := newWebhookFixture(t) // a migrated SQLite store
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 16, 0, 0, 0, time.UTC)
+	for i, d := range []string{"sent", "deferred", "exited"} {
+		if err := f.store.AppendDecision(ctx, store.Decision{StoreHash: "abc123", CustomerKey: "c:7", WorkflowID: "cart/abc123/x",
+			Flow: "cart-recovery", Step: "reminder", Decision: d, Reason: "r" + d, At: at.Add(time.Duration(i) * time.Minute),
+			Details: json.RawMessage(`{"channel":"email"}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.store.AppendDecision(ctx, store.Decision{StoreHash: "abc123", CustomerKey: "e:guest@example.com", WorkflowID: "cart/abc123/y",
+		Flow: "cart-recovery", Decision: "waiting", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	MountTimeline(s.Admin([]byte("admin-token")), f.store)
+	get := func(path, token string) (int, map[string]any) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, req)
+		var out map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &out)
+		return rec.Code, out
+	}
+	if code, _ := get("/api/v1/stores/abc123/customers/7/timeline", ""); code != 401 {
+		t.Fatalf("no token: %d", code)
+	}
+	if code, _ := get("/api/v1/stores/abc123/customers/7/timeline", "wrong"); code != 401 {
+		t.Fatalf("wrong token: %d", code)
+	}
+	code, out := get("/api/v1/stores/abc123/customers/7/timeline", "admin-token")
+	ds, _ := out["decisions"].([]any)
+	if code != 200 || len(ds) != 3 {
+		t.Fatalf("timeline: %d %v", code, out)
+	}
+	first := ds[0].(map[string]any)
+	if first["decision"] != "exited" || first["details"].(map[string]any)["channel"] != "email" {
+		t.Fatalf("newest first with details: %v", first)
+	}
+	code, out = get("/api/v1/stores/abc123/customers/7/timeline?limit=1&before="+at.Add(2*time.Minute).Format(time.RFC3339), "admin-token")
+	ds, _ = out["decisions"].([]any)
+	if code != 200 || len(ds) != 1 || ds[0].(map[string]any)["decision"] != "deferred" {
+		t.Fatalf("paged: %d %v", code, out)
+	}
+	if code, out = get("/api/v1/stores/abc123/customers/Guest@Example.com/timeline", "admin-token"); code != 200 || len(out["decisions"].([]any)) != 1 {
+		t.Fatalf("guest by email: %d %v", code, out)
+	}
+	if code, _ := get("/api/v1/stores/abc123/customers/nobody/timeline", "admin-token"); code != 400 {
+		t.Fatalf("bad customer: %d", code)
+	}
+	if code, _ := get("/api/v1/stores/abc123/customers/7/timeline?limit=0", "admin-token"); code != 400 {
+		t.Fatalf("bad limit: %d", code)
+	}
+	// An empty configured token never opens the admin API.
+	s2 := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	MountTimeline(s2.Admin(nil), f.store)
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/stores/abc123/customers/7/timeline", nil)
+	req.Header.Set("Authorization", "Bearer ")
+	rec := httptest.NewRecorder()
+	s2.Handler().ServeHTTP(rec, req)
+	if rec.Code != 401 {
+		t.Fatalf("empty token configured: %d", rec.Code)
+	}
+}
