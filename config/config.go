@@ -90,6 +90,8 @@ type Config struct {
 
 	AdminToken Secret `env:"BCFLOW_ADMIN_TOKEN" desc:"bearer token protecting the admin API"`
 
+	Sender SenderConfig `envPrefix:"BCFLOW_SENDER_"`
+
 	Dev DevConfig `envPrefix:"BCFLOW_DEV_"`
 }
 
@@ -108,6 +110,15 @@ type BrevoConfig struct {
 	APIKey        Secret `env:"API_KEY" desc:"Brevo API key"`
 	BaseURL       string `env:"BASE_URL" envDefault:"https://api.brevo.com/v3" desc:"Brevo API base URL"`
 	WebhookSecret Secret `env:"WEBHOOK_SECRET" desc:"secret Brevo webhooks must present"`
+}
+
+// SenderConfig says who messages come from (variables prefixed
+// BCFLOW_SENDER_).
+type SenderConfig struct {
+	Email    string `env:"EMAIL" envDefault:"shop@example.com" desc:"From address of emails (a sender verified in Brevo)"`
+	Name     string `env:"NAME" envDefault:"Your Store" desc:"From name of emails and the StoreName template parameter"`
+	SMS      string `env:"SMS" envDefault:"YourStore" desc:"SMS sender name (at most 11 letters or digits)"`
+	WhatsApp string `env:"WHATSAPP" desc:"the business's WhatsApp number (E.164) for WhatsApp steps"`
 }
 
 // DevConfig holds the settings of the local development stack

@@ -66,6 +66,7 @@ func TestLoadDefaults(t *testing.T) {
 				LogLevel:          "info",
 				BigCommerce:       BigCommerceConfig{APIBaseURL: "https://api.bigcommerce.com"},
 				Brevo:             BrevoConfig{BaseURL: "https://api.brevo.com/v3"},
+				Sender:            SenderConfig{Email: "shop@example.com", Name: "Your Store", SMS: "YourStore"},
 				Dev:               DevConfig{TemporalPort: 7233, UIPort: 8233, EmulatorAddr: "127.0.0.1:8090"},
 			}
 			if !reflect.DeepEqual(cfg, want) {
@@ -157,6 +158,7 @@ func TestEnvParsing(t *testing.T) {
 		WebhookSecret:     "wh",
 		Brevo:             BrevoConfig{APIKey: "bk", BaseURL: "http://127.0.0.1:8090/brevo", WebhookSecret: "bw"},
 		AdminToken:        "adm",
+		Sender:            SenderConfig{Email: "shop@example.com", Name: "Your Store", SMS: "YourStore"},
 		Dev:               DevConfig{TemporalPort: 17233, UIPort: 18233, EmulatorAddr: "localhost:18090"},
 	}
 	if !reflect.DeepEqual(cfg, want) {
