@@ -519,8 +519,9 @@ func TestContextDeadlineRespected(t *testing.T) {
 				return
 			}
 			writeJSON(w, 200, cartBody)
-		}), false, func(o *Options) { o.AttemptTimeout = 50 * time.Millisecond })
-		if _, err := env.c.GetCart(context.Background(), cartID); err != nil || calls.Load() != 2 {
+		}), false, func(o *Options) { o.AttemptTimeout = 200 * time.Millisecond })
+		// ≥ 2: on a loaded machine a later attempt may time out as well.
+		if _, err := env.c.GetCart(context.Background(), cartID); err != nil || calls.Load() < 2 {
 			t.Errorf("err %v after %d calls", err, calls.Load())
 		}
 	})
