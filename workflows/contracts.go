@@ -96,7 +96,25 @@ const (
 	ExitEmptied      = "emptied"
 	ExitUnsubscribed = "unsubscribed"
 	ExitOrderPlaced  = "order-placed"
+	// ExitRefunded: the order was refunded (fully or partly); its pending
+	// post-purchase steps are cancelled.
+	ExitRefunded = "refunded"
+	// ExitCancelled: the order was cancelled.
+	ExitCancelled = "cancelled"
 )
+
+// OrderStatusExit returns the exit reason an order entering statusID gives
+// the order's pending post-purchase steps: ExitRefunded for Refunded (4) and
+// Partially Refunded (14), ExitCancelled for Cancelled (5), "" otherwise.
+func OrderStatusExit(statusID int) string {
+	switch statusID {
+	case 4, 14:
+		return ExitRefunded
+	case 5:
+		return ExitCancelled
+	}
+	return ""
+}
 
 // CartExit is the payload of SignalCartExit.
 type CartExit struct {
