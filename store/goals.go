@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -36,4 +38,21 @@ func (s *Store) RecordGoal(ctx context.Context, g GoalReached) (fresh bool, err 
 		return false, fmt.Errorf("store: record goal %q for order %d: %w", g.Goal, g.OrderID, err)
 	}
 	return n == 1, nil
+}
+
+// GetGoal returns the record of (storeHash, orderID, goal), or ErrNotFound.
+// A caller whose RecordGoal answered fresh=false uses it to tell its own
+// earlier, retried write (same WorkflowID and At) from someone else's.
+func (s *Store) GetGoal(ctx context.Context, storeHash string, orderID int64, goal string) (GoalReached, error) {
+	var g GoalReached
+	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT store_hash, order_id, customer_key, goal, workflow_id, at FROM goals_reached
+		WHERE store_hash = ? AND order_id = ? AND goal = ?`), storeHash, orderID, goal).
+		Scan(&g.StoreHash, &g.OrderID, &g.CustomerKey, &g.Goal, &g.WorkflowID, (*dbTime)(&g.At))
+	if errors.Is(err, sql.ErrNoRows) {
+		return GoalReached{}, fmt.Errorf("store: get goal %q of order %d: %w", goal, orderID, ErrNotFound)
+	}
+	if err != nil {
+		return GoalReached{}, fmt.Errorf("store: get goal %q of order %d: %w", goal, orderID, err)
+	}
+	return g, nil
 }
