@@ -28,7 +28,9 @@ type LedgerEntry struct {
 	ID int64
 	// IdempotencyKey is unique over the whole ledger. When empty for an
 	// order-bound entry it is derived from (StoreHash, OrderID, Kind);
-	// entries without an order must carry one.
+	// entries without an order must carry one. An order has at most one
+	// entry of each kind except reversals: each partial refund is its own
+	// reversal, told apart by its key.
 	IdempotencyKey string
 	StoreHash      string
 	ChannelID      int64
@@ -109,7 +111,8 @@ func normLedger(e LedgerEntry) (LedgerEntry, error) {
 
 // AppendLedger adds e to the ledger and updates the account balance in the
 // same transaction; see AppendLedgerEntry. inserted is false when an entry
-// with the same idempotency key, or the same (store, order, kind), exists.
+// with the same idempotency key, or (except for reversals) the same (store,
+// order, kind), exists.
 func (s *Store) AppendLedger(ctx context.Context, e LedgerEntry) (inserted bool, err error) {
 	_, inserted, err = s.AppendLedgerEntry(ctx, e)
 	return inserted, err
@@ -119,7 +122,8 @@ func (s *Store) AppendLedger(ctx context.Context, e LedgerEntry) (inserted bool,
 // or the existing duplicate when inserted is false.
 //
 // The balance never goes negative: a reversal takes back at most what the
-// order earned (its award and bonus) and at most the current balance; a
+// order earned (its award and bonus) less its earlier reversals, and at most
+// the current balance; a
 // negative adjustment at most the balance (the stored Points show what was
 // actually taken); a redemption larger than the balance fails with
 // ErrInsufficientPoints (use Redeem to pair a redemption with a coupon).
@@ -144,11 +148,11 @@ func (s *Store) AppendLedgerEntry(ctx context.Context, e LedgerEntry) (stored Le
 			if e.OrderID != 0 {
 				var earned int64
 				if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COALESCE(SUM(points), 0) FROM loyalty_ledger
-					WHERE store_hash = ? AND customer_id = ? AND order_id = ? AND kind IN (?, ?)`),
-					e.StoreHash, e.CustomerID, e.OrderID, LedgerAward, LedgerBonus).Scan(&earned); err != nil {
+					WHERE store_hash = ? AND customer_id = ? AND order_id = ? AND kind IN (?, ?, ?)`),
+					e.StoreHash, e.CustomerID, e.OrderID, LedgerAward, LedgerBonus, LedgerReversal).Scan(&earned); err != nil {
 					return fmt.Errorf("sum order points: %w", err)
 				}
-				e.Points = max(e.Points, -earned)
+				e.Points = min(0, max(e.Points, -earned))
 			}
 			e.Points = max(e.Points, -acct.Balance)
 		case LedgerAdjustment:
@@ -275,11 +279,12 @@ func scanAccount(sc interface{ Scan(...any) error }) (Account, error) {
 	return a, err
 }
 
-// findLedgerDup returns the entry that e would duplicate, or ErrNotFound.
+// findLedgerDup returns the entry that e would duplicate, or ErrNotFound:
+// the entry with its key or, except for reversals, its (store, order, kind).
 func (s *Store) findLedgerDup(ctx context.Context, q queryer, e LedgerEntry) (LedgerEntry, error) {
 	dup, err := scanLedger(q.QueryRowContext(ctx, s.rebind(`SELECT `+ledgerCols+` FROM loyalty_ledger
-		WHERE idempotency_key = ? OR (store_hash = ? AND order_id = ? AND kind = ?) ORDER BY id LIMIT 1`),
-		e.IdempotencyKey, e.StoreHash, nullOrder(e.OrderID), e.Kind))
+		WHERE idempotency_key = ? OR (store_hash = ? AND order_id = ? AND kind = ? AND kind <> ?) ORDER BY id LIMIT 1`),
+		e.IdempotencyKey, e.StoreHash, nullOrder(e.OrderID), e.Kind, LedgerReversal))
 	if errors.Is(err, sql.ErrNoRows) {
 		return LedgerEntry{}, ErrNotFound
 	}
