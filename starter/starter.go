@@ -21,9 +21,8 @@ type Action string
 
 // The actions.
 const (
-	// ActionStarted: a new workflow run was started (and signalled).
-	ActionStarted Action = "started"
-	// ActionSignalled: a running workflow received the signal.
+	// ActionSignalled: the workflow received the signal; with
+	// signal-with-start routes, a run was started first if none was open.
 	ActionSignalled Action = "signalled"
 	// ActionClosed: the workflow already ended and must stay ended (a cart
 	// that converted is not resurrected by a late cart webhook).
@@ -254,20 +253,7 @@ func (s *Starter) Dispatch(ctx context.Context, ev Event) (Result, error) {
 	}
 	res.RunID = run.GetRunID()
 	res.Action = ActionSignalled
-	if started, err := s.isFirstRunEvent(ctx, t.id, run.GetRunID()); err == nil && started {
-		res.Action = ActionStarted
-	}
 	return res, nil
-}
-
-// isFirstRunEvent reports whether the run was just created by this call
-// (its history holds only the start, the signal and the first task).
-func (s *Starter) isFirstRunEvent(ctx context.Context, id, runID string) (bool, error) {
-	desc, err := s.client.DescribeWorkflowExecution(ctx, id, runID)
-	if err != nil {
-		return false, err
-	}
-	return desc.GetWorkflowExecutionInfo().GetHistoryLength() <= 3, nil
 }
 
 // Unsubscribe sends SignalUnsubscribed to every running flow of the

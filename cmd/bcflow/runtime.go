@@ -4,16 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/api"
 	"github.com/bcflow/bcflow/config"
 	"github.com/bcflow/bcflow/devserver"
+	"github.com/bcflow/bcflow/hooks"
 	"github.com/bcflow/bcflow/telemetry"
 	"github.com/bcflow/bcflow/worker"
 	"github.com/bcflow/bcflow/workflows"
@@ -21,9 +23,10 @@ import (
 
 // roles says which parts of bcflow a process runs.
 type roles struct {
-	worker  bool
-	api     bool
-	migrate bool // apply database migrations at start (dev only)
+	worker    bool
+	api       bool
+	migrate   bool // apply database migrations at start (dev only)
+	syncHooks bool // register the stores' webhooks at start (dev only)
 }
 
 func temporalSearch(updates ...temporal.SearchAttributeUpdate) temporal.SearchAttributes {
@@ -57,10 +60,11 @@ func runWorker(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := loadFlows(cfg); err != nil {
+	flows, err := loadFlows(cfg)
+	if err != nil {
 		return err
 	}
-	return serve(ctx, env, cfg, roles{worker: true}, nil)
+	return serve(ctx, env, cfg, flows, roles{worker: true}, nil)
 }
 
 func runAPI(ctx context.Context, env *cliEnv, args []string) error {
@@ -72,10 +76,11 @@ func runAPI(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := loadFlows(cfg); err != nil {
+	flows, err := loadFlows(cfg)
+	if err != nil {
 		return err
 	}
-	return serve(ctx, env, cfg, roles{api: true}, nil)
+	return serve(ctx, env, cfg, flows, roles{api: true}, nil)
 }
 
 func runDev(ctx context.Context, env *cliEnv, args []string) error {
@@ -87,9 +92,24 @@ func runDev(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := loadFlows(cfg); err != nil {
+	flows, err := loadFlows(cfg)
+	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+	emu, err := startEmulator(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := emu.Shutdown(shutdownCtx); err != nil {
+			fmt.Fprintf(env.stderr, "bcflow dev: %v\n", err)
+		}
+	}()
 	fmt.Fprintf(env.stdout, "bcflow dev: starting Temporal (data in %s)...\n", cfg.DataDir)
 	ts, err := devserver.Start(ctx, devserver.Options{
 		DatabaseFile:     filepath.Join(cfg.DataDir, "temporal.db"),
@@ -108,25 +128,30 @@ func runDev(ctx context.Context, env *cliEnv, args []string) error {
 		}
 	}()
 	cfg.TemporalAddress = ts.HostPort()
+	sim := emu.BaseURL() + "/_sim/bigcommerce/" + cfg.BigCommerce.StoreHash
 	banner := func(apiURL string) {
 		fmt.Fprintf(env.stdout, `
 bcflow dev is running (Ctrl-C stops it; state persists in %s)
-  API            %s   (/healthz /readyz /metrics)
+  API            %s   (/healthz /readyz /metrics, webhooks, /api/v1 with token %q)
   Temporal gRPC  %s   namespace %q, task queue %q
   Temporal UI    %s
+  Emulator       %s/_sim/   (BigCommerce store %q + Brevo; hooks registered)
   Logs           bcflow on stderr, Temporal server in %s
 
-Try it:  go run ./cmd/bcflow doctor && open %s/namespaces/%s/workflows
-`, cfg.DataDir, apiURL, ts.HostPort(), ts.Namespace(), cfg.TaskQueue, ts.UIURL(),
-			filepath.Join(cfg.DataDir, "temporal.log"), ts.UIURL(), ts.Namespace())
+Try it: a shopper leaves a cart, then watch CartRecovery in the UI:
+  C=$(curl -s %s/carts -d '{"customer_id":1,"line_items":[{"sku":"TEE-M","quantity":2}]}' | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+  curl -s -X POST %s/carts/$C/abandon
+  open '%s/namespaces/%s/workflows?query=BcCartId%%3D%%22'$C'%%22'
+`, cfg.DataDir, apiURL, cfg.AdminToken.Reveal(), ts.HostPort(), ts.Namespace(), cfg.TaskQueue, ts.UIURL(),
+			emu.BaseURL(), cfg.BigCommerce.StoreHash, filepath.Join(cfg.DataDir, "temporal.log"), sim, sim, ts.UIURL(), ts.Namespace())
 	}
-	return serve(ctx, env, cfg, roles{worker: true, api: true, migrate: true}, banner)
+	return serve(ctx, env, cfg, flows, roles{worker: true, api: true, migrate: true, syncHooks: true}, banner)
 }
 
 // serve runs the chosen roles until ctx is cancelled, then stops them in
 // reverse order: HTTP first (no new events), then the worker, then the
 // connections.
-func serve(ctx context.Context, env *cliEnv, cfg *config.Config, r roles, ready func(apiURL string)) error {
+func serve(ctx context.Context, env *cliEnv, cfg *config.Config, flows *config.Flows, r roles, ready func(apiURL string)) error {
 	logger, err := telemetry.NewLogger(env.stderr, cfg.LogLevel)
 	if err != nil {
 		return usagef("%v", err)
@@ -154,11 +179,27 @@ func serve(ctx context.Context, env *cliEnv, cfg *config.Config, r roles, ready 
 	defer c.Close()
 
 	if r.worker {
-		w := worker.New(c, cfg.TaskQueue, &activities.Activities{Store: st}, worker.Options{})
+		acts, err := newActivities(cfg, st, flows, logger)
+		if err != nil {
+			return err
+		}
+		w := worker.New(c, cfg.TaskQueue, acts, worker.Options{})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker on task queue %q: %w", cfg.TaskQueue, err)
 		}
 		defer w.Stop()
+		if r.syncHooks {
+			for hash, bc := range acts.BigCommerce {
+				rep, err := hooks.Sync(ctx, bc, acts.Hooks)
+				if err != nil {
+					return fmt.Errorf("register webhooks of store %s: %w", hash, err)
+				}
+				logger.Info("webhooks registered", "store", hash, "created", len(rep.Created), "repaired", len(rep.Reactivated)+len(rep.Updated))
+			}
+		}
+		if err := ensureHookSchedule(ctx, c, cfg); err != nil {
+			return err
+		}
 	}
 
 	l, err := listen(cfg.HTTPAddr, "BCFLOW_HTTP_ADDR")
@@ -176,6 +217,9 @@ func serve(ctx context.Context, env *cliEnv, cfg *config.Config, r roles, ready 
 			{Name: "database", Probe: st.Ping},
 		},
 	})
+	if r.api {
+		mountAPI(srv, cfg, st, c, logger)
+	}
 	apiURL := "http://" + l.Addr().String()
 	logger.Info("bcflow started", "worker", r.worker, "api", r.api, "http", apiURL,
 		"temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", cfg.TaskQueue, "database", st.Dialect())

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/api"
+	"github.com/bcflow/bcflow/bigcommerce"
+	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/emulator"
+	"github.com/bcflow/bcflow/emulator/bcemu"
+	"github.com/bcflow/bcflow/emulator/brevoemu"
+	"github.com/bcflow/bcflow/hooks"
+	"github.com/bcflow/bcflow/messaging/brevo"
+	"github.com/bcflow/bcflow/starter"
+	"github.com/bcflow/bcflow/store"
+	"github.com/bcflow/bcflow/workflows"
+)
+
+// webhookPath is where BigCommerce delivers.
+const webhookPath = "/webhooks/bigcommerce"
+
+// bigCommerceClients builds the API client of each configured store.
+func bigCommerceClients(cfg *config.Config, logger *slog.Logger) (map[string]*bigcommerce.Client, error) {
+	out := map[string]*bigcommerce.Client{}
+	if cfg.BigCommerce.StoreHash == "" {
+		return out, nil
+	}
+	bc, err := bigcommerce.New(bigcommerce.Options{
+		BaseURL: cfg.BigCommerce.APIBaseURL, StoreHash: cfg.BigCommerce.StoreHash,
+		AccessToken: cfg.BigCommerce.AccessToken.Reveal(), Logger: logger.With("component", "bigcommerce"),
+	})
+	if err != nil {
+		return nil, usagef("BigCommerce client: %v", err)
+	}
+	out[cfg.BigCommerce.StoreHash] = bc
+	return out, nil
+}
+
+// hookSpec is the webhook subscription bcflow needs on every store.
+func hookSpec(cfg *config.Config) hooks.Spec {
+	var scopes []string
+	for _, r := range starter.Routes() {
+		scopes = append(scopes, r.Scope)
+	}
+	return hooks.Spec{
+		Destination: strings.TrimRight(cfg.PublicURL, "/") + webhookPath,
+		Scopes:      scopes,
+		Headers:     map[string]string{api.WebhookSecretHeader: cfg.WebhookSecret.Reveal()},
+	}
+}
+
+// newActivities wires the worker's activities to their clients.
+func newActivities(cfg *config.Config, st *store.Store, flows *config.Flows, logger *slog.Logger) (*activities.Activities, error) {
+	bcs, err := bigCommerceClients(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	provider, err := brevo.New(brevo.Options{BaseURL: cfg.Brevo.BaseURL, APIKey: cfg.Brevo.APIKey.Reveal(), Logger: logger.With("component", "brevo")})
+	if err != nil {
+		return nil, usagef("Brevo client: %v", err)
+	}
+	return &activities.Activities{
+		Store: st, Flows: flows, BigCommerce: bcs, Messaging: provider,
+		Sender: activities.Sender{Email: cfg.Sender.Email, Name: cfg.Sender.Name, SMSSender: cfg.Sender.SMS, WhatsApp: cfg.Sender.WhatsApp},
+		Hooks:  hookSpec(cfg),
+	}, nil
+}
+
+// mountAPI adds the webhook receivers and the admin API.
+func mountAPI(srv *api.Server, cfg *config.Config, st *store.Store, c client.Client, logger *slog.Logger) {
+	stores := map[string]api.StoreAuth{}
+	if cfg.BigCommerce.StoreHash != "" {
+		stores[cfg.BigCommerce.StoreHash] = api.StoreAuth{ClientSecret: []byte(cfg.BigCommerce.ClientSecret.Reveal())}
+	}
+	srv.MountWebhooks(api.WebhookOptions{
+		Secret:      []byte(cfg.WebhookSecret.Reveal()),
+		Stores:      stores,
+		BrevoSecret: []byte(cfg.Brevo.WebhookSecret.Reveal()),
+		Deliveries:  st,
+		Dispatcher:  starter.New(c, cfg.TaskQueue),
+		Logger:      logger.With("component", "webhooks"),
+	})
+	api.MountTimeline(srv.Admin([]byte(cfg.AdminToken.Reveal())), st)
+}
+
+// ensureHookSchedule creates (or updates) the hourly Temporal Schedule that
+// re-registers and re-activates the stores' webhooks.
+func ensureHookSchedule(ctx context.Context, c client.Client, cfg *config.Config) error {
+	stores := []string{}
+	if cfg.BigCommerce.StoreHash != "" {
+		stores = append(stores, cfg.BigCommerce.StoreHash)
+	}
+	action := &client.ScheduleWorkflowAction{
+		ID:        workflows.HookReconcileScheduleID,
+		Workflow:  workflows.HookReconcileWorkflowName,
+		Args:      []any{workflows.HookReconcileInput{Stores: stores}},
+		TaskQueue: cfg.TaskQueue,
+	}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:                 workflows.HookReconcileScheduleID,
+		Spec:               client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+		Action:             action,
+		TriggerImmediately: true,
+	})
+	var exists *serviceerror.AlreadyExists
+	if errors.As(err, &exists) || errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		h := c.ScheduleClient().GetHandle(ctx, workflows.HookReconcileScheduleID)
+		return h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			in.Description.Schedule.Action = action
+			return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
+		}})
+	}
+	if err != nil {
+		return fmt.Errorf("create schedule %s: %w", workflows.HookReconcileScheduleID, err)
+	}
+	return nil
+}
+
+// startEmulator runs the BigCommerce + Brevo emulator for `bcflow dev`, with
+// state snapshots in the data directory, and points cfg at its first store.
+func startEmulator(cfg *config.Config) (*emulator.Emulator, error) {
+	emu, err := emulator.New(emulator.Options{
+		BigCommerce: bcemu.Options{SnapshotPath: filepath.Join(cfg.DataDir, "emulator-bigcommerce.json")},
+		Brevo:       brevoemu.Options{SnapshotPath: filepath.Join(cfg.DataDir, "emulator-brevo.json")},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start emulator: %w", err)
+	}
+	base, err := emu.Start(cfg.Dev.EmulatorAddr)
+	if err != nil {
+		emu.Close()
+		return nil, fmt.Errorf("start emulator on %s (set BCFLOW_DEV_EMULATOR_ADDR): %w", cfg.Dev.EmulatorAddr, err)
+	}
+	info := emu.BigCommerce().Stores()[0]
+	setDefault := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	setDefaultSecret := func(dst *config.Secret, v string) {
+		if !dst.IsSet() {
+			*dst = config.Secret(v)
+		}
+	}
+	setDefault(&cfg.BigCommerce.StoreHash, info.Hash)
+	setDefaultSecret(&cfg.BigCommerce.AccessToken, info.AccessToken)
+	setDefaultSecret(&cfg.BigCommerce.ClientSecret, info.ClientSecret)
+	cfg.BigCommerce.APIBaseURL = base
+	cfg.Brevo.BaseURL = base + "/v3"
+	setDefaultSecret(&cfg.Brevo.APIKey, emu.Brevo().APIKeys()[0])
+	setDefaultSecret(&cfg.WebhookSecret, "dev-webhook-secret")
+	setDefaultSecret(&cfg.Brevo.WebhookSecret, "dev-brevo-webhook-secret")
+	setDefaultSecret(&cfg.AdminToken, "dev-admin-token")
+	if err := emu.Brevo().SetWebhook(&brevoemu.WebhookConfig{
+		URL:         strings.TrimRight(cfg.PublicURL, "/") + "/webhooks/brevo",
+		BearerToken: cfg.Brevo.WebhookSecret.Reveal(),
+	}); err != nil {
+		emu.Close()
+		return nil, fmt.Errorf("emulator: Brevo webhook: %w", err)
+	}
+	return emu, nil
+}
