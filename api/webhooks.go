@@ -116,7 +116,15 @@ func (h *webhookHandler) bigcommerce(c *gin.Context) {
 	}
 
 	digest := sha256.Sum256(body)
-	d := store.Delivery{StoreHash: ev.StoreHash, Scope: ev.Scope, Hash: ev.Hash, CreatedAt: ev.CreatedAt.Unix(), PayloadDigest: hex.EncodeToString(digest[:])}
+	// BigCommerce's hash covers only the payload data (identical for every
+	// update of one cart), so created_at is part of the key. A signed
+	// delivery's webhook-id is unique per event and repeated on retries:
+	// when present it tells a retry from a new same-second event exactly.
+	dedupe := ev.Hash
+	if id := c.GetHeader("webhook-id"); id != "" {
+		dedupe = ev.Hash + "/" + id
+	}
+	d := store.Delivery{StoreHash: ev.StoreHash, Scope: ev.Scope, Hash: dedupe, CreatedAt: ev.CreatedAt.Unix(), PayloadDigest: hex.EncodeToString(digest[:])}
 	ctx := c.Request.Context()
 	fresh, err := h.opts.Deliveries.RecordDelivery(ctx, d)
 	if err != nil {

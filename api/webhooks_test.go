@@ -281,3 +281,24 @@ func TestBrevoWebhookSuppressesAndSignals(t *testing.T) {
 		t.Fatalf("unsubscribe signals = %v", f.disp.unsubs)
 	}
 }
+
+func TestWebhookIDTellsSameSecondEventsApart(t *testing.T) {
+	f := newWebhookFixture(t)
+	body := cartPayload("store/cart/updated", `"c1"`, time.Now().Unix())
+	sign := func(id string) http.Header {
+		wh, _ := standardwebhooks.NewWebhookRaw([]byte(testClientSecret))
+		now := time.Now()
+		sig, _ := wh.Sign(id, now, []byte(body))
+		return http.Header{"Webhook-Id": {id}, "Webhook-Timestamp": {fmt.Sprint(now.Unix())}, "Webhook-Signature": {sig}}
+	}
+	// Two genuine updates of one cart in the same second: same body, new ids.
+	f.post(t, body, sign("evt_1"))
+	f.post(t, body, sign("evt_2"))
+	// A retry of the first.
+	if _, out := f.post(t, body, sign("evt_1")); out["status"] != "duplicate" {
+		t.Fatalf("retry = %v", out)
+	}
+	if f.disp.count() != 2 {
+		t.Fatalf("dispatched %d, want 2", f.disp.count())
+	}
+}
