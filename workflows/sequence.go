@@ -106,6 +106,19 @@ func (f *flowRun) sleepUntil(t time.Time, summary string) (stopped bool) {
 	}
 }
 
+// drain handles the signals already received, without waiting; it reports
+// whether one of them asked to stop.
+func (f *flowRun) drain() (stopped bool) {
+	for _, s := range f.waitSignals {
+		for s.ch.Len() > 0 {
+			if s.handle(s.ch) {
+				stopped = true
+			}
+		}
+	}
+	return stopped
+}
+
 // waitForSignal waits up to max for a signal handler to stop the wait.
 func (f *flowRun) waitForSignal(max time.Duration, summary string) (stopped bool) {
 	return f.sleepUntil(workflow.Now(f.ctx).Add(max), summary)
@@ -155,6 +168,8 @@ var apiActivityOptions = workflow.ActivityOptions{
 type sendPlan struct {
 	step    config.Step
 	shopper activities.Shopper
+	// channelID is the storefront the message is about (0 if unknown).
+	channelID int
 	// params builds the template parameters after the last re-check.
 	params func() map[string]any
 	tags   []string
@@ -237,7 +252,7 @@ func (f *flowRun) deliver(p sendPlan) (sendResult, error) {
 	sctx := workflow.WithActivityOptions(f.ctx, apiActivityOptions)
 	if err := workflow.ExecuteActivity(sctx, a.SendMessage, activities.SendInput{
 		IdempotencyKey: wfID + "/" + step.Name,
-		StoreHash:      f.storeHash, WorkflowID: wfID, Step: step.Name, Shopper: p.shopper,
+		StoreHash:      f.storeHash, ChannelID: p.channelID, WorkflowID: wfID, Step: step.Name, Shopper: p.shopper,
 		Channel: step.Channel, Template: step.Template, Params: params, Tags: p.tags,
 	}).Get(sctx, &out); err != nil {
 		return sendResult{}, err
