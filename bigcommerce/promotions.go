@@ -318,3 +318,10 @@ func (c *Client) DeletePromotionCode(ctx context.Context, promotionID, codeID in
 		method: http.MethodDelete, path: "/promotions/" + pathID(promotionID) + "/codes/" + pathID(codeID)}, nil)
 	return err
 }
+
+// DeletePromotion deletes a promotion and its codes.
+func (c *Client) DeletePromotion(ctx context.Context, promotionID int) error {
+	_, err := c.callV3(ctx, request{op: fmt.Sprintf("delete promotion %d", promotionID),
+		method: http.MethodDelete, path: "/promotions/" + pathID(promotionID)}, nil)
+	return err
+}
