@@ -53,6 +53,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.Diagnostics, workflow.RegisterOptions{Name: workflows.DiagnosticsWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.CartRecovery, workflow.RegisterOptions{Name: workflows.CartRecoveryWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.ContactSync, workflow.RegisterOptions{Name: workflows.ContactSyncWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.HookReconcile, workflow.RegisterOptions{Name: workflows.HookReconcileWorkflowName})
 	r.RegisterActivity(acts)
 }

@@ -1,0 +1,51 @@
+package activities
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/bcflow/bcflow/bigcommerce"
+	"github.com/bcflow/bcflow/messaging"
+)
+
+// SyncContactInput names the customer to mirror.
+type SyncContactInput struct {
+	StoreHash  string
+	CustomerID int64
+}
+
+// SyncContactResult says what was mirrored.
+type SyncContactResult struct {
+	// Found is false when the customer no longer exists at BigCommerce.
+	Found bool
+	Email string
+}
+
+// SyncContact mirrors a BigCommerce customer to the messaging provider's
+// contact (name, phone, customer group, store, BigCommerce id). Upserts are
+// idempotent, so a retry or a redelivered webhook changes nothing twice.
+func (a *Activities) SyncContact(ctx context.Context, in SyncContactInput) (SyncContactResult, error) {
+	bc, err := a.bc(in.StoreHash)
+	if err != nil {
+		return SyncContactResult{}, err
+	}
+	c, err := bc.GetCustomer(ctx, int(in.CustomerID))
+	if bigcommerce.IsNotFound(err) {
+		return SyncContactResult{}, nil
+	}
+	if err != nil {
+		return SyncContactResult{}, classify("sync contact: load customer", err)
+	}
+	if c.Email == "" {
+		return SyncContactResult{Found: true}, nil
+	}
+	err = a.Messaging.UpsertContact(ctx, messaging.Contact{
+		Email: c.Email, ExtID: in.StoreHash + ":" + strconv.FormatInt(in.CustomerID, 10), Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName,
+		Attributes: map[string]any{"BC_CUSTOMER_GROUP_ID": c.CustomerGroupID, "BC_STORE": in.StoreHash,
+			"BC_ACCEPTS_MARKETING": c.AcceptsAbandonedCartEmails},
+	})
+	if err != nil {
+		return SyncContactResult{}, classify("sync contact: upsert", err)
+	}
+	return SyncContactResult{Found: true, Email: c.Email}, nil
+}
