@@ -1,0 +1,398 @@
+package workflows
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/config"
+)
+
+// OrderIdleTimeout is how long an order hub stays open without a signal,
+// waiting for refunds and late status changes. A later webhook starts a new
+// run (the starter allows it), which re-derives its state from the order.
+const OrderIdleTimeout = 120 * 24 * time.Hour
+
+// DecisionStarted is logged when the hub starts a child flow.
+const DecisionStarted = "started"
+
+// OrderLifecycleResult is how an order hub's run ended.
+type OrderLifecycleResult struct {
+	// Outcome is "idle" (no signal for OrderIdleTimeout).
+	Outcome string
+	// StatusID is the order's status when last loaded (-1 if never).
+	StatusID int
+	// Started lists the ids of the child flows this run started.
+	Started []string
+}
+
+// orderHub is one order's hub while it runs.
+type orderHub struct {
+	*flowRun
+	in            OrderLifecycleInput
+	order         activities.OrderSnapshot
+	loaded        bool
+	flows         config.FlowSet
+	flowsLoaded   bool
+	cartSignalled bool
+	// tried are the child ids this run tried to start (started or found
+	// already started): it never tries twice.
+	tried   []string
+	started []string
+}
+
+// OrderLifecycle is the hub of one order, order/{store}/{order_id}. The
+// starter signal-with-starts it for every order webhook. It loads the order,
+// tells the cart's recovery flow the cart became an order, and starts the
+// order's child flows when its status calls for them: OrderGoals the first
+// time the order enters a placed status, LoyaltyAward at the loyalty award
+// status, ReviewRequest at the review trigger status, ShipmentSurvey on a
+// shipment. Children are started at most once per order (workflow id reuse
+// policy REJECT_DUPLICATE) and outlive the hub (ParentClosePolicy ABANDON).
+// Every later status change and refund is forwarded to them. Configured
+// status campaigns run when the order enters their status. The hub stays
+// open for refunds until OrderIdleTimeout passes without a signal.
+func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycleResult, error) {
+	run, err := newFlowRun(ctx, FlowOrderLifecycle, in.StoreHash)
+	if err != nil {
+		return OrderLifecycleResult{}, err
+	}
+	h := &orderHub{flowRun: run, in: in}
+	created := workflow.GetSignalChannel(ctx, SignalOrderCreated)
+	statuses := workflow.GetSignalChannel(ctx, SignalOrderStatus)
+	refunds := workflow.GetSignalChannel(ctx, SignalOrderRefund)
+	shipments := workflow.GetSignalChannel(ctx, SignalShipment)
+	unsubscribes := workflow.GetSignalChannel(ctx, SignalUnsubscribed)
+	channels := []workflow.ReceiveChannel{created, statuses, refunds, shipments, unsubscribes}
+
+	// The order's truth first: a new run re-derives its state from it.
+	if err := h.refresh(); err != nil {
+		return OrderLifecycleResult{}, err
+	}
+	for {
+		timerCtx, cancel := workflow.WithCancel(ctx)
+		idle := workflow.NewTimerWithOptions(timerCtx, OrderIdleTimeout, workflow.TimerOptions{Summary: "waiting for refunds and status changes"})
+		var (
+			timedOut bool
+			handle   func() error
+		)
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(idle, func(workflow.Future) { timedOut = true })
+		sel.AddReceive(created, func(c workflow.ReceiveChannel, _ bool) {
+			var e OrderEvent
+			c.Receive(ctx, &e)
+			handle = func() error { return nil } // the load at start covers it
+		})
+		sel.AddReceive(statuses, func(c workflow.ReceiveChannel, _ bool) {
+			var s OrderStatus
+			c.Receive(ctx, &s)
+			handle = func() error { return h.onStatus(s) }
+		})
+		sel.AddReceive(refunds, func(c workflow.ReceiveChannel, _ bool) {
+			var e OrderEvent
+			c.Receive(ctx, &e)
+			handle = func() error { h.forward(SignalOrderRefund, e); return nil }
+		})
+		sel.AddReceive(shipments, func(c workflow.ReceiveChannel, _ bool) {
+			var e OrderEvent
+			c.Receive(ctx, &e)
+			handle = func() error { return h.onShipment(e) }
+		})
+		sel.AddReceive(unsubscribes, func(c workflow.ReceiveChannel, _ bool) {
+			var u Unsubscribed
+			c.Receive(ctx, &u)
+			handle = func() error { h.forward(SignalUnsubscribed, u); return nil }
+		})
+		sel.Select(ctx)
+		if !timedOut {
+			cancel()
+		}
+		if handle != nil {
+			if err := handle(); err != nil {
+				return OrderLifecycleResult{}, err
+			}
+		}
+		if pending(channels) {
+			continue
+		}
+		if timedOut {
+			break
+		}
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			// Children, goals and campaigns are idempotent across runs.
+			return OrderLifecycleResult{}, workflow.NewContinueAsNewError(ctx, OrderLifecycleWorkflowName, in)
+		}
+	}
+	h.record("", DecisionCompleted, "no signal for "+OrderIdleTimeout.String(), nil)
+	res := OrderLifecycleResult{Outcome: "idle", StatusID: -1, Started: h.started}
+	if h.loaded {
+		res.StatusID = h.order.StatusID
+	}
+	return res, nil
+}
+
+// pending reports whether a signal is waiting on one of the channels.
+func pending(channels []workflow.ReceiveChannel) bool {
+	for _, c := range channels {
+		if c.Len() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// onStatus forwards a status change to the children, then acts on the
+// order's truth; a status campaign runs when the order is (still) in the
+// status it just entered.
+func (h *orderHub) onStatus(s OrderStatus) error {
+	h.forward(SignalOrderStatus, s)
+	if err := h.refresh(); err != nil {
+		return err
+	}
+	if h.loaded && h.order.Exists && h.order.StatusID == s.NewStatusID && s.PreviousStatusID != s.NewStatusID {
+		return h.statusCampaign(s.NewStatusID)
+	}
+	return nil
+}
+
+// onShipment starts the shipment survey when the survey is on.
+func (h *orderHub) onShipment(e OrderEvent) error {
+	if err := h.refresh(); err != nil {
+		return err
+	}
+	if !h.loaded || !h.order.Exists || h.flows.Survey == nil || !h.flows.Survey.Enabled {
+		return nil
+	}
+	h.startChild(ShipmentSurveyWorkflowName, ShipmentSurveyID(h.in.StoreHash, h.in.OrderID), FlowShipmentSurvey)
+	return nil
+}
+
+// refresh loads the order and acts on its status.
+func (h *orderHub) refresh() error {
+	var a *activities.Activities
+	var o activities.OrderSnapshot
+	ctx := workflow.WithActivityOptions(h.ctx, apiActivityOptions)
+	err := workflow.ExecuteActivity(ctx, a.LoadOrder, activities.OrderInput{StoreHash: h.in.StoreHash, OrderID: h.in.OrderID}).
+		Get(ctx, &o)
+	if err != nil {
+		return err
+	}
+	h.order, h.loaded = o, true
+	if !o.Exists {
+		h.record("", DecisionSkipped, "order not found", nil)
+		return nil
+	}
+	h.identify()
+	if !h.flowsLoaded {
+		sctx := workflow.WithActivityOptions(h.ctx, storeActivityOptions)
+		if err := workflow.ExecuteActivity(sctx, a.ResolveFlows, activities.FlowsInput{StoreHash: h.in.StoreHash, ChannelID: o.ChannelID}).
+			Get(sctx, &h.flows); err != nil {
+			return err
+		}
+		h.flowsLoaded = true
+	}
+	h.apply(o.StatusID)
+	return nil
+}
+
+// identify puts the order's shopper on the workflow once known.
+func (h *orderHub) identify() {
+	key := h.order.CustomerKey()
+	if key == h.customerKey {
+		return
+	}
+	h.customerKey = key
+	_ = workflow.UpsertTypedSearchAttributes(h.ctx, h.searchAttributes(FlowOrderLifecycle)...)
+}
+
+// searchAttributes are the attributes of the hub and its children.
+func (h *orderHub) searchAttributes(flow string) []temporal.SearchAttributeUpdate {
+	attrs := []temporal.SearchAttributeUpdate{
+		SearchStoreHash.ValueSet(h.in.StoreHash),
+		SearchFlow.ValueSet(flow),
+		SearchOrderID.ValueSet(strconv.FormatInt(h.in.OrderID, 10)),
+	}
+	if h.loaded && h.order.Exists {
+		attrs = append(attrs,
+			SearchChannelID.ValueSet(int64(h.order.ChannelID)),
+			SearchCustomerID.ValueSet(strconv.FormatInt(h.order.CustomerID, 10)),
+		)
+		if h.order.BillingEmail != "" {
+			attrs = append(attrs, SearchCustomerEmail.ValueSet(lowerASCII(h.order.BillingEmail)))
+		}
+	}
+	return attrs
+}
+
+// apply does what the order's status calls for, each thing once.
+func (h *orderHub) apply(status int) {
+	if !h.cartSignalled && h.order.CartID != "" && status != int(config.StatusIncomplete) {
+		h.cartSignalled = true
+		h.exitCart()
+	}
+	st := config.OrderStatus(status)
+	if g := h.flows.OrderGoals; g != nil && g.Enabled && len(g.Goals) > 0 && g.IsPlaced(st) {
+		h.startChild(OrderGoalsWorkflowName, OrderGoalsID(h.in.StoreHash, h.in.OrderID), FlowOrderGoals)
+	}
+	if l := h.flows.Loyalty; l != nil && l.Enabled && l.AwardStatus == st {
+		h.startChild(LoyaltyAwardWorkflowName, LoyaltyAwardID(h.in.StoreHash, h.in.OrderID), FlowLoyalty)
+	}
+	if r := h.flows.ReviewRequest; r != nil && r.Enabled && r.TriggerStatus == st {
+		h.startChild(ReviewRequestWorkflowName, ReviewRequestID(h.in.StoreHash, h.in.OrderID), FlowReviewRequest)
+	}
+}
+
+// exitCart tells the cart's recovery flow that the cart became an order.
+// No running cart flow is fine.
+func (h *orderHub) exitCart() {
+	id := CartRecoveryID(h.in.StoreHash, h.order.CartID)
+	err := workflow.SignalExternalWorkflow(h.ctx, id, "", SignalCartExit,
+		CartExit{Reason: ExitOrderPlaced, OrderID: h.in.OrderID, EventTime: workflow.Now(h.ctx)}).Get(h.ctx, nil)
+	if err != nil {
+		workflow.GetLogger(h.ctx).Info("cart flow not signalled", "workflow_id", id, "error", err)
+		return
+	}
+	h.record("", DecisionSent, "cart exit signalled to "+id, nil)
+}
+
+// startChild starts a child flow once: REJECT_DUPLICATE keeps a later run
+// of the hub from starting it again, ABANDON lets it outlive the hub. The
+// hub waits for the start only, never for the result.
+func (h *orderHub) startChild(name, id, flow string) {
+	for _, t := range h.tried {
+		if t == id {
+			return
+		}
+	}
+	h.tried = append(h.tried, id)
+	ctx := workflow.WithChildOptions(h.ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            id,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		TypedSearchAttributes: temporal.NewSearchAttributes(h.searchAttributes(flow)...),
+	})
+	fut := workflow.ExecuteChildWorkflow(ctx, name, OrderChildInput{
+		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, ChannelID: h.order.ChannelID, StatusID: h.order.StatusID,
+	})
+	var exec workflow.Execution
+	err := fut.GetChildWorkflowExecution().Get(h.ctx, &exec)
+	var dup *temporal.ChildWorkflowExecutionAlreadyStartedError
+	switch {
+	case errors.As(err, &dup):
+		h.record(name, DecisionSkipped, "already started for this order", map[string]any{"workflow_id": id})
+	case err != nil:
+		workflow.GetLogger(h.ctx).Warn("child flow not started", "workflow_id", id, "error", err)
+		h.record(name, DecisionSkipped, "start failed: "+err.Error(), map[string]any{"workflow_id": id})
+	default:
+		h.started = append(h.started, id)
+		h.record(name, DecisionStarted, "status "+config.OrderStatus(h.order.StatusID).String(), map[string]any{"workflow_id": id, "run_id": exec.RunID})
+	}
+}
+
+// childIDs are the ids of every child flow an order may have.
+func (h *orderHub) childIDs() []string {
+	s, o := h.in.StoreHash, h.in.OrderID
+	return []string{OrderGoalsID(s, o), LoyaltyAwardID(s, o), ReviewRequestID(s, o), ShipmentSurveyID(s, o)}
+}
+
+// forward sends a signal to every child flow of the order, those this run
+// started and those an earlier run did; one that is not running is fine.
+func (h *orderHub) forward(name string, arg any) {
+	ids := h.childIDs()
+	futures := make([]workflow.Future, len(ids))
+	for i, id := range ids {
+		futures[i] = workflow.SignalExternalWorkflow(h.ctx, id, "", name, arg)
+	}
+	for i, f := range futures {
+		if err := f.Get(h.ctx, nil); err != nil {
+			workflow.GetLogger(h.ctx).Debug("signal not forwarded", "signal", name, "workflow_id", ids[i], "error", err)
+		}
+	}
+}
+
+// statusCampaign runs the status campaigns configured for the status the
+// order just entered (flows file status_campaigns).
+//
+// Hook for issue 7, which owns status campaigns: it may replace this body.
+// Until then it tracks each campaign's provider event (for example
+// order_shipped, with the tracking numbers and carriers of the order's
+// shipments) and logs that campaign sequences are not run yet.
+func (h *orderHub) statusCampaign(status int) error {
+	var campaigns []config.StatusCampaign
+	for _, c := range h.flows.StatusCampaigns {
+		if int(c.Status) == status {
+			campaigns = append(campaigns, c)
+		}
+	}
+	if len(campaigns) == 0 {
+		return nil
+	}
+	if status == int(config.StatusShipped) || status == int(config.StatusPartiallyShipped) {
+		if err := h.refreshShipments(); err != nil {
+			return err
+		}
+	}
+	step := "status:" + config.OrderStatus(status).String()
+	for _, c := range campaigns {
+		if len(c.Sequence) > 0 {
+			h.record(step, DecisionSkipped, "status campaign sequences are not run yet", nil)
+		}
+		if c.Event == "" {
+			continue
+		}
+		if h.order.BillingEmail == "" {
+			h.record(step, DecisionSkipped, "event "+c.Event+": no email address", nil)
+			continue
+		}
+		var a *activities.Activities
+		ctx := workflow.WithActivityOptions(h.ctx, apiActivityOptions)
+		err := workflow.ExecuteActivity(ctx, a.TrackEvent, activities.EventInput{
+			StoreHash: h.in.StoreHash, Name: c.Event, Email: h.order.BillingEmail, Properties: h.campaignProps(status), At: workflow.Now(h.ctx),
+		}).Get(ctx, nil)
+		if err != nil {
+			h.record(step, DecisionSkipped, "event "+c.Event+" failed: "+err.Error(), nil)
+			continue
+		}
+		h.record(step, DecisionSent, "event "+c.Event, nil)
+	}
+	return nil
+}
+
+// refreshShipments reloads the order with its shipments.
+func (h *orderHub) refreshShipments() error {
+	var a *activities.Activities
+	var o activities.OrderSnapshot
+	ctx := workflow.WithActivityOptions(h.ctx, apiActivityOptions)
+	if err := workflow.ExecuteActivity(ctx, a.LoadOrder, activities.OrderInput{StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, WithShipments: true}).
+		Get(ctx, &o); err != nil {
+		return err
+	}
+	if o.Exists {
+		h.order = o
+	}
+	return nil
+}
+
+// campaignProps are the properties of a status campaign's event.
+func (h *orderHub) campaignProps(status int) map[string]any {
+	o := h.order
+	p := map[string]any{
+		"store_hash": h.in.StoreHash, "order_id": o.OrderID, "channel_id": o.ChannelID, "customer_id": o.CustomerID,
+		"status_id": status, "status": config.OrderStatus(status).String(), "order_total": o.TotalIncTax, "currency": o.Currency,
+	}
+	if len(o.Shipments) > 0 {
+		var numbers, carriers, links []string
+		for _, s := range o.Shipments {
+			numbers, carriers, links = append(numbers, s.TrackingNumber), append(carriers, s.Carrier), append(links, s.TrackingLink)
+		}
+		last := o.Shipments[len(o.Shipments)-1]
+		p["tracking_number"], p["carrier"], p["tracking_link"] = last.TrackingNumber, last.Carrier, last.TrackingLink
+		p["tracking_numbers"], p["carriers"], p["tracking_links"] = numbers, carriers, links
+	}
+	return p
+}
