@@ -1,0 +1,55 @@
+package activities
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/bcflow/bcflow/bigcommerce"
+	"github.com/bcflow/bcflow/emulator"
+	"github.com/bcflow/bcflow/messaging/brevo"
+	"github.com/bcflow/bcflow/store"
+)
+
+// world is the activities wired to a real SQLite store and the BigCommerce
+// + Brevo emulator over HTTP, through the real clients.
+type world struct {
+	acts *Activities
+	emu  *emulator.Emulator
+	hash string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "bcflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	emu, err := emulator.New(emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(emu.Close)
+	srv := httptest.NewServer(emu.Handler())
+	t.Cleanup(srv.Close)
+	info := emu.BigCommerce().Stores()[0]
+	bc, err := bigcommerce.New(bigcommerce.Options{BaseURL: srv.URL, StoreHash: info.Hash, AccessToken: info.AccessToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider, err := brevo.New(brevo.Options{BaseURL: srv.URL + "/v3", APIKey: emu.Brevo().APIKeys()[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{
+		acts: &Activities{Store: st, BigCommerce: map[string]*bigcommerce.Client{info.Hash: bc}, Messaging: provider,
+			Sender: Sender{Email: "shop@example.com", Name: "Test Shop", SMSSender: "TestShop"}},
+		emu: emu, hash: info.Hash,
+	}
+}
