@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -294,10 +295,17 @@ func (h *orderHub) startChild(name, id, flow string) {
 	}
 }
 
-// childIDs are the ids of every child flow an order may have.
+// childIDs are the ids of the child flows an order may have: the four
+// fixed ones, whichever run started them, and any other this run started.
 func (h *orderHub) childIDs() []string {
 	s, o := h.in.StoreHash, h.in.OrderID
-	return []string{OrderGoalsID(s, o), LoyaltyAwardID(s, o), ReviewRequestID(s, o), ShipmentSurveyID(s, o)}
+	ids := []string{OrderGoalsID(s, o), LoyaltyAwardID(s, o), ReviewRequestID(s, o), ShipmentSurveyID(s, o)}
+	for _, id := range h.started {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // forward sends a signal to every child flow of the order, those this run
