@@ -265,6 +265,11 @@ func groupMatches(ref string, id int, name string) bool {
 	return strings.EqualFold(strings.TrimSpace(ref), strings.TrimSpace(name))
 }
 
+// ReplenishmentStep is the step name of a goal's replenishment reminder in
+// its sequence (its sends and decisions are logged under it), so the goal's
+// own steps cannot use it.
+const ReplenishmentStep = "replenishment"
+
 // Replenishment reminds the customer to reorder a consumable before it runs
 // out.
 type Replenishment struct {

@@ -369,6 +369,11 @@ func (c *checker) goal(gp string, g Goal) {
 			c.add(rp+".remind_before", "must be shorter than period_per_unit (%s), got %q", r.PeriodPerUnit, r.RemindBefore)
 		}
 		c.message(rp, r.Message, true)
+		for i, s := range g.Sequence {
+			if s.Name == ReplenishmentStep {
+				c.add(fmt.Sprintf("%s.sequence[%d].name", gp, i), "%q is the replenishment reminder's own step name: choose another", s.Name)
+			}
+		}
 	}
 }
 

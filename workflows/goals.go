@@ -383,7 +383,7 @@ func (g *goalsFlow) plan(reached []*reachedGoal) []goalStep {
 		}
 		if rep := r.goal.Replenishment; r.goal.Kind == config.GoalSKU && rep != nil {
 			due := rep.DueAfter(r.quantity)
-			st := config.Step{Name: r.callName + "/replenishment", Delay: config.Duration(due), Message: rep.Message}
+			st := config.Step{Name: r.callName + "/" + config.ReplenishmentStep, Delay: config.Duration(due), Message: rep.Message}
 			steps = append(steps, goalStep{goal: r, step: st, due: g.start.Add(due), replenishment: true})
 		}
 	}
