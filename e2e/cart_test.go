@@ -106,6 +106,7 @@ func TestCartRecoveryEndToEnd(t *testing.T) {
 	if ds[0].Decision != workflows.DecisionRecovered || !strings.Contains(string(ds[0].Details), fmt.Sprint(order.ID)) {
 		t.Fatalf("latest decision %+v, want the recovery of order %d", ds[0], order.ID)
 	}
+	s.recordHistory(t, id, "cart-recovery-converted")
 }
 
 // TestCartRecoveryWithDuplicateAndReorderedWebhooks: every webhook is
@@ -148,6 +149,7 @@ func TestCartRecoveryWithDuplicateAndReorderedWebhooks(t *testing.T) {
 	if n := len(s.emailsTo("cy@example.com")); n != 2 {
 		t.Fatalf("%d emails, want exactly 2", n)
 	}
+	s.recordHistory(t, id, "cart-recovery-duplicates-reordered")
 }
 
 // TestBrevoUnsubscribeEndsTheFlow: the shopper unsubscribes at Brevo; its
@@ -175,7 +177,7 @@ func TestBrevoUnsubscribeEndsTheFlow(t *testing.T) {
 	// Unsubscribe fans out through the email search attribute: wait until
 	// visibility has it.
 	eventually(t, "the flow findable by email", func() (bool, string) {
-		resp, err := s.c.ListWorkflow(context.Background(), listRequest(`BcCustomerEmail = "di@example.com" AND ExecutionStatus = "Running"`))
+		resp, err := s.c.ListWorkflow(context.Background(), listRequest(`BcCustomerEmail = "di@example.com" AND BcFlow = "cart-recovery" AND ExecutionStatus = "Running"`))
 		return err == nil && len(resp.Executions) == 1, fmt.Sprint(err)
 	})
 	if _, err := s.brevo.FireWebhook(context.Background(), brevoemu.WebhookEvent{Event: brevoemu.WebhookUnsubscribed, Email: "di@example.com"}); err != nil {
@@ -195,4 +197,5 @@ func TestBrevoUnsubscribeEndsTheFlow(t *testing.T) {
 	if ok, _, _ := s.store.IsSuppressed(context.Background(), s.hash, "di@example.com"); !ok {
 		t.Fatal("no suppression recorded")
 	}
+	s.recordHistory(t, id, "cart-recovery-unsubscribed")
 }

@@ -48,14 +48,17 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 	return w
 }
 
-// Register adds every bcflow workflow and the activities to r. Replay tests
-// use it too, so a workflow cannot be forgotten in one place only.
+// Register adds every bcflow workflow and the activities to r.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
+	RegisterWorkflows(r)
+	r.RegisterActivity(acts)
+}
+
+// RegisterWorkflows adds every bcflow workflow to r. The replay test uses it
+// too, so a workflow cannot be forgotten in one place only.
+func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Diagnostics, workflow.RegisterOptions{Name: workflows.DiagnosticsWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.CartRecovery, workflow.RegisterOptions{Name: workflows.CartRecoveryWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.ContactSync, workflow.RegisterOptions{Name: workflows.ContactSyncWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.HookReconcile, workflow.RegisterOptions{Name: workflows.HookReconcileWorkflowName})
-	r.RegisterWorkflowWithOptions(workflows.OrderLifecycle, workflow.RegisterOptions{Name: workflows.OrderLifecycleWorkflowName})
-	r.RegisterWorkflowWithOptions(workflows.OrderGoals, workflow.RegisterOptions{Name: workflows.OrderGoalsWorkflowName})
-	r.RegisterActivity(acts)
 }
