@@ -61,4 +61,6 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.CartRecovery, workflow.RegisterOptions{Name: workflows.CartRecoveryWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.ContactSync, workflow.RegisterOptions{Name: workflows.ContactSyncWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.HookReconcile, workflow.RegisterOptions{Name: workflows.HookReconcileWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.OrderLifecycle, workflow.RegisterOptions{Name: workflows.OrderLifecycleWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.OrderGoals, workflow.RegisterOptions{Name: workflows.OrderGoalsWorkflowName})
 }
