@@ -63,4 +63,9 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.HookReconcile, workflow.RegisterOptions{Name: workflows.HookReconcileWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.OrderLifecycle, workflow.RegisterOptions{Name: workflows.OrderLifecycleWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.OrderGoals, workflow.RegisterOptions{Name: workflows.OrderGoalsWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.LoyaltyAward, workflow.RegisterOptions{Name: workflows.LoyaltyAwardWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.ReviewRequest, workflow.RegisterOptions{Name: workflows.ReviewRequestWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.ShipmentSurvey, workflow.RegisterOptions{Name: workflows.ShipmentSurveyWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.OrderStatusCampaign, workflow.RegisterOptions{Name: workflows.OrderStatusCampaignWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.LoyaltyBirthdays, workflow.RegisterOptions{Name: workflows.LoyaltyBirthdaysWorkflowName})
 }

@@ -324,51 +324,10 @@ func (h *orderHub) forward(name string, arg any) {
 }
 
 // statusCampaign runs the status campaigns configured for the status the
-// order just entered (flows file status_campaigns).
-//
-// Hook for issue 7, which owns status campaigns: it may replace this body.
-// Until then it tracks each campaign's provider event (for example
-// order_shipped, with the tracking numbers and carriers of the order's
-// shipments) and logs that campaign sequences are not run yet.
+// order just entered (flows file status_campaigns): see runStatusCampaigns
+// (campaigns.go) for the event and the sequence.
 func (h *orderHub) statusCampaign(status int) error {
-	var campaigns []config.StatusCampaign
-	for _, c := range h.flows.StatusCampaigns {
-		if int(c.Status) == status {
-			campaigns = append(campaigns, c)
-		}
-	}
-	if len(campaigns) == 0 {
-		return nil
-	}
-	if status == int(config.StatusShipped) || status == int(config.StatusPartiallyShipped) {
-		if err := h.refreshShipments(); err != nil {
-			return err
-		}
-	}
-	step := "status:" + config.OrderStatus(status).String()
-	for _, c := range campaigns {
-		if len(c.Sequence) > 0 {
-			h.record(step, DecisionSkipped, "status campaign sequences are not run yet", nil)
-		}
-		if c.Event == "" {
-			continue
-		}
-		if h.order.BillingEmail == "" {
-			h.record(step, DecisionSkipped, "event "+c.Event+": no email address", nil)
-			continue
-		}
-		var a *activities.Activities
-		ctx := workflow.WithActivityOptions(h.ctx, apiActivityOptions)
-		err := workflow.ExecuteActivity(ctx, a.TrackEvent, activities.EventInput{
-			StoreHash: h.in.StoreHash, Name: c.Event, Email: h.order.BillingEmail, Properties: h.campaignProps(status), At: workflow.Now(h.ctx),
-		}).Get(ctx, nil)
-		if err != nil {
-			h.record(step, DecisionSkipped, "event "+c.Event+" failed: "+err.Error(), nil)
-			continue
-		}
-		h.record(step, DecisionSent, "event "+c.Event, nil)
-	}
-	return nil
+	return h.runStatusCampaigns(status)
 }
 
 // refreshShipments reloads the order with its shipments.

@@ -1,0 +1,106 @@
+package workflows
+
+import (
+	"strconv"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/config"
+)
+
+// OrderStatusCampaignWorkflowName runs the sequence of a status campaign.
+const OrderStatusCampaignWorkflowName = "OrderStatusCampaign"
+
+// FlowStatusCampaign is the BcFlow search attribute of status campaign
+// sequences.
+const FlowStatusCampaign = "status-campaign"
+
+// OrderStatusCampaignID is the workflow id of the sequence an order's entry
+// into statusID starts: campaign/{store}/{order_id}/{status_id}.
+func OrderStatusCampaignID(storeHash string, orderID int64, statusID int) string {
+	return "campaign/" + storeHash + "/" + strconv.FormatInt(orderID, 10) + "/" + strconv.Itoa(statusID)
+}
+
+// runStatusCampaigns runs the flows file's status campaign for the status
+// the order just entered (the hub calls it through statusCampaign). The
+// campaign's provider event is tracked at once, with the order's id, total
+// and status and, for Shipped and Partially Shipped, the tracking numbers,
+// carriers and tracking links of its shipments (order_shipped by default);
+// its sequence, if any, runs in its own child flow, OrderStatusCampaign,
+// started at most once per order and status.
+func (h *orderHub) runStatusCampaigns(status int) error {
+	for _, c := range h.flows.StatusCampaigns {
+		if int(c.Status) != status {
+			continue
+		}
+		step := "status:" + config.OrderStatus(status).String()
+		if c.Event != "" {
+			if status == int(config.StatusShipped) || status == int(config.StatusPartiallyShipped) {
+				if err := h.refreshShipments(); err != nil {
+					return err
+				}
+			}
+			h.trackEvent(step, c.Event, activities.Shopper{CustomerID: h.order.CustomerID, Email: h.order.BillingEmail}, h.campaignProps(status), nil)
+		}
+		if len(c.Sequence) > 0 {
+			h.startChild(OrderStatusCampaignWorkflowName, OrderStatusCampaignID(h.in.StoreHash, h.in.OrderID, status), FlowStatusCampaign)
+		}
+	}
+	return nil
+}
+
+// OrderStatusCampaign sends the sequence of the status campaign for
+// in.StatusID, campaign/{store}/{order_id}/{status_id}, each step its delay
+// after the status change. Before every step it re-reads the order (with
+// its shipments, so templates can show {{.TrackingNumber}} and
+// {{.Carrier}}); a refunded, cancelled or deleted order, a refund or an
+// unsubscribe ends it. Sends go through the shared machinery (quiet hours,
+// caps, consent, exactly once).
+func OrderStatusCampaign(ctx workflow.Context, in OrderChildInput) (OrderMessageResult, error) {
+	run, err := newFlowRun(ctx, FlowStatusCampaign, in.StoreHash)
+	if err != nil {
+		return OrderMessageResult{}, err
+	}
+	var exit string
+	run.listenOrderExits(&exit, OrderStatusExit, true)
+	flows, err := run.resolveFlows(in.ChannelID)
+	if err != nil {
+		return OrderMessageResult{}, err
+	}
+	var campaign *config.StatusCampaign
+	for i := range flows.StatusCampaigns {
+		if int(flows.StatusCampaigns[i].Status) == in.StatusID {
+			campaign = &flows.StatusCampaigns[i]
+		}
+	}
+	if campaign == nil || len(campaign.Sequence) == 0 {
+		run.record("", DecisionSkipped, "no campaign sequence for status "+config.OrderStatus(in.StatusID).String(), nil)
+		return OrderMessageResult{Outcome: "disabled"}, nil
+	}
+	start := workflow.Now(ctx)
+	var out OrderMessageResult
+	for _, step := range campaign.Sequence {
+		if run.sleepUntil(start.Add(step.Delay.Std()), "step "+step.Name) && exit != "" {
+			res, err := exitOrderMessage(run, step.Name, exit)
+			res.Sent = out.Sent
+			return res, err
+		}
+		res, err := sendOrderMessage(run, orderMessage{
+			orderID: in.OrderID, channelID: in.ChannelID, step: step, flows: flows, flow: FlowStatusCampaign,
+			tags: []string{"bcflow", "status-campaign", step.Name}, exit: &exit, exitOn: OrderStatusExit,
+			load: run.loadOrderView(in.OrderID, true),
+		})
+		if err != nil {
+			return OrderMessageResult{}, err
+		}
+		out.Sent = append(out.Sent, res.Sent...)
+		if res.Outcome == "exited" {
+			res.Sent = out.Sent
+			return res, nil
+		}
+	}
+	out.Outcome = "completed"
+	run.record("", DecisionCompleted, "campaign sequence ran", nil)
+	return out, nil
+}

@@ -1,0 +1,394 @@
+package workflows
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/store"
+)
+
+// LoyaltyRefundHorizon is how long an order's award watches for refunds
+// after the award.
+const LoyaltyRefundHorizon = 365 * 24 * time.Hour
+
+// Provider events and the contact attribute of the loyalty program.
+const (
+	// EventLoyaltyTierChanged is tracked when a customer's tier changes
+	// (properties: from, to, lifetime_points, balance).
+	EventLoyaltyTierChanged = "loyalty_tier_changed"
+	// LoyaltyTierAttribute is the contact attribute set to the tier's name
+	// with EventLoyaltyTierChanged (create it in Brevo as a text attribute).
+	LoyaltyTierAttribute = "LOYALTY_TIER"
+)
+
+// LoyaltyAwardResult is how an order's loyalty flow ended.
+type LoyaltyAwardResult struct {
+	// Outcome is "watched" (the award stood until the refund horizon),
+	// "reversed" (the order was fully refunded or cancelled) or "skipped".
+	Outcome string
+	// Reason says why it was skipped.
+	Reason     string
+	CustomerID int64
+	// Awarded and Bonus are the order's award and first-purchase bonus
+	// entries; Reversed what refunds took back.
+	Awarded  int64
+	Bonus    int64
+	Reversed int64
+	// Tier is the customer's tier after the flow's last ledger change.
+	Tier string
+}
+
+// loyaltyFlow is one order's award while it runs.
+type loyaltyFlow struct {
+	*flowRun
+	in      OrderChildInput
+	program *config.Loyalty
+	order   activities.OrderSnapshot
+	// refundDue is set by a refund-like signal: re-read the order's refunds.
+	refundDue bool
+	res       LoyaltyAwardResult
+}
+
+// LoyaltyAward awards an order's points, loyalty/{store}/{order_id}. The
+// hub starts it when the order reaches the program's award status. Points
+// are the configured base amount (subtotal excluding tax by default) times
+// the points per currency unit (on B2B repeat orders, the reorder rate),
+// the customer group's multiplier, the multiplier of the customer's tier,
+// and, for B2B orders above the volume threshold, the volume multiplier,
+// rounded as configured; a customer's first purchase adds the
+// first-purchase bonus. Both are ledger entries unique per (store, order,
+// kind), so any retry, duplicate or second run awards once. The tier is
+// recomputed after every ledger change; a new tier is recorded, tracked as
+// a provider event and set as a contact attribute.
+//
+// Then it watches the order's refunds for LoyaltyRefundHorizon: a refund
+// reverses the award in proportion to the order's refunded amount (each
+// refund its own ledger entry keyed by the refunded amount, so a second
+// partial refund is not taken for a duplicate and a redelivered one takes
+// nothing); a full refund or a cancellation reverses the award and the
+// bonus and ends the flow. Reversals never exceed what the order earned and
+// never take the balance below zero (the shortfall is written in the
+// entry's reason).
+func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult, error) {
+	run, err := newFlowRun(ctx, FlowLoyalty, in.StoreHash)
+	if err != nil {
+		return LoyaltyAwardResult{}, err
+	}
+	l := &loyaltyFlow{flowRun: run, in: in}
+	l.listen()
+
+	flows, err := l.resolveFlows(in.ChannelID)
+	if err != nil {
+		return LoyaltyAwardResult{}, err
+	}
+	if flows.Loyalty == nil || !flows.Loyalty.Enabled {
+		return l.skip("loyalty program disabled for this store/channel")
+	}
+	l.program = flows.Loyalty
+	if l.order, err = l.loadOrderSnapshot(in.OrderID, false); err != nil {
+		return LoyaltyAwardResult{}, err
+	}
+	switch {
+	case !l.order.Exists:
+		return l.skip("order not found")
+	case l.order.CustomerID == 0:
+		return l.skip("guest order: no loyalty account")
+	case fullyUndone(l.order.StatusID) != "":
+		return l.skip("order " + fullyUndone(l.order.StatusID) + " before the award")
+	}
+	l.res.CustomerID = l.order.CustomerID
+	l.identifyShopper(FlowLoyalty, in.OrderID, l.order.ChannelID, l.order.Shopper)
+
+	if err := l.award(); err != nil {
+		return LoyaltyAwardResult{}, err
+	}
+	// Refunds made before the award count too; then watch for more.
+	l.refundDue = true
+	deadline := workflow.Now(ctx).Add(LoyaltyRefundHorizon)
+	for {
+		if l.refundDue {
+			l.drain() // one look at the order covers every pending signal
+			l.refundDue = false
+			full, err := l.reverse()
+			if err != nil {
+				return LoyaltyAwardResult{}, err
+			}
+			if full {
+				l.res.Outcome = "reversed"
+				l.record("", DecisionCompleted, "order fully refunded or cancelled; points reversed", nil)
+				return l.res, nil
+			}
+		}
+		if !l.sleepUntil(deadline, "watching refunds until "+deadline.Format(time.DateOnly)) {
+			break
+		}
+	}
+	l.res.Outcome = "watched"
+	l.record("", DecisionCompleted, "refund horizon passed", nil)
+	return l.res, nil
+}
+
+// listen turns the hub's forwarded refunds and refund-like statuses into a
+// refund check.
+func (l *loyaltyFlow) listen() {
+	l.on(SignalOrderStatus, func(ch workflow.ReceiveChannel) bool {
+		var s OrderStatus
+		ch.Receive(l.ctx, &s)
+		if OrderStatusExit(s.NewStatusID) != "" {
+			l.refundDue = true
+		}
+		return l.refundDue
+	})
+	l.on(SignalOrderRefund, func(ch workflow.ReceiveChannel) bool {
+		var e OrderEvent
+		ch.Receive(l.ctx, &e)
+		l.refundDue = true
+		return true
+	})
+}
+
+func (l *loyaltyFlow) skip(reason string) (LoyaltyAwardResult, error) {
+	l.record("", DecisionSkipped, reason, nil)
+	l.res.Outcome, l.res.Reason = "skipped", reason
+	return l.res, nil
+}
+
+// award computes and writes the order's award and first-purchase bonus.
+func (l *loyaltyFlow) award() error {
+	var a *activities.Activities
+	var h activities.OrderHistory
+	actx := workflow.WithActivityOptions(l.ctx, apiActivityOptions)
+	if err := workflow.ExecuteActivity(actx, a.CountPlacedOrders, activities.OrderHistoryInput{
+		StoreHash: l.in.StoreHash, OrderID: l.in.OrderID, CustomerID: l.order.CustomerID, PlacedStatuses: purchasedStatuses,
+	}).Get(actx, &h); err != nil {
+		return err
+	}
+	var acct activities.LoyaltyAccount
+	sctx := workflow.WithActivityOptions(l.ctx, storeActivityOptions)
+	if err := workflow.ExecuteActivity(sctx, a.GetLoyaltyAccount, activities.LoyaltyAccountInput{
+		StoreHash: l.in.StoreHash, CustomerID: l.order.CustomerID,
+	}).Get(sctx, &acct); err != nil {
+		return err
+	}
+	amount := l.order.SubtotalExTax
+	if l.program.Base == config.BaseTotalIncTax {
+		amount = l.order.TotalIncTax
+	}
+	base, _ := strconv.ParseFloat(amount, 64)
+	e := earnPoints(l.program, base, int(l.order.Shopper.GroupID), l.order.GroupName, acct.LifetimeEarned, h.EarlierPlaced > 0)
+	entry, err := l.appendEntry(activities.LoyaltyEntryInput{
+		StoreHash: l.in.StoreHash, ChannelID: l.order.ChannelID, CustomerID: l.order.CustomerID, OrderID: l.in.OrderID,
+		Kind: store.LedgerAward, Points: e.Points, Reason: e.explain(amount, l.order.Currency),
+	})
+	if err != nil {
+		return err
+	}
+	l.res.Awarded = entry.Points
+	details := map[string]any{"points": entry.Points, "base": amount, "rate": e.Rate, "group_multiplier": e.GroupMultiplier,
+		"tier_multiplier": e.TierMultiplier, "volume_multiplier": e.VolumeMultiplier, "b2b": e.B2B, "repeat": e.Repeat}
+	if entry.Inserted {
+		l.record("award", DecisionAwarded, fmt.Sprintf("%d points", entry.Points), details)
+	} else {
+		l.record("award", DecisionSkipped, "already awarded", details)
+	}
+	if bonus := l.program.Bonuses.FirstPurchase; h.EarlierPlaced == 0 && bonus > 0 {
+		b, err := l.appendEntry(activities.LoyaltyEntryInput{
+			StoreHash: l.in.StoreHash, ChannelID: l.order.ChannelID, CustomerID: l.order.CustomerID, OrderID: l.in.OrderID,
+			Kind: store.LedgerBonus, Points: bonus, Reason: "first purchase bonus",
+		})
+		if err != nil {
+			return err
+		}
+		l.res.Bonus = b.Points
+		if b.Inserted {
+			l.record("first-purchase-bonus", DecisionAwarded, fmt.Sprintf("%d points", b.Points), nil)
+		}
+		entry = b
+	}
+	l.res.Tier = l.applyTier(l.program, l.order.CustomerID, l.order.Shopper, entry.Account)
+	return nil
+}
+
+// purchasedStatuses are the statuses of an earlier order that make this
+// one a repeat purchase (no first-purchase bonus, the B2B reorder rate).
+var purchasedStatuses = []int{
+	int(config.StatusShipped), int(config.StatusPartiallyShipped), int(config.StatusAwaitingPickup),
+	int(config.StatusAwaitingShipment), int(config.StatusCompleted), int(config.StatusAwaitingFulfillment),
+	int(config.StatusPartiallyRefunded),
+}
+
+// reverse applies the order's refunds as BigCommerce has them now; full is
+// true when the order is fully refunded or cancelled.
+func (l *loyaltyFlow) reverse() (full bool, err error) {
+	var a *activities.Activities
+	var st activities.RefundState
+	ctx := workflow.WithActivityOptions(l.ctx, apiActivityOptions)
+	if err := workflow.ExecuteActivity(ctx, a.LoadRefundState, activities.RefundStateInput{StoreHash: l.in.StoreHash, OrderID: l.in.OrderID}).
+		Get(ctx, &st); err != nil {
+		return false, err
+	}
+	if !st.Exists {
+		return false, nil
+	}
+	total, _ := strconv.ParseFloat(st.TotalIncTax, 64)
+	refunded, _ := strconv.ParseFloat(st.RefundedAmount, 64)
+	full = fullyUndone(st.StatusID) != "" || (total > 0 && refunded >= total-0.005)
+	var target int64
+	var key, reason string
+	prefix := "loyalty-refund/" + l.in.StoreHash + "/" + strconv.FormatInt(l.in.OrderID, 10) + "/"
+	switch {
+	case full:
+		target, key = math.MaxInt64, prefix+"full" // the store takes what the order earned
+		reason = fmt.Sprintf("order %d %s", l.in.OrderID, config.OrderStatus(st.StatusID))
+		if fullyUndone(st.StatusID) == "" {
+			reason = fmt.Sprintf("order %d fully refunded (%s)", l.in.OrderID, st.RefundedAmount)
+		}
+	case refunded > 0 && total > 0:
+		target = int64(math.Round(roundMicro(float64(l.res.Awarded) * refunded / total)))
+		key = prefix + strconv.FormatInt(int64(math.Round(refunded*100)), 10)
+		reason = fmt.Sprintf("order %d partially refunded (%s of %s)", l.in.OrderID, st.RefundedAmount, st.TotalIncTax)
+	default:
+		return false, nil
+	}
+	var entry activities.LoyaltyEntry
+	sctx := workflow.WithActivityOptions(l.ctx, storeActivityOptions)
+	if err := workflow.ExecuteActivity(sctx, a.ReverseLoyaltyPoints, activities.LoyaltyReversalInput{
+		StoreHash: l.in.StoreHash, ChannelID: l.order.ChannelID, CustomerID: l.order.CustomerID, OrderID: l.in.OrderID,
+		Target: target, IdempotencyKey: key, Reason: reason, At: workflow.Now(l.ctx),
+	}).Get(sctx, &entry); err != nil {
+		return false, err
+	}
+	if entry.Inserted {
+		l.res.Reversed += -entry.Points
+		l.record("reversal", DecisionReversed, fmt.Sprintf("%d points: %s", -entry.Points, reason),
+			map[string]any{"points": entry.Points, "target": target, "key": key})
+		l.res.Tier = l.applyTier(l.program, l.order.CustomerID, l.order.Shopper, entry.Account)
+	}
+	return full, nil
+}
+
+// appendEntry writes one ledger entry.
+func (f *flowRun) appendEntry(in activities.LoyaltyEntryInput) (activities.LoyaltyEntry, error) {
+	var a *activities.Activities
+	var out activities.LoyaltyEntry
+	in.At = workflow.Now(f.ctx)
+	ctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
+	err := workflow.ExecuteActivity(ctx, a.AppendLoyaltyEntry, in).Get(ctx, &out)
+	return out, err
+}
+
+// applyTier recomputes the customer's tier from their lifetime points after
+// a ledger change and, when it changed, records it, tracks
+// EventLoyaltyTierChanged and sets LoyaltyTierAttribute. It returns the
+// tier.
+func (f *flowRun) applyTier(program *config.Loyalty, customerID int64, s activities.Shopper, acct activities.LoyaltyAccount) string {
+	tier, ok := program.TierFor(acct.LifetimeEarned)
+	if !ok || tier.Name == acct.Tier {
+		return acct.Tier
+	}
+	var a *activities.Activities
+	ctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
+	if err := workflow.ExecuteActivity(ctx, a.SetLoyaltyTier, activities.LoyaltyTierInput{
+		StoreHash: f.storeHash, CustomerID: customerID, Tier: tier.Name,
+	}).Get(ctx, nil); err != nil {
+		f.record("tier", DecisionSkipped, "tier not recorded: "+err.Error(), nil)
+		return acct.Tier
+	}
+	from := acct.Tier
+	f.record("tier", DecisionTierChanged, fmt.Sprintf("%q -> %q at %d lifetime points", from, tier.Name, acct.LifetimeEarned), nil)
+	f.trackEvent("tier", EventLoyaltyTierChanged, s,
+		map[string]any{"from": from, "to": tier.Name, "lifetime_points": acct.LifetimeEarned, "balance": acct.Balance, "customer_id": customerID},
+		map[string]any{LoyaltyTierAttribute: tier.Name})
+	return tier.Name
+}
+
+// earning is how an award was computed.
+type earning struct {
+	Base             float64 // the order amount points are earned on
+	Rate             float64 // points per currency unit
+	GroupMultiplier  float64
+	TierMultiplier   float64
+	VolumeMultiplier float64
+	B2B              bool // the customer's group is a B2B group
+	Repeat           bool // the customer purchased before
+	Points           int64
+}
+
+// earnPoints computes an order's award: base × rate × group × tier ×
+// volume, rounded as configured. B2B customers earn the reorder rate on
+// repeat orders and the volume multiplier above the volume threshold.
+func earnPoints(l *config.Loyalty, base float64, groupID int, groupName string, lifetime int64, repeat bool) earning {
+	e := earning{Base: base, Rate: l.PointsPerUnit, GroupMultiplier: groupMultiplier(l, groupID, groupName), TierMultiplier: 1,
+		VolumeMultiplier: 1, Repeat: repeat}
+	if t, ok := l.TierFor(lifetime); ok && t.Multiplier > 0 {
+		e.TierMultiplier = t.Multiplier
+	}
+	if b := l.B2B; b.Enabled && slices.ContainsFunc(b.Groups, func(ref string) bool { return groupRefMatches(ref, groupID, groupName) }) {
+		e.B2B = true
+		if repeat && b.ReorderPointsPerUnit > 0 {
+			e.Rate = b.ReorderPointsPerUnit
+		}
+		if b.VolumeThreshold > 0 && base > b.VolumeThreshold && b.VolumeMultiplier > 0 {
+			e.VolumeMultiplier = b.VolumeMultiplier
+		}
+	}
+	if base > 0 {
+		e.Points = max(0, l.Rounding.Apply(roundMicro(base*e.Rate*e.GroupMultiplier*e.TierMultiplier*e.VolumeMultiplier)))
+	}
+	return e
+}
+
+// explain writes an earning as a ledger reason.
+func (e earning) explain(amount, currency string) string {
+	parts := []string{fmt.Sprintf("%s %s x %g pt", amount, currency, e.Rate)}
+	for _, m := range []struct {
+		name string
+		v    float64
+	}{{"group", e.GroupMultiplier}, {"tier", e.TierMultiplier}, {"volume", e.VolumeMultiplier}} {
+		if m.v != 1 {
+			parts = append(parts, fmt.Sprintf("%s x%g", m.name, m.v))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// roundMicro drops floating-point noise (1.15 × 100 = 114.99999999999999)
+// before a rounding mode applies.
+func roundMicro(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
+// groupMultiplier is the multiplier of the customer group (id, name), 1 if
+// no listed group matches; with several matches (a name and an id of the
+// same group) the first in sorted order wins, so the result never depends
+// on map order.
+func groupMultiplier(l *config.Loyalty, id int, name string) float64 {
+	refs := make([]string, 0, len(l.GroupMultipliers))
+	// The keys are sorted before use: map order never shows.
+	//workflowcheck:ignore
+	for ref := range l.GroupMultipliers {
+		refs = append(refs, ref)
+	}
+	slices.Sort(refs)
+	for _, ref := range refs {
+		if groupRefMatches(ref, id, name) {
+			return l.GroupMultipliers[ref]
+		}
+	}
+	return 1
+}
+
+// groupRefMatches reports whether a flows-file group reference (a numeric
+// id or a case-insensitive name) is the group (id, name).
+func groupRefMatches(ref string, id int, name string) bool {
+	if n, err := strconv.Atoi(strings.TrimSpace(ref)); err == nil {
+		return n == id && id > 0
+	}
+	return name != "" && strings.EqualFold(strings.TrimSpace(ref), strings.TrimSpace(name))
+}
