@@ -1,0 +1,95 @@
+// Package schedules keeps bcflow's Temporal Schedules: the recurring runs
+// (today the daily loyalty birthday bonus) that no webhook starts. Workflows
+// never create schedules; the CLI calls EnsureSchedules when a worker or
+// `bcflow dev` starts, and again whenever it wants the schedules brought
+// back to their definition.
+package schedules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/bcflow/bcflow/workflows"
+)
+
+// LoyaltyBirthdaysScheduleID is the id of the daily birthday-bonus schedule.
+const LoyaltyBirthdaysScheduleID = "bcflow-loyalty-birthdays"
+
+// LoyaltyBirthdaysWorkflowID prefixes the id of each scheduled run (the
+// server appends the scheduled time).
+const LoyaltyBirthdaysWorkflowID = "loyalty-birthdays"
+
+// BirthdayHourUTC is when the birthday run starts each day: at 12:00 UTC the
+// UTC date is the local date everywhere from UTC-12 to UTC+11, so customers
+// get their bonus on their birthday whatever the store's time zone.
+const BirthdayHourUTC = 12
+
+// EnsureSchedules creates bcflow's schedules on taskQueue, or updates the
+// existing ones to their current definition (spec, action and policies;
+// a schedule's paused state and note are kept). It is safe to call from
+// several processes at once.
+func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string) error {
+	sc := c.ScheduleClient()
+	for _, opts := range Definitions(taskQueue) {
+		if err := ensure(ctx, sc, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Definitions returns bcflow's schedules as EnsureSchedules creates them.
+func Definitions(taskQueue string) []client.ScheduleOptions {
+	return []client.ScheduleOptions{{
+		ID: LoyaltyBirthdaysScheduleID,
+		Spec: client.ScheduleSpec{
+			Calendars: []client.ScheduleCalendarSpec{{
+				Second: []client.ScheduleRange{{Start: 0}}, Minute: []client.ScheduleRange{{Start: 0}},
+				Hour:    []client.ScheduleRange{{Start: BirthdayHourUTC}},
+				Comment: "daily loyalty birthday bonuses",
+			}},
+			TimeZoneName: "UTC",
+		},
+		Action: &client.ScheduleWorkflowAction{
+			ID:                    LoyaltyBirthdaysWorkflowID,
+			Workflow:              workflows.LoyaltyBirthdaysWorkflowName,
+			Args:                  []any{workflows.LoyaltyBirthdaysInput{}},
+			TaskQueue:             taskQueue,
+			TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SearchFlow.ValueSet(workflows.FlowLoyaltyBirthdays)),
+		},
+		// One run at a time; a day missed while Temporal was down runs once
+		// when it is back (the run awards the day it was scheduled for).
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: 24 * time.Hour,
+		Note:          "created by bcflow",
+	}}
+}
+
+func ensure(ctx context.Context, sc client.ScheduleClient, opts client.ScheduleOptions) error {
+	_, err := sc.Create(ctx, opts)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("schedules: create %s: %w", opts.ID, err)
+	}
+	h := sc.GetHandle(ctx, opts.ID)
+	err = h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+		s := in.Description.Schedule
+		spec := opts.Spec
+		s.Spec = &spec
+		s.Action = opts.Action
+		s.Policy = &client.SchedulePolicies{Overlap: opts.Overlap, CatchupWindow: opts.CatchupWindow, PauseOnFailure: opts.PauseOnFailure}
+		return &client.ScheduleUpdate{Schedule: &s}, nil
+	}})
+	if err != nil {
+		return fmt.Errorf("schedules: update %s: %w", opts.ID, err)
+	}
+	return nil
+}
