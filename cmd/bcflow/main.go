@@ -45,6 +45,7 @@ func commands() []command {
 		{"flows", "work with flows files: `bcflow flows check FILE`", runFlows},
 		{"config", "print the configuration bcflow would use (secrets redacted)", runConfig},
 		{"doctor", "run a diagnostics workflow end to end through Temporal, the worker and the database", runDoctor},
+		{"load", "load-test a running bcflow's webhook receiver: accepted/s and ack latency", runLoad},
 		{"healthcheck", "exit 0 if URL answers 200 (for container health checks)", runHealthcheck},
 		{"version", "print bcflow's version", runVersion},
 	}
