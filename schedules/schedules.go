@@ -34,9 +34,9 @@ const BirthdayHourUTC = 12
 // existing ones to their current definition (spec, action and policies;
 // a schedule's paused state and note are kept). It is safe to call from
 // several processes at once.
-func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string) error {
+func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string, stores []string) error {
 	sc := c.ScheduleClient()
-	for _, opts := range Definitions(taskQueue) {
+	for _, opts := range Definitions(taskQueue, stores) {
 		if err := ensure(ctx, sc, opts); err != nil {
 			return err
 		}
@@ -44,9 +44,24 @@ func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string) err
 	return nil
 }
 
-// Definitions returns bcflow's schedules as EnsureSchedules creates them.
-func Definitions(taskQueue string) []client.ScheduleOptions {
+// Definitions returns bcflow's schedules as EnsureSchedules creates them:
+// the daily loyalty birthdays and the hourly webhook reconciliation of
+// stores (BigCommerce deactivates hooks after failed retries or 90 quiet
+// days; the reconciliation also runs once right away when created).
+func Definitions(taskQueue string, stores []string) []client.ScheduleOptions {
 	return []client.ScheduleOptions{{
+		ID:   workflows.HookReconcileScheduleID,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.HookReconcileScheduleID,
+			Workflow:  workflows.HookReconcileWorkflowName,
+			Args:      []any{workflows.HookReconcileInput{Stores: stores}},
+			TaskQueue: taskQueue,
+		},
+		Overlap:            enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		TriggerImmediately: true,
+		Note:               "created by bcflow",
+	}, {
 		ID: LoyaltyBirthdaysScheduleID,
 		Spec: client.ScheduleSpec{
 			Calendars: []client.ScheduleCalendarSpec{{

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/api"
@@ -24,7 +19,6 @@ import (
 	"github.com/bcflow/bcflow/messaging/brevo"
 	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/store"
-	"github.com/bcflow/bcflow/workflows"
 )
 
 // webhookPath is where BigCommerce delivers.
@@ -78,7 +72,7 @@ func newActivities(cfg *config.Config, st *store.Store, flows *config.Flows, log
 }
 
 // mountAPI adds the webhook receivers and the admin API.
-func mountAPI(srv *api.Server, cfg *config.Config, st *store.Store, c client.Client, logger *slog.Logger) {
+func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *store.Store, c client.Client, logger *slog.Logger) error {
 	stores := map[string]api.StoreAuth{}
 	if cfg.BigCommerce.StoreHash != "" {
 		stores[cfg.BigCommerce.StoreHash] = api.StoreAuth{ClientSecret: []byte(cfg.BigCommerce.ClientSecret.Reveal())}
@@ -91,40 +85,24 @@ func mountAPI(srv *api.Server, cfg *config.Config, st *store.Store, c client.Cli
 		Dispatcher:  starter.New(c, cfg.TaskQueue),
 		Logger:      logger.With("component", "webhooks"),
 	})
-	api.MountTimeline(srv.Admin([]byte(cfg.AdminToken.Reveal())), st)
+	admin := srv.Admin([]byte(cfg.AdminToken.Reveal()))
+	api.MountTimeline(admin, st)
+	bcs, err := bigCommerceClients(cfg, logger)
+	if err != nil {
+		return err
+	}
+	api.MountLoyalty(admin, api.LoyaltyOptions{
+		Ledger: st, Coupons: activities.NewLoyaltyCoupons(bcs), Flows: flows, Stores: storeHashes(cfg), Logger: logger.With("component", "loyalty"),
+	})
+	return nil
 }
 
-// ensureHookSchedule creates (or updates) the hourly Temporal Schedule that
-// re-registers and re-activates the stores' webhooks.
-func ensureHookSchedule(ctx context.Context, c client.Client, cfg *config.Config) error {
-	stores := []string{}
-	if cfg.BigCommerce.StoreHash != "" {
-		stores = append(stores, cfg.BigCommerce.StoreHash)
+// storeHashes lists the stores this process serves.
+func storeHashes(cfg *config.Config) []string {
+	if cfg.BigCommerce.StoreHash == "" {
+		return nil
 	}
-	action := &client.ScheduleWorkflowAction{
-		ID:        workflows.HookReconcileScheduleID,
-		Workflow:  workflows.HookReconcileWorkflowName,
-		Args:      []any{workflows.HookReconcileInput{Stores: stores}},
-		TaskQueue: cfg.TaskQueue,
-	}
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:                 workflows.HookReconcileScheduleID,
-		Spec:               client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
-		Action:             action,
-		TriggerImmediately: true,
-	})
-	var exists *serviceerror.AlreadyExists
-	if errors.As(err, &exists) || errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		h := c.ScheduleClient().GetHandle(ctx, workflows.HookReconcileScheduleID)
-		return h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			in.Description.Schedule.Action = action
-			return &client.ScheduleUpdate{Schedule: &in.Description.Schedule}, nil
-		}})
-	}
-	if err != nil {
-		return fmt.Errorf("create schedule %s: %w", workflows.HookReconcileScheduleID, err)
-	}
-	return nil
+	return []string{cfg.BigCommerce.StoreHash}
 }
 
 // startEmulator runs the BigCommerce + Brevo emulator for `bcflow dev`, with

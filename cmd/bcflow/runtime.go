@@ -16,6 +16,7 @@ import (
 	"github.com/bcflow/bcflow/config"
 	"github.com/bcflow/bcflow/devserver"
 	"github.com/bcflow/bcflow/hooks"
+	"github.com/bcflow/bcflow/schedules"
 	"github.com/bcflow/bcflow/telemetry"
 	"github.com/bcflow/bcflow/worker"
 	"github.com/bcflow/bcflow/workflows"
@@ -197,7 +198,7 @@ func serve(ctx context.Context, env *cliEnv, cfg *config.Config, flows *config.F
 				logger.Info("webhooks registered", "store", hash, "created", len(rep.Created), "repaired", len(rep.Reactivated)+len(rep.Updated))
 			}
 		}
-		if err := ensureHookSchedule(ctx, c, cfg); err != nil {
+		if err := schedules.EnsureSchedules(ctx, c, cfg.TaskQueue, storeHashes(cfg)); err != nil {
 			return err
 		}
 	}
@@ -218,7 +219,9 @@ func serve(ctx context.Context, env *cliEnv, cfg *config.Config, flows *config.F
 		},
 	})
 	if r.api {
-		mountAPI(srv, cfg, st, c, logger)
+		if err := mountAPI(srv, cfg, flows, st, c, logger); err != nil {
+			return err
+		}
 	}
 	apiURL := "http://" + l.Addr().String()
 	logger.Info("bcflow started", "worker", r.worker, "api", r.api, "http", apiURL,
