@@ -2,18 +2,13 @@ package activities
 
 import (
 	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/bcflow/bcflow/bigcommerce"
-	"github.com/bcflow/bcflow/emulator"
 	"github.com/bcflow/bcflow/emulator/bcemu"
 	"github.com/bcflow/bcflow/emulator/brevoemu"
 	"github.com/bcflow/bcflow/messaging/brevo"
-	"github.com/bcflow/bcflow/store"
 )
 
 // orderActs is the activities wired to a real SQLite store and the
@@ -28,36 +23,8 @@ type orderActs struct {
 
 func newOrderActs(t *testing.T) *orderActs {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "bcflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	emu, err := emulator.New(emulator.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emu.Close)
-	srv := httptest.NewServer(emu.Handler())
-	t.Cleanup(srv.Close)
-	info := emu.BigCommerce().Stores()[0]
-	bc, err := bigcommerce.New(bigcommerce.Options{BaseURL: srv.URL, StoreHash: info.Hash, AccessToken: info.AccessToken})
-	if err != nil {
-		t.Fatal(err)
-	}
-	provider, err := brevo.New(brevo.Options{BaseURL: srv.URL + "/v3", APIKey: emu.Brevo().APIKeys()[0]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &orderActs{
-		t:    t,
-		acts: &Activities{Store: st, BigCommerce: map[string]*bigcommerce.Client{info.Hash: bc}, Messaging: provider},
-		bc:   emu.BigCommerce(), bv: emu.Brevo(), hash: info.Hash,
-	}
+	w := newWorld(t)
+	return &orderActs{t: t, acts: w.acts, bc: w.emu.BigCommerce(), bv: w.emu.Brevo(), hash: w.hash}
 }
 
 // order checks out a new cart of customerID (0: the guest email) in status.
