@@ -155,6 +155,15 @@ func TestDevRunsEverythingAndKeepsStateAcrossRestarts(t *testing.T) {
 		t.Fatalf("doctor: code %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 
+	// A manual start, as the webhook would do it.
+	if res := runBcflow(t, toolEnv, "start", "store/cart/abandoned", "manual-cart-1", "token=tok1"); res.code != 0 ||
+		!strings.Contains(res.stdout, "signalled cart/bcflowdev/manual-cart-1") {
+		t.Fatalf("start: code %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if res := runBcflow(t, toolEnv, "start", "store/product/updated", "5"); res.code != 2 || !strings.Contains(res.stderr, "does not act on scope") {
+		t.Fatalf("start with an unsupported scope: code %d %s", res.code, res.stderr)
+	}
+
 	// A workflow that waits 4 s before its first task, across a restart.
 	c, err := client.Dial(client.Options{HostPort: dev.temporal})
 	if err != nil {
@@ -241,5 +250,55 @@ func TestBadConfigurationExitsTwoWithOneClearLine(t *testing.T) {
 	}
 	if res := runBcflow(t, nil, "flows", "check", filepath.Join(moduleRoot(), "config", "flows.default.yaml")); res.code != 0 {
 		t.Fatalf("the shipped example flows file fails its own check: %s", res.stderr)
+	}
+}
+
+// TestSimRunsTheEmulatorStandalone: `bcflow sim` prints its URLs and the
+// seeded store's credentials, serves the store API with them, and stops on
+// Ctrl-C.
+func TestSimRunsTheEmulatorStandalone(t *testing.T) {
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cmd := exec.Command(bcflowBin, "sim", "-addr", addr)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "access_token") {
+		if time.Now().After(deadline) {
+			t.Fatalf("sim printed no credentials:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "dev-access-token") || !strings.Contains(out.String(), "http://"+addr) {
+		t.Fatalf("sim output lacks the token or URL:\n%s", out.String())
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/stores/bcflowdev/v3/catalog/products?limit=1", nil)
+	req.Header.Set("X-Auth-Token", "dev-access-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Rate-Limit-Requests-Quota") == "" {
+		t.Fatalf("store API with the printed token: %d %v", resp.StatusCode, resp.Header)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("sim did not exit cleanly: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("sim still running after Ctrl-C")
 	}
 }
