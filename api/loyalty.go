@@ -46,6 +46,8 @@ type LoyaltyOptions struct {
 	Ledger LoyaltyLedger
 	// Coupons issues redemption coupons; required for redemptions.
 	Coupons CouponIssuer
+	// Bonuses starts reported bonus awards; required for POST .../bonus.
+	Bonuses BonusAwarder
 	// Flows gives each store's program (tiers, redemption rate); nil means
 	// the built-in defaults.
 	Flows *config.Flows
@@ -88,6 +90,7 @@ func MountLoyalty(g *gin.RouterGroup, opts LoyaltyOptions) {
 	g.GET("/loyalty/:store/:customer", h.account)
 	g.GET("/loyalty/:store/:customer/ledger", h.ledger)
 	g.POST("/loyalty/:store/:customer/redeem", h.redeem)
+	g.POST("/loyalty/:store/:customer/bonus", h.bonus)
 }
 
 type loyaltyHandler struct{ opts LoyaltyOptions }

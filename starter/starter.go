@@ -289,3 +289,29 @@ func (s *Starter) Unsubscribe(ctx context.Context, email, reason string) (int, e
 		}
 	}
 }
+
+// AwardBonus starts the LoyaltyBonus workflow of a reported bonus. The id
+// is derived from the bonus, and an id used before is rejected, so a
+// repeated report awards nothing twice; it reports whether this call
+// started it.
+func (s *Starter) AwardBonus(ctx context.Context, in workflows.LoyaltyBonusInput) (started bool, workflowID string, err error) {
+	id := workflows.LoyaltyBonusID(in)
+	_, err = s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: s.taskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SearchStoreHash.ValueSet(in.StoreHash),
+			workflows.SearchFlow.ValueSet(workflows.FlowLoyaltyBonus),
+			workflows.SearchCustomerID.ValueSet(strconv.FormatInt(in.CustomerID, 10)),
+		),
+	}, workflows.LoyaltyBonusWorkflowName, in)
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &already) {
+		return false, id, nil
+	}
+	if err != nil {
+		return false, id, fmt.Errorf("starter: start %s: %w", id, err)
+	}
+	return true, id, nil
+}

@@ -59,6 +59,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.Diagnostics, workflow.RegisterOptions{Name: workflows.DiagnosticsWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.CartRecovery, workflow.RegisterOptions{Name: workflows.CartRecoveryWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.LoyaltyBonus, workflow.RegisterOptions{Name: workflows.LoyaltyBonusWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.ContactSync, workflow.RegisterOptions{Name: workflows.ContactSyncWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.HookReconcile, workflow.RegisterOptions{Name: workflows.HookReconcileWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.OrderLifecycle, workflow.RegisterOptions{Name: workflows.OrderLifecycleWorkflowName})

@@ -157,11 +157,7 @@ func (c *cartFlow) waitForAbandonment() (abandonedAt time.Time, exited bool) {
 // inactivity is read from the flows file once per run through a side
 // effect-free activity result; the default applies until the first load.
 func (c *cartFlow) inactivity() time.Duration {
-	var a *activities.Activities
-	var flows config.FlowSet
-	ctx := workflow.WithActivityOptions(c.ctx, storeActivityOptions)
-	if err := workflow.ExecuteActivity(ctx, a.ResolveFlows, activities.FlowsInput{StoreHash: c.in.StoreHash}).Get(ctx, &flows); err == nil &&
-		flows.CartRecovery != nil && flows.CartRecovery.AbandonedAfter > 0 {
+	if flows, err := c.resolveFlows(0); err == nil && flows.CartRecovery != nil && flows.CartRecovery.AbandonedAfter > 0 {
 		return flows.CartRecovery.AbandonedAfter.Std()
 	}
 	return time.Hour
@@ -200,10 +196,7 @@ func (c *cartFlow) loadWithEmail() (activities.CartSnapshot, config.FlowSet, nex
 		return snap, config.FlowSet{}, nextBack, nil
 	}
 	c.identify(snap.Shopper)
-	var a *activities.Activities
-	var flows config.FlowSet
-	ctx := workflow.WithActivityOptions(c.ctx, storeActivityOptions)
-	err = workflow.ExecuteActivity(ctx, a.ResolveFlows, activities.FlowsInput{StoreHash: c.in.StoreHash, ChannelID: snap.ChannelID}).Get(ctx, &flows)
+	flows, err := c.resolveFlows(snap.ChannelID)
 	return snap, flows, nextReady, err
 }
 

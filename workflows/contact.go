@@ -1,11 +1,13 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/store"
 )
 
 // contactQuietPeriod is how long a contact sync waits for further changes
@@ -16,6 +18,9 @@ const contactQuietPeriod = 10 * time.Minute
 type ContactSyncResult struct {
 	Syncs int
 	Email string
+	// BonusPoints is the account-creation bonus this run awarded (0 when
+	// none, or when an earlier run already did).
+	BonusPoints int64
 }
 
 // ContactSync mirrors one BigCommerce customer to the messaging provider's
@@ -27,13 +32,16 @@ func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, 
 	if err != nil {
 		return ContactSyncResult{}, err
 	}
-	changed := false
+	changed, created := false, false
 	run.on(SignalCustomerChanged, func(ch workflow.ReceiveChannel) bool {
 		var s CustomerChanged
 		ch.Receive(ctx, &s)
 		changed = true
+		created = created || s.Scope == "store/customer/created"
 		return true
 	})
+	run.drain() // the signal that started this run
+	bonusChecked := false
 	var a *activities.Activities
 	actx := workflow.WithActivityOptions(ctx, apiActivityOptions)
 	var res ContactSyncResult
@@ -48,9 +56,44 @@ func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, 
 			res.Email = out.Email
 			_ = workflow.UpsertTypedSearchAttributes(ctx, SearchCustomerEmail.ValueSet(lowerASCII(out.Email)))
 		}
+		if created && !bonusChecked && out.Found {
+			bonusChecked = true
+			points, err := awardAccountCreation(run, in, activities.Shopper{CustomerID: in.CustomerID, Email: out.Email})
+			if err != nil {
+				return res, err
+			}
+			res.BonusPoints = points
+		}
 		// Drain changes that arrived during the sync, then wait for more.
 		if !changed && !run.waitForSignal(contactQuietPeriod, "waiting for further customer changes") {
 			return res, nil
 		}
 	}
+}
+
+// awardAccountCreation gives a new account the loyalty program's
+// account-creation bonus, once per customer whatever runs or webhooks
+// repeat, and recomputes the tier.
+func awardAccountCreation(run *flowRun, in ContactSyncInput, s activities.Shopper) (int64, error) {
+	flows, err := run.resolveFlows(0)
+	if err != nil {
+		return 0, err
+	}
+	program := flows.Loyalty
+	if program == nil || !program.Enabled || program.Bonuses.AccountCreation <= 0 {
+		return 0, nil
+	}
+	e, err := run.appendEntry(activities.LoyaltyEntryInput{
+		StoreHash: in.StoreHash, CustomerID: in.CustomerID, Kind: store.LedgerBonus, Points: program.Bonuses.AccountCreation,
+		IdempotencyKey: fmt.Sprintf("bonus/account_creation/%s/%d", in.StoreHash, in.CustomerID), Reason: "account creation bonus",
+	})
+	if err != nil {
+		return 0, err
+	}
+	if !e.Inserted {
+		return 0, nil
+	}
+	run.record("account-creation-bonus", DecisionAwarded, fmt.Sprintf("%d points", e.Points), nil)
+	run.applyTier(program, in.CustomerID, s, e.Account)
+	return e.Points, nil
 }

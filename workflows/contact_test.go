@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/config"
 )
 
 func TestContactSyncBatchesChangesAndEnds(t *testing.T) {
@@ -39,5 +41,52 @@ func TestContactSyncBatchesChangesAndEnds(t *testing.T) {
 	}
 	if got := env.Now().Sub(start); got != 15*time.Minute {
 		t.Fatalf("ended after %s, want 5 min + the 10 min quiet period", got)
+	}
+}
+
+func TestContactSyncAwardsTheAccountCreationBonusOnce(t *testing.T) {
+	written := map[string]bool{}
+	run := func() (ContactSyncResult, []string) {
+		var suite testsuite.WorkflowTestSuite
+		env := suite.NewTestWorkflowEnvironment()
+		a := &activities.Activities{}
+		env.RegisterActivity(a)
+		var calls []string
+		env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(activities.SyncContactResult{Found: true, Email: "new@example.com"}, nil)
+		env.OnActivity(a.ResolveFlows, mock.Anything, mock.Anything).Return(config.DefaultFlows().For("abc", 0), nil)
+		env.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(nil)
+		env.OnActivity(a.AppendLoyaltyEntry, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.LoyaltyEntryInput) (activities.LoyaltyEntry, error) {
+				calls = append(calls, fmt.Sprintf("%s %d %s", in.Kind, in.Points, in.IdempotencyKey))
+				inserted := !written[in.IdempotencyKey]
+				written[in.IdempotencyKey] = true
+				return activities.LoyaltyEntry{Inserted: inserted, Points: in.Points,
+					Account: activities.LoyaltyAccount{Balance: in.Points, LifetimeEarned: in.Points}}, nil
+			})
+		env.OnActivity(a.SetLoyaltyTier, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.LoyaltyTierInput) error {
+				calls = append(calls, "tier "+in.Tier)
+				return nil
+			})
+		env.OnActivity(a.TrackEvent, mock.Anything, mock.Anything).Return(nil)
+		env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCustomerChanged, CustomerChanged{Scope: "store/customer/created"}) }, 0)
+		env.ExecuteWorkflow(ContactSync, ContactSyncInput{StoreHash: "abc", CustomerID: 9})
+		if err := env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		var res ContactSyncResult
+		if err := env.GetWorkflowResult(&res); err != nil {
+			t.Fatal(err)
+		}
+		return res, calls
+	}
+	res, calls := run()
+	if res.BonusPoints != 100 || len(calls) != 2 || calls[0] != "bonus 100 bonus/account_creation/abc/9" || calls[1] != "tier Bronze" {
+		t.Fatalf("first run: %+v %v", res, calls)
+	}
+	// A redelivered customer-created webhook starts a new run: no second bonus.
+	res, calls = run()
+	if res.BonusPoints != 0 || len(calls) != 1 {
+		t.Fatalf("second run: %+v %v", res, calls)
 	}
 }

@@ -77,12 +77,13 @@ func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *stor
 	if cfg.BigCommerce.StoreHash != "" {
 		stores[cfg.BigCommerce.StoreHash] = api.StoreAuth{ClientSecret: []byte(cfg.BigCommerce.ClientSecret.Reveal())}
 	}
+	dispatcher := starter.New(c, cfg.TaskQueue)
 	srv.MountWebhooks(api.WebhookOptions{
 		Secret:      []byte(cfg.WebhookSecret.Reveal()),
 		Stores:      stores,
 		BrevoSecret: []byte(cfg.Brevo.WebhookSecret.Reveal()),
 		Deliveries:  st,
-		Dispatcher:  starter.New(c, cfg.TaskQueue),
+		Dispatcher:  dispatcher,
 		Logger:      logger.With("component", "webhooks"),
 	})
 	admin := srv.Admin([]byte(cfg.AdminToken.Reveal()))
@@ -92,7 +93,7 @@ func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *stor
 		return err
 	}
 	api.MountLoyalty(admin, api.LoyaltyOptions{
-		Ledger: st, Coupons: activities.NewLoyaltyCoupons(bcs), Flows: flows, Stores: storeHashes(cfg), Logger: logger.With("component", "loyalty"),
+		Ledger: st, Coupons: activities.NewLoyaltyCoupons(bcs), Bonuses: dispatcher, Flows: flows, Stores: storeHashes(cfg), Logger: logger.With("component", "loyalty"),
 	})
 	return nil
 }
