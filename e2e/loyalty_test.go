@@ -33,7 +33,7 @@ defaults:
       - {name: Bronze, min_points: 0}
       - {name: Silver, min_points: 500}
       - {name: Gold, min_points: 5000}
-    bonuses: {first_purchase: 200}
+    bonuses: {first_purchase: 200, account_creation: 0}
   review_request:
     trigger_status: Completed
     delay: 4s
