@@ -8,6 +8,7 @@ package devserver
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -101,6 +102,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if err := sqlite.CreateNamespaces(sqlCfg, nsCfg); err != nil {
 		return nil, fmt.Errorf("devserver: create namespace %q: %w", opts.Namespace, err)
+	}
+	if err := forgetStaleMembers(opts.DatabaseFile); err != nil {
+		return nil, err
 	}
 
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
@@ -312,6 +316,24 @@ func dialWithRetry(ctx context.Context, opts client.Options) (client.Client, err
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// forgetStaleMembers clears the cluster membership a previous run left in
+// the database. Each run binds its internal services to fresh ports; the
+// old rows (valid for two days) would otherwise send ringpop after hosts
+// that no longer exist, and the new run would answer "Not enough hosts to
+// serve the request" until they expire. The frontend port check above has
+// made sure no other server is using this file.
+func forgetStaleMembers(dbFile string) error {
+	db, err := sql.Open("sqlite", "file:"+dbFile+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("devserver: open %s: %w", dbFile, err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("DELETE FROM cluster_membership"); err != nil {
+		return fmt.Errorf("devserver: clear stale cluster membership in %s: %w", dbFile, err)
+	}
+	return nil
 }
 
 func freePorts(ip string, n int) ([]int, error) {

@@ -156,11 +156,11 @@ func TestDevRunsEverythingAndKeepsStateAcrossRestarts(t *testing.T) {
 	}
 
 	// A manual start, as the webhook would do it.
-	if res := runBcflow(t, toolEnv, "start", "store/cart/abandoned", "manual-cart-1", "token=tok1"); res.code != 0 ||
+	if res := runBcflow(t, toolEnv, "start", "-store", "bcflowdev", "store/cart/abandoned", "manual-cart-1", "token=tok1"); res.code != 0 ||
 		!strings.Contains(res.stdout, "signalled cart/bcflowdev/manual-cart-1") {
 		t.Fatalf("start: code %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if res := runBcflow(t, toolEnv, "start", "store/product/updated", "5"); res.code != 2 || !strings.Contains(res.stderr, "does not act on scope") {
+	if res := runBcflow(t, toolEnv, "start", "-store", "bcflowdev", "store/product/updated", "5"); res.code != 2 || !strings.Contains(res.stderr, "does not act on scope") {
 		t.Fatalf("start with an unsupported scope: code %d %s", res.code, res.stderr)
 	}
 

@@ -198,9 +198,7 @@ func serve(ctx context.Context, env *cliEnv, cfg *config.Config, flows *config.F
 				logger.Info("webhooks registered", "store", hash, "created", len(rep.Created), "repaired", len(rep.Reactivated)+len(rep.Updated))
 			}
 		}
-		if err := schedules.EnsureSchedules(ctx, c, cfg.TaskQueue, storeHashes(cfg)); err != nil {
-			return err
-		}
+		go ensureSchedules(ctx, c, cfg, logger)
 	}
 
 	l, err := listen(cfg.HTTPAddr, "BCFLOW_HTTP_ADDR")
@@ -232,4 +230,26 @@ func serve(ctx context.Context, env *cliEnv, cfg *config.Config, flows *config.F
 	err = srv.Serve(ctx, l)
 	logger.Info("bcflow stopping")
 	return err
+}
+
+// ensureSchedules creates or updates bcflow's Temporal Schedules, retrying
+// until it succeeds or the process stops. It runs beside the worker rather
+// than before it: right after a restart the server's scheduler may take a
+// while to answer, and a worker must not wait for it to process tasks.
+func ensureSchedules(ctx context.Context, c client.Client, cfg *config.Config, logger *slog.Logger) {
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		attemptCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := schedules.EnsureSchedules(attemptCtx, c, cfg.TaskQueue, storeHashes(cfg))
+		cancel()
+		if err == nil {
+			logger.Info("schedules ensured")
+			return
+		}
+		logger.Warn("ensure schedules; retrying", "error", err.Error(), "retry_in", wait.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
 }
