@@ -700,54 +700,43 @@ func (e *Emulator) registerOrders() {
 		writeJSON(w, http.StatusOK, s.renderOrder(o))
 		return nil
 	})
-	e.v2("GET /orders/{id}/products", func(s *store, w http.ResponseWriter, r *http.Request) error {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		o, err := getOrder(s, r)
-		if err != nil {
-			return err
+	// orderList serves one of an order's v2 sub-resources as a bare list
+	// (204 when empty).
+	orderList := func(render func(s *store, o *Order) []any) func(*store, http.ResponseWriter, *http.Request) error {
+		return func(s *store, w http.ResponseWriter, r *http.Request) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			o, err := getOrder(s, r)
+			if err != nil {
+				return err
+			}
+			return v2List(w, r, render(s, o))
 		}
+	}
+	e.v2("GET /orders/{id}/products", orderList(func(s *store, o *Order) []any {
 		items := []any{}
 		for _, p := range o.Products {
 			items = append(items, s.renderOrderProduct(o, p))
 		}
-		return v2List(w, r, items)
-	})
-	e.v2("GET /orders/{id}/coupons", func(s *store, w http.ResponseWriter, r *http.Request) error {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		o, err := getOrder(s, r)
-		if err != nil {
-			return err
-		}
+		return items
+	}))
+	e.v2("GET /orders/{id}/coupons", orderList(func(s *store, o *Order) []any {
 		items := []any{}
 		for _, c := range o.Coupons {
 			items = append(items, s.renderCoupon(o, c))
 		}
-		return v2List(w, r, items)
-	})
-	e.v2("GET /orders/{id}/shipments", func(s *store, w http.ResponseWriter, r *http.Request) error {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		o, err := getOrder(s, r)
-		if err != nil {
-			return err
-		}
+		return items
+	}))
+	e.v2("GET /orders/{id}/shipments", orderList(func(s *store, o *Order) []any {
 		items := []any{}
 		for _, sh := range o.Shipments {
 			items = append(items, s.renderShipment(o, sh))
 		}
-		return v2List(w, r, items)
-	})
-	e.v2("GET /orders/{id}/shipping_addresses", func(s *store, w http.ResponseWriter, r *http.Request) error {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		o, err := getOrder(s, r)
-		if err != nil {
-			return err
-		}
-		return v2List(w, r, []any{s.renderShippingAddress(o)})
-	})
+		return items
+	}))
+	e.v2("GET /orders/{id}/shipping_addresses", orderList(func(s *store, o *Order) []any {
+		return []any{s.renderShippingAddress(o)}
+	}))
 	e.v2("GET /order_statuses", func(s *store, w http.ResponseWriter, r *http.Request) error {
 		out := []any{}
 		for id := range OrderStatusNames {
