@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"strconv"
 
 	"go.temporal.io/sdk/workflow"
@@ -23,31 +24,80 @@ func OrderStatusCampaignID(storeHash string, orderID int64, statusID int) string
 }
 
 // runStatusCampaigns runs the flows file's status campaign for the status
-// the order just entered (the hub calls it through statusCampaign). The
-// campaign's provider event is tracked at once, with the order's id, total
-// and status and, for Shipped and Partially Shipped, the tracking numbers,
-// carriers and tracking links of its shipments (order_shipped by default);
-// its sequence, if any, runs in its own child flow, OrderStatusCampaign,
-// started at most once per order and status.
+// the order just entered (the hub calls it through statusCampaign, for
+// every real transition a signal reports). The campaign's provider event is
+// tracked once per order and status (claimStatusEvent), even if the order
+// has moved on since (Shipped then Completed within a second still tracks
+// order_shipped), with the order's id, total and status and, for Shipped
+// and Partially Shipped, the tracking numbers, carriers and tracking links
+// of its shipments (order_shipped by default). Its sequence, if any, runs
+// in its own child flow, OrderStatusCampaign, started at most once per
+// order and status, and only while the order is still in that status: a
+// "your order shipped" after it completed would be stale.
 func (h *orderHub) runStatusCampaigns(status int) error {
+	inStatus := h.order.StatusID == status
 	for _, c := range h.flows.StatusCampaigns {
 		if int(c.Status) != status {
 			continue
 		}
 		step := "status:" + config.OrderStatus(status).String()
 		if c.Event != "" {
-			if status == int(config.StatusShipped) || status == int(config.StatusPartiallyShipped) {
-				if err := h.refreshShipments(); err != nil {
-					return err
-				}
+			claimed, err := h.claimStatusEvent(status, step, c.Event)
+			if err != nil {
+				return err
 			}
-			h.trackEvent(step, c.Event, activities.Shopper{CustomerID: h.order.CustomerID, Email: h.order.BillingEmail}, h.campaignProps(status), nil)
+			if claimed {
+				if status == int(config.StatusShipped) || status == int(config.StatusPartiallyShipped) {
+					if err := h.refreshShipments(); err != nil {
+						return err
+					}
+				}
+				h.trackEvent(step, c.Event, activities.Shopper{CustomerID: h.order.CustomerID, Email: h.order.BillingEmail}, h.campaignProps(status), nil)
+			}
 		}
 		if len(c.Sequence) > 0 {
-			h.startChild(OrderStatusCampaignWorkflowName, OrderStatusCampaignID(h.in.StoreHash, h.in.OrderID, status), FlowStatusCampaign)
+			if inStatus {
+				h.startChild(OrderStatusCampaignWorkflowName, OrderStatusCampaignID(h.in.StoreHash, h.in.OrderID, status), FlowStatusCampaign)
+			} else {
+				h.record(step, DecisionSkipped, "sequence not started: the order moved on to "+config.OrderStatus(h.order.StatusID).String(), nil)
+			}
 		}
 	}
 	return nil
+}
+
+// statusEventGoal is the goals_reached key that makes a status campaign's
+// event once per order and status.
+func statusEventGoal(status int) string { return "status-event:" + strconv.Itoa(status) }
+
+// claimStatusEvent reports whether the event of the campaign for status is
+// this hub's to track: not yet tracked by this run (a duplicate or
+// redelivered signal) nor by an earlier run of the order's hub (recorded
+// once per order and status with the goals). Runs recorded before
+// hubVersionTransitionEvents track it every time.
+func (h *orderHub) claimStatusEvent(status int, step, event string) (bool, error) {
+	if h.version < hubVersionTransitionEvents {
+		return true, nil
+	}
+	if slices.Contains(h.statusEvents, status) {
+		h.record(step, DecisionSkipped, "event "+event+" already tracked for this status", nil)
+		return false, nil
+	}
+	h.statusEvents = append(h.statusEvents, status)
+	var a *activities.Activities
+	var rec activities.GoalRecord
+	ctx := workflow.WithActivityOptions(h.ctx, storeActivityOptions)
+	if err := workflow.ExecuteActivity(ctx, a.RecordGoal, activities.GoalInput{
+		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, CustomerKey: h.customerKey, Goal: statusEventGoal(status),
+		WorkflowID: workflow.GetInfo(h.ctx).WorkflowExecution.ID, At: workflow.Now(h.ctx),
+	}).Get(ctx, &rec); err != nil {
+		return false, err
+	}
+	if !rec.Fresh {
+		h.record(step, DecisionSkipped, "event "+event+" already tracked for this order by an earlier run", nil)
+		return false, nil
+	}
+	return true, nil
 }
 
 // OrderStatusCampaign sends the sequence of the status campaign for

@@ -41,6 +41,11 @@ type orderHub struct {
 	flows         config.FlowSet
 	flowsLoaded   bool
 	cartSignalled bool
+	// version is the hub's workflow.GetVersion of hubChange: runs
+	// recorded before a change keep their commands.
+	version workflow.Version
+	// statusEvents are the statuses whose campaign event this run claimed.
+	statusEvents []int
 	// tried are the child ids this run tried to start (started or found
 	// already started): it never tries twice.
 	tried   []string
@@ -55,8 +60,10 @@ type orderHub struct {
 // status, ReviewRequest at the review trigger status, ShipmentSurvey on a
 // shipment. Children are started at most once per order (workflow id reuse
 // policy REJECT_DUPLICATE) and outlive the hub (ParentClosePolicy ABANDON).
-// Every later status change and refund is forwarded to them. Configured
-// status campaigns run when the order enters their status. The hub stays
+// Every later status change and refund is forwarded to them. Every status
+// transition tracks the event of its configured status campaign, once per
+// order and status, and starts the campaign's sequence if the order is
+// still in that status (see runStatusCampaigns). The hub stays
 // open for refunds until OrderIdleTimeout passes without a signal.
 func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycleResult, error) {
 	run, err := newFlowRun(ctx, FlowOrderLifecycle, in.StoreHash)
@@ -64,6 +71,7 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 		return OrderLifecycleResult{}, err
 	}
 	h := &orderHub{flowRun: run, in: in}
+	h.version = workflow.GetVersion(ctx, hubChange, workflow.DefaultVersion, hubVersionLatest)
 	created := workflow.GetSignalChannel(ctx, SignalOrderCreated)
 	statuses := workflow.GetSignalChannel(ctx, SignalOrderStatus)
 	refunds := workflow.GetSignalChannel(ctx, SignalOrderRefund)
@@ -147,18 +155,37 @@ func pending(channels []workflow.ReceiveChannel) bool {
 	return false
 }
 
+// hubChange is the workflow.GetVersion change id of the order hub's
+// command changes; hubVersion* are its versions, DefaultVersion being the
+// hub as first released.
+const hubChange = "order-hub"
+
+const (
+	// hubVersionTransitionEvents: a status campaign's event is tracked for
+	// every transition a signal reports, once per order and status, even
+	// when the order has already moved on.
+	hubVersionTransitionEvents workflow.Version = 1
+	hubVersionLatest                            = hubVersionTransitionEvents
+)
+
 // onStatus forwards a status change to the children, then acts on the
-// order's truth; a status campaign runs when the order is (still) in the
-// status it just entered.
+// order's truth. A real transition (NewStatusID != PreviousStatusID) runs
+// the status campaign of the status entered: its event always (once per
+// order and status), its sequence only if the order is still in that
+// status. Runs recorded before hubVersionTransitionEvents ran the campaign
+// only if the order was still in the status.
 func (h *orderHub) onStatus(s OrderStatus) error {
 	h.forward(SignalOrderStatus, s)
 	if err := h.refresh(); err != nil {
 		return err
 	}
-	if h.loaded && h.order.Exists && h.order.StatusID == s.NewStatusID && s.PreviousStatusID != s.NewStatusID {
-		return h.statusCampaign(s.NewStatusID)
+	if !h.loaded || !h.order.Exists || s.PreviousStatusID == s.NewStatusID {
+		return nil
 	}
-	return nil
+	if h.version < hubVersionTransitionEvents && h.order.StatusID != s.NewStatusID {
+		return nil
+	}
+	return h.statusCampaign(s.NewStatusID)
 }
 
 // onShipment starts the shipment survey when the survey is on.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/store"
 )
 
 // childRun is one child flow the hub started, as a fake child saw it.
@@ -33,6 +34,7 @@ type childRun struct {
 type hubWorld struct {
 	t           *testing.T
 	env         *testsuite.TestWorkflowEnvironment
+	st          *store.Store
 	order       activities.OrderSnapshot
 	flows       config.FlowSet
 	loads       int
@@ -43,24 +45,31 @@ type hubWorld struct {
 	children []*childRun
 }
 
-func newHubWorld(t *testing.T) *hubWorld {
+func newHubWorld(t *testing.T) *hubWorld { return newHubWorldOn(t, nil, t0) }
+
+// newHubWorldOn is newHubWorld on store st (nil: a fresh one), starting at
+// start: a second world on the same store is a later run of the same hub.
+func newHubWorldOn(t *testing.T, st *store.Store, start time.Time) *hubWorld {
 	t.Helper()
+	if st == nil {
+		st = newTestStore(t)
+	}
 	flows := config.DefaultFlows().For("abc", 1)
 	flows.OrderGoals.Goals = []config.Goal{{Name: "welcome", Kind: config.GoalNewCustomer}}
 	flows.Survey = &config.Survey{Enabled: true, TriggerStatus: config.StatusShipped, Delay: config.Duration(7 * 24 * time.Hour),
 		Link: "https://survey.example.com/s?order={order_id}", Message: config.Message{Channel: config.ChannelEmail, Template: config.Template{BrevoTemplateID: 30}}}
 	var suite testsuite.WorkflowTestSuite
 	w := &hubWorld{
-		t: t, env: suite.NewTestWorkflowEnvironment(), flows: flows,
+		t: t, env: suite.NewTestWorkflowEnvironment(), st: st, flows: flows,
 		order: activities.OrderSnapshot{StoreHash: "abc", OrderID: 1001, Exists: true, StatusID: 11, CustomerID: 7,
 			BillingEmail: "Ann@Example.com", ChannelID: 1, CartID: "cart-1", Currency: "USD", TotalIncTax: "27.50"},
 	}
-	st := newTestStore(t)
 	real := &activities.Activities{Store: st}
-	w.env.SetStartTime(t0)
+	w.env.SetStartTime(start)
 	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: OrderLifecycleID("abc", 1001)})
 	w.env.RegisterWorkflowWithOptions(OrderLifecycle, workflowOpts(OrderLifecycleWorkflowName))
-	for _, name := range []string{OrderGoalsWorkflowName, LoyaltyAwardWorkflowName, ReviewRequestWorkflowName, ShipmentSurveyWorkflowName} {
+	for _, name := range []string{OrderGoalsWorkflowName, LoyaltyAwardWorkflowName, ReviewRequestWorkflowName, ShipmentSurveyWorkflowName,
+		OrderStatusCampaignWorkflowName} {
 		w.env.RegisterWorkflowWithOptions(w.fakeChild(name), workflowOpts(name))
 	}
 	w.env.RegisterActivity(real)
@@ -289,5 +298,95 @@ func TestOrderLifecycleDisabledSectionsStartNothing(t *testing.T) {
 	w.run()
 	if got := w.started(); len(got) != 0 || len(w.events) != 0 {
 		t.Fatalf("started %v events %+v", got, w.events)
+	}
+}
+
+func (w *hubWorld) decisions() []DecisionEntry {
+	w.t.Helper()
+	v, err := w.env.QueryWorkflow(QueryDecisions)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var out []DecisionEntry
+	if err := v.Get(&out); err != nil {
+		w.t.Fatal(err)
+	}
+	return out
+}
+
+func (w *hubWorld) eventNames() string {
+	var out []string
+	for _, e := range w.events {
+		out = append(out, e.in.Name)
+	}
+	return strings.Join(out, ",")
+}
+
+// An order shipped and completed within a second: by the time the hub
+// handles Awaiting Fulfillment -> Shipped, BigCommerce already says
+// Completed. The transition still tracks order_shipped (with the tracking),
+// once, however often the signal is redelivered and in a later run of the
+// hub; the Shipped sequence, stale by then, does not start.
+func TestOrderLifecycleStatusEventsOnEveryTransitionOnce(t *testing.T) {
+	campaigns := []config.StatusCampaign{
+		{Status: config.StatusShipped, Event: "order_shipped", Sequence: []config.Step{{Name: "on-its-way", Delay: config.Duration(time.Hour),
+			Message: config.Message{Channel: config.ChannelEmail, Template: config.Template{BrevoTemplateID: 12}}}}},
+		{Status: config.StatusCompleted, Event: "order_completed"},
+	}
+	w := newHubWorld(t)
+	w.flows.StatusCampaigns = campaigns
+	shipped := OrderStatus{PreviousStatusID: 11, NewStatusID: 2}
+	w.at(time.Hour, func() {
+		w.order.StatusID = 10
+		w.order.Shipments = []activities.ShipmentInfo{{ID: 1, TrackingNumber: "1Z999", Carrier: "ups"}}
+		w.env.SignalWorkflow(SignalOrderStatus, shipped)
+		w.env.SignalWorkflow(SignalOrderStatus, OrderStatus{PreviousStatusID: 2, NewStatusID: 10})
+	})
+	w.at(2*time.Hour, func() { w.env.SignalWorkflow(SignalOrderStatus, shipped) }) // redelivered
+	w.at(3*time.Hour, func() { w.env.SignalWorkflow(SignalOrderStatus, shipped) }) // a duplicate webhook
+	w.run()
+	if got := w.eventNames(); got != "order_shipped,order_completed" {
+		t.Fatalf("events %s, want order_shipped,order_completed once each", got)
+	}
+	p := w.events[0].in.Properties
+	if p["status"] != "Shipped" || p["tracking_number"] != "1Z999" || p["carrier"] != "ups" {
+		t.Fatalf("order_shipped properties %v", p)
+	}
+	for _, c := range w.started() {
+		if strings.HasPrefix(c, OrderStatusCampaignWorkflowName) {
+			t.Fatalf("stale Shipped sequence started: %v", w.started())
+		}
+	}
+	ds := w.decisions()
+	if !hasDecision(ds, DecisionSkipped, "sequence not started: the order moved on to Completed") ||
+		!hasDecision(ds, DecisionSkipped, "order_shipped already tracked for this status") {
+		t.Fatalf("decisions %+v", ds)
+	}
+
+	// A later run of the hub (a webhook after the idle timeout) hears of
+	// the Shipped transition again: the order already has its event.
+	again := newHubWorldOn(t, w.st, t0.Add(200*24*time.Hour))
+	again.flows.StatusCampaigns = campaigns
+	again.order.StatusID = 10
+	again.at(time.Hour, func() { again.env.SignalWorkflow(SignalOrderStatus, shipped) })
+	again.run()
+	if len(again.events) != 0 || !hasDecision(again.decisions(), DecisionSkipped, "already tracked for this order by an earlier run") {
+		t.Fatalf("second run events %s decisions %+v", again.eventNames(), again.decisions())
+	}
+}
+
+// A hub run recorded before hubVersionTransitionEvents keeps its commands:
+// the campaign runs only while the order is still in the status.
+func TestOrderLifecycleBeforeTransitionEventsKeepsItsCommands(t *testing.T) {
+	w := newHubWorld(t)
+	w.env.OnGetVersion(hubChange, workflow.DefaultVersion, hubVersionLatest).Return(workflow.DefaultVersion)
+	w.at(time.Hour, func() {
+		w.order.StatusID = 10
+		w.env.SignalWorkflow(SignalOrderStatus, OrderStatus{PreviousStatusID: 11, NewStatusID: 2})
+		w.env.SignalWorkflow(SignalOrderStatus, OrderStatus{PreviousStatusID: 2, NewStatusID: 10})
+	})
+	w.run()
+	if got := w.eventNames(); got != "order_completed" {
+		t.Fatalf("events %s", got)
 	}
 }
