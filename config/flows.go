@@ -56,7 +56,8 @@ type FlowSet struct {
 	ReviewRequest *ReviewRequest `yaml:"review_request,omitempty"`
 	// StatusCampaigns react to order status changes.
 	StatusCampaigns []StatusCampaign `yaml:"status_campaigns,omitempty"`
-	// Survey is the post-shipment survey.
+	// Survey is the survey sent after the order reaches a status
+	// (Shipped by default: the post-shipment survey).
 	Survey *Survey `yaml:"survey,omitempty"`
 	// QuietHours delays messages that would be sent at night.
 	QuietHours *QuietHours `yaml:"quiet_hours,omitempty"`
@@ -463,11 +464,15 @@ type StatusCampaign struct {
 	Sequence []Step `yaml:"sequence,omitempty"`
 }
 
-// Survey is the post-shipment survey.
+// Survey invites the shopper to a survey once the order reaches
+// TriggerStatus (Shipped by default: the post-shipment survey), once per
+// order.
 type Survey struct {
 	// Enabled turns the section on.
 	Enabled bool `yaml:"enabled"`
-	// TriggerStatus starts the wait (default Shipped).
+	// TriggerStatus starts the wait: the order entering it starts the
+	// survey (default Shipped). A shipment alone does not (a partial
+	// shipment moves the order to Partially Shipped).
 	TriggerStatus OrderStatus `yaml:"trigger_status"`
 	// Delay after the status change (default 7d).
 	Delay Duration `yaml:"delay"`

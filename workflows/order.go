@@ -57,8 +57,8 @@ type orderHub struct {
 // tells the cart's recovery flow the cart became an order, and starts the
 // order's child flows when its status calls for them: OrderGoals the first
 // time the order enters a placed status, LoyaltyAward at the loyalty award
-// status, ReviewRequest at the review trigger status, ShipmentSurvey on a
-// shipment. Children are started at most once per order (workflow id reuse
+// status, ReviewRequest at the review trigger status, ShipmentSurvey when
+// the order enters the survey's trigger status (Shipped by default). Children are started at most once per order (workflow id reuse
 // policy REJECT_DUPLICATE) and outlive the hub (ParentClosePolicy ABANDON).
 // Every later status change and refund is forwarded to them. Every status
 // transition tracks the event of its configured status campaign, once per
@@ -165,7 +165,11 @@ const (
 	// every transition a signal reports, once per order and status, even
 	// when the order has already moved on.
 	hubVersionTransitionEvents workflow.Version = 1
-	hubVersionLatest                            = hubVersionTransitionEvents
+	// hubVersionSurveyTrigger: the survey starts when the order enters the
+	// survey's trigger_status (its transition, or the status found on a
+	// load), no longer on the first shipment.
+	hubVersionSurveyTrigger workflow.Version = 2
+	hubVersionLatest                         = hubVersionSurveyTrigger
 )
 
 // onStatus forwards a status change to the children, then acts on the
@@ -182,22 +186,37 @@ func (h *orderHub) onStatus(s OrderStatus) error {
 	if !h.loaded || !h.order.Exists || s.PreviousStatusID == s.NewStatusID {
 		return nil
 	}
+	if h.version >= hubVersionSurveyTrigger && h.surveyAt(config.OrderStatus(s.NewStatusID)) {
+		// The transition counts even if the order has moved on since.
+		h.startChildFor(ShipmentSurveyWorkflowName, ShipmentSurveyID(h.in.StoreHash, h.in.OrderID), FlowShipmentSurvey, s.NewStatusID)
+	}
 	if h.version < hubVersionTransitionEvents && h.order.StatusID != s.NewStatusID {
 		return nil
 	}
 	return h.statusCampaign(s.NewStatusID)
 }
 
-// onShipment starts the shipment survey when the survey is on.
+// onShipment re-reads the order (a shipment usually comes with a status
+// change, which refresh acts on). Runs recorded before
+// hubVersionSurveyTrigger started the survey on the first shipment.
 func (h *orderHub) onShipment(e OrderEvent) error {
 	if err := h.refresh(); err != nil {
 		return err
+	}
+	if h.version >= hubVersionSurveyTrigger {
+		return nil
 	}
 	if !h.loaded || !h.order.Exists || h.flows.Survey == nil || !h.flows.Survey.Enabled {
 		return nil
 	}
 	h.startChild(ShipmentSurveyWorkflowName, ShipmentSurveyID(h.in.StoreHash, h.in.OrderID), FlowShipmentSurvey)
 	return nil
+}
+
+// surveyAt reports whether the survey is on and starts at status.
+func (h *orderHub) surveyAt(status config.OrderStatus) bool {
+	sv := h.flows.Survey
+	return sv != nil && sv.Enabled && sv.TriggerStatus == status
 }
 
 // refresh loads the order and acts on its status.
@@ -273,6 +292,9 @@ func (h *orderHub) apply(status int) {
 	if r := h.flows.ReviewRequest; r != nil && r.Enabled && r.TriggerStatus == st {
 		h.startChild(ReviewRequestWorkflowName, ReviewRequestID(h.in.StoreHash, h.in.OrderID), FlowReviewRequest)
 	}
+	if h.version >= hubVersionSurveyTrigger && h.surveyAt(st) {
+		h.startChild(ShipmentSurveyWorkflowName, ShipmentSurveyID(h.in.StoreHash, h.in.OrderID), FlowShipmentSurvey)
+	}
 }
 
 // exitCart tells the cart's recovery flow that the cart became an order.
@@ -292,6 +314,12 @@ func (h *orderHub) exitCart() {
 // of the hub from starting it again, ABANDON lets it outlive the hub. The
 // hub waits for the start only, never for the result.
 func (h *orderHub) startChild(name, id, flow string) {
+	h.startChildFor(name, id, flow, h.order.StatusID)
+}
+
+// startChildFor is startChild for a child that status triggered (which
+// the order may have left since).
+func (h *orderHub) startChildFor(name, id, flow string, status int) {
 	for _, t := range h.tried {
 		if t == id {
 			return
@@ -305,7 +333,7 @@ func (h *orderHub) startChild(name, id, flow string) {
 		TypedSearchAttributes: temporal.NewSearchAttributes(h.searchAttributes(flow)...),
 	})
 	fut := workflow.ExecuteChildWorkflow(ctx, name, OrderChildInput{
-		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, ChannelID: h.order.ChannelID, StatusID: h.order.StatusID,
+		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, ChannelID: h.order.ChannelID, StatusID: status,
 	})
 	var exec workflow.Execution
 	err := fut.GetChildWorkflowExecution().Get(h.ctx, &exec)
@@ -318,7 +346,7 @@ func (h *orderHub) startChild(name, id, flow string) {
 		h.record(name, DecisionSkipped, "start failed: "+err.Error(), map[string]any{"workflow_id": id})
 	default:
 		h.started = append(h.started, id)
-		h.record(name, DecisionStarted, "status "+config.OrderStatus(h.order.StatusID).String(), map[string]any{"workflow_id": id, "run_id": exec.RunID})
+		h.record(name, DecisionStarted, "status "+config.OrderStatus(status).String(), map[string]any{"workflow_id": id, "run_id": exec.RunID})
 	}
 }
 

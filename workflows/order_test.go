@@ -207,7 +207,7 @@ func TestOrderLifecycleStartsChildrenAtTheirStatusesAndForwards(t *testing.T) {
 
 	want := []string{
 		"OrderGoals goals/abc/1001 Awaiting Fulfillment@0s",
-		"ShipmentSurvey survey/abc/1001 Shipped@1h1m0s",
+		"ShipmentSurvey survey/abc/1001 Shipped@1h0m0s",
 		"LoyaltyAward loyalty/abc/1001 Completed@72h0m0s",
 		"ReviewRequest review/abc/1001 Completed@72h0m0s",
 	}
@@ -259,8 +259,9 @@ func TestOrderLifecycleIncompleteOrderThenStatusChurn(t *testing.T) {
 	w.status(6*time.Hour, 2)
 	res := w.run()
 	// The goals start once, when the order is first placed; the survey
-	// waits for a shipment.
-	if got := w.started(); len(got) != 1 || got[0] != "OrderGoals goals/abc/1001 Awaiting Fulfillment@2h0m0s" {
+	// when it reaches Shipped (Partially Shipped is not its trigger).
+	if got := w.started(); len(got) != 2 || got[0] != "OrderGoals goals/abc/1001 Awaiting Fulfillment@2h0m0s" ||
+		got[1] != "ShipmentSurvey survey/abc/1001 Shipped@6h0m0s" {
 		t.Fatalf("children started: %v", got)
 	}
 	if len(w.cartSignals) != 1 {
@@ -388,5 +389,57 @@ func TestOrderLifecycleBeforeTransitionEventsKeepsItsCommands(t *testing.T) {
 	w.run()
 	if got := w.eventNames(); got != "order_completed" {
 		t.Fatalf("events %s", got)
+	}
+}
+
+// The survey starts when the order enters its trigger_status: a shipment
+// alone does not start it, and a transition the hub hears of after the
+// order moved on still does.
+func TestOrderLifecycleSurveyAtItsTriggerStatus(t *testing.T) {
+	// Completed: the shipment and Shipped do not start it, completion does.
+	w := newHubWorld(t)
+	w.flows.Survey.TriggerStatus = config.StatusCompleted
+	w.status(time.Hour, 2)
+	w.at(time.Hour+time.Minute, func() { w.env.SignalWorkflow(SignalShipment, OrderEvent{Scope: "store/shipment/created", ID: 1}) })
+	w.status(48*time.Hour, 10)
+	w.run()
+	if got := strings.Join(w.started(), "\n"); strings.Contains(got, "Shipped@") ||
+		!strings.Contains(got, "ShipmentSurvey survey/abc/1001 Completed@48h0m0s") {
+		t.Fatalf("children started:\n%s", got)
+	}
+
+	// Shipped, then Completed before the hub handles the Shipped webhook.
+	w = newHubWorld(t)
+	w.at(time.Hour, func() {
+		w.order.StatusID = 10
+		w.env.SignalWorkflow(SignalOrderStatus, OrderStatus{PreviousStatusID: 11, NewStatusID: 2})
+		w.env.SignalWorkflow(SignalOrderStatus, OrderStatus{PreviousStatusID: 2, NewStatusID: 10})
+	})
+	w.run()
+	if got := strings.Join(w.started(), "\n"); !strings.Contains(got, "ShipmentSurvey survey/abc/1001 Shipped@1h0m0s") {
+		t.Fatalf("children started:\n%s", got)
+	}
+
+	// A partial shipment moves the order to Partially Shipped: no survey yet.
+	w = newHubWorld(t)
+	w.status(time.Hour, 3)
+	w.at(time.Hour+time.Minute, func() { w.env.SignalWorkflow(SignalShipment, OrderEvent{Scope: "store/shipment/created", ID: 1}) })
+	w.run()
+	if got := strings.Join(w.started(), "\n"); strings.Contains(got, ShipmentSurveyWorkflowName) {
+		t.Fatalf("children started:\n%s", got)
+	}
+}
+
+// Hub runs recorded before hubVersionSurveyTrigger start the survey on the
+// first shipment, as they did.
+func TestOrderLifecycleBeforeSurveyTriggerStartsOnShipment(t *testing.T) {
+	w := newHubWorld(t)
+	w.env.OnGetVersion(hubChange, workflow.DefaultVersion, hubVersionLatest).Return(hubVersionTransitionEvents)
+	w.flows.Survey.TriggerStatus = config.StatusCompleted
+	w.status(time.Hour, 3)
+	w.at(time.Hour+time.Minute, func() { w.env.SignalWorkflow(SignalShipment, OrderEvent{Scope: "store/shipment/created", ID: 1}) })
+	w.run()
+	if got := strings.Join(w.started(), "\n"); !strings.Contains(got, "ShipmentSurvey survey/abc/1001 Partially Shipped@1h1m0s") {
+		t.Fatalf("children started:\n%s", got)
 	}
 }

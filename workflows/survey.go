@@ -13,10 +13,11 @@ import (
 // idempotency key (survey/{store}/{order}/survey).
 const surveyStep = "survey"
 
-// ShipmentSurvey invites the shopper to the post-shipment survey,
-// survey/{store}/{order_id}. The hub starts it on the order's first
-// store/shipment/created. It waits the configured delay (7 days by
-// default), then gathers the survey merge fields (see
+// ShipmentSurvey invites the shopper to the survey of an order,
+// survey/{store}/{order_id}. The hub starts it when the order enters the
+// survey's trigger_status (Shipped by default: the post-shipment survey),
+// even if the order has moved on by the time the hub hears of it. It waits
+// the configured delay (7 days by default), then gathers the survey merge fields (see
 // activities.LoadMergeFields: customer, order and billing fields under the
 // Alchemer initiator's names) and sends the configured message with
 // {{.SurveyLink}} (the survey link with the order id) and every merge field
