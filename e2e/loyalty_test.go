@@ -179,12 +179,14 @@ func TestLoyaltyEndToEnd(t *testing.T) {
 	if d := info.GetCloseTime().AsTime().Sub(info.GetStartTime().AsTime()); d >= 4*time.Second {
 		t.Errorf("review request of the refunded order closed %s after it started: it waited out its delay", d)
 	}
-	ds, err := s.store.ListDecisions(ctx, store.DecisionFilter{StoreHash: s.hash, WorkflowID: reviewID})
+	// In Dana's timeline: the hub gave the child her customer key.
+	ds, err := s.store.ListDecisions(ctx, store.DecisionFilter{StoreHash: s.hash, CustomerKey: fmt.Sprintf("c:%d", cust), WorkflowID: reviewID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ds) == 0 || ds[0].Decision != workflows.DecisionExited || ds[0].Reason != workflows.ExitRefunded {
-		t.Errorf("review request decisions %+v, want the refund exit last", ds)
+	if len(ds) < 2 || ds[0].Decision != workflows.DecisionExited || ds[0].Reason != workflows.ExitRefunded ||
+		ds[len(ds)-1].Decision != workflows.DecisionWaiting {
+		t.Errorf("review request decisions in the customer timeline %+v, want waiting, then the refund exit last", ds)
 	}
 
 	// The first order's review request arrives, 4 s after its completion.

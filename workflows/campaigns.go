@@ -108,7 +108,7 @@ func (h *orderHub) claimStatusEvent(status int, step, event string) (bool, error
 // unsubscribe ends it. Sends go through the shared machinery (quiet hours,
 // caps, consent, exactly once).
 func OrderStatusCampaign(ctx workflow.Context, in OrderChildInput) (OrderMessageResult, error) {
-	run, err := newFlowRun(ctx, FlowStatusCampaign, in.StoreHash)
+	run, err := newOrderChildRun(ctx, FlowStatusCampaign, in)
 	if err != nil {
 		return OrderMessageResult{}, err
 	}

@@ -222,4 +222,9 @@ type OrderChildInput struct {
 	ChannelID int
 	// StatusID is the order status that triggered the child.
 	StatusID int
+	// CustomerKey is the order's shopper as the hub knew it ("c:{id}" or
+	// "e:{email}", activities.Shopper.CustomerKey), so the child's
+	// decisions reach the customer timeline from the first; empty from
+	// hubs started before it was added.
+	CustomerKey string
 }

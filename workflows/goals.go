@@ -93,7 +93,7 @@ type goalStep struct {
 // refund or cancellation (forwarded by the order hub) ends the remaining
 // steps.
 func OrderGoals(ctx workflow.Context, in OrderChildInput) (OrderGoalsResult, error) {
-	run, err := newFlowRun(ctx, FlowOrderGoals, in.StoreHash)
+	run, err := newOrderChildRun(ctx, FlowOrderGoals, in)
 	if err != nil {
 		return OrderGoalsResult{}, err
 	}

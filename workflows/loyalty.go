@@ -78,7 +78,7 @@ type loyaltyFlow struct {
 // never take the balance below zero (the shortfall is written in the
 // entry's reason).
 func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult, error) {
-	run, err := newFlowRun(ctx, FlowLoyalty, in.StoreHash)
+	run, err := newOrderChildRun(ctx, FlowLoyalty, in)
 	if err != nil {
 		return LoyaltyAwardResult{}, err
 	}

@@ -333,7 +333,7 @@ func (h *orderHub) startChildFor(name, id, flow string, status int) {
 		TypedSearchAttributes: temporal.NewSearchAttributes(h.searchAttributes(flow)...),
 	})
 	fut := workflow.ExecuteChildWorkflow(ctx, name, OrderChildInput{
-		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, ChannelID: h.order.ChannelID, StatusID: status,
+		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, ChannelID: h.order.ChannelID, StatusID: status, CustomerKey: h.customerKey,
 	})
 	var exec workflow.Execution
 	err := fut.GetChildWorkflowExecution().Get(h.ctx, &exec)

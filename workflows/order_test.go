@@ -214,7 +214,7 @@ func TestOrderLifecycleStartsChildrenAtTheirStatusesAndForwards(t *testing.T) {
 	if got := w.started(); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("children started:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if c := w.child(OrderGoalsWorkflowName); c.in != (OrderChildInput{StoreHash: "abc", OrderID: 1001, ChannelID: 1, StatusID: 11}) || c.email != "ann@example.com" {
+	if c := w.child(OrderGoalsWorkflowName); c.in != (OrderChildInput{StoreHash: "abc", OrderID: 1001, ChannelID: 1, StatusID: 11, CustomerKey: "c:7"}) || c.email != "ann@example.com" {
 		t.Fatalf("goals child %+v", c)
 	}
 	// Later status changes and the refund reach every child still running.

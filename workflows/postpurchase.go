@@ -21,6 +21,18 @@ const (
 	DecisionTierChanged = "tier_changed"
 )
 
+// newOrderChildRun is newFlowRun for a child flow of an order's hub: the
+// shopper the hub knew keys the decisions from the first one (waiting,
+// skipped, exited), so they are in the customer's timeline.
+func newOrderChildRun(ctx workflow.Context, flow string, in OrderChildInput) (*flowRun, error) {
+	run, err := newFlowRun(ctx, flow, in.StoreHash)
+	if err != nil {
+		return nil, err
+	}
+	run.customerKey = in.CustomerKey
+	return run, nil
+}
+
 // resolveFlows reads the flows of a store's channel.
 func (f *flowRun) resolveFlows(channelID int) (config.FlowSet, error) {
 	var a *activities.Activities
@@ -45,10 +57,10 @@ func (f *flowRun) loadOrderSnapshot(orderID int64, withShipments bool) (activiti
 // unsubscribe fan-out) and on the decision log.
 func (f *flowRun) identifyShopper(flow string, orderID int64, channelID int, s activities.Shopper) {
 	key := s.CustomerKey()
-	if key == "" || key == f.customerKey {
+	if key == "" || key == f.identified {
 		return
 	}
-	f.customerKey = key
+	f.customerKey, f.identified = key, key
 	_ = workflow.UpsertTypedSearchAttributes(f.ctx,
 		SearchStoreHash.ValueSet(f.storeHash),
 		SearchFlow.ValueSet(flow),

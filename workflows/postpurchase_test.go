@@ -658,3 +658,67 @@ func TestLoyaltyBirthdaysOncePerCustomerAndYear(t *testing.T) {
 		t.Fatalf("bad date: %v", err)
 	}
 }
+
+// timeline lists the decisions of workflow id in the customer's timeline,
+// oldest first, as "step:decision".
+func (w *ppWorld) timeline(customerKey, id string) string {
+	w.t.Helper()
+	ds, err := w.st.ListDecisions(context.Background(), store.DecisionFilter{StoreHash: "abc", CustomerKey: customerKey, WorkflowID: id})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var out []string
+	for i := len(ds) - 1; i >= 0; i-- {
+		out = append(out, ds[i].Step+":"+ds[i].Decision)
+	}
+	return strings.Join(out, ",")
+}
+
+// The hub passes the shopper's key: every decision of an order's child
+// flow is in the customer timeline, including those made before (or
+// without) reading the order.
+func TestOrderChildDecisionsInTheCustomerTimeline(t *testing.T) {
+	keyed := orderChild
+	keyed.CustomerKey = "c:7"
+	var msg OrderMessageResult
+
+	// A review request cancelled during its wait.
+	w := newPPWorld(t, nil, ReviewRequestID("abc", 1001))
+	w.signal(24*time.Hour, SignalOrderRefund, OrderEvent{Scope: "store/order/refund/created"})
+	w.run(ReviewRequestWorkflowName, keyed, &msg)
+	if got := w.timeline("c:7", ReviewRequestID("abc", 1001)); got != "review-request:waiting,review-request:exited" {
+		t.Fatalf("review request timeline %q", got)
+	}
+
+	// A survey cancelled during its wait, and one disabled.
+	w = newPPWorld(t, nil, ShipmentSurveyID("abc", 1001))
+	surveyFlows(w)
+	w.signal(24*time.Hour, SignalOrderStatus, OrderStatus{PreviousStatusID: 2, NewStatusID: 5})
+	w.run(ShipmentSurveyWorkflowName, keyed, &msg)
+	if got := w.timeline("c:7", ShipmentSurveyID("abc", 1001)); got != "survey:waiting,survey:exited" {
+		t.Fatalf("survey timeline %q", got)
+	}
+	w = newPPWorld(t, nil, ShipmentSurveyID("abc", 1001))
+	w.run(ShipmentSurveyWorkflowName, keyed, &msg)
+	if got := w.timeline("c:7", ShipmentSurveyID("abc", 1001)); got != "survey:skipped" {
+		t.Fatalf("disabled survey timeline %q", got)
+	}
+
+	// A status campaign with no sequence for its status.
+	w = newPPWorld(t, nil, OrderStatusCampaignID("abc", 1001, 10))
+	w.run(OrderStatusCampaignWorkflowName, keyed, &msg)
+	if got := w.timeline("c:7", OrderStatusCampaignID("abc", 1001, 10)); got != ":skipped" {
+		t.Fatalf("status campaign timeline %q", got)
+	}
+
+	// A guest's order: no loyalty account, the skip is in the guest's timeline.
+	guest := orderChild
+	guest.CustomerKey = "e:ann@example.com"
+	w = newPPWorld(t, nil, LoyaltyAwardID("abc", 1001))
+	w.order.CustomerID, w.order.Shopper.CustomerID = 0, 0
+	var la LoyaltyAwardResult
+	w.run(LoyaltyAwardWorkflowName, guest, &la)
+	if got := w.timeline("e:ann@example.com", LoyaltyAwardID("abc", 1001)); got != ":skipped" {
+		t.Fatalf("guest loyalty timeline %q", got)
+	}
+}

@@ -45,7 +45,7 @@ type OrderMessageResult struct {
 // order. A refund (full or partial), a cancellation or an unsubscribe
 // during the wait cancels it.
 func ReviewRequest(ctx workflow.Context, in OrderChildInput) (OrderMessageResult, error) {
-	run, err := newFlowRun(ctx, FlowReviewRequest, in.StoreHash)
+	run, err := newOrderChildRun(ctx, FlowReviewRequest, in)
 	if err != nil {
 		return OrderMessageResult{}, err
 	}

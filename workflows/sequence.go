@@ -52,7 +52,10 @@ type flowRun struct {
 	flow        string
 	storeHash   string
 	customerKey string
-	decisions   []DecisionEntry
+	// identified is the shopper key identifyShopper last put on the
+	// workflow's search attributes.
+	identified string
+	decisions  []DecisionEntry
 	// waitSignals are the signals that may interrupt any wait.
 	waitSignals []waitSignal
 }

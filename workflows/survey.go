@@ -27,7 +27,7 @@ const surveyStep = "survey"
 // a second run. A cancellation, a full refund or an unsubscribe during the
 // wait cancels it; a partial refund does not.
 func ShipmentSurvey(ctx workflow.Context, in OrderChildInput) (OrderMessageResult, error) {
-	run, err := newFlowRun(ctx, FlowShipmentSurvey, in.StoreHash)
+	run, err := newOrderChildRun(ctx, FlowShipmentSurvey, in)
 	if err != nil {
 		return OrderMessageResult{}, err
 	}
