@@ -315,6 +315,8 @@ func TestLoyaltyEndToEnd(t *testing.T) {
 		!strings.Contains(rv.HTMLContent, "Orbit Terrarium - Large</a>;") || !strings.Contains(rv.HTMLContent, "Orbit Terrarium - Small</a>;") {
 		t.Errorf("review request: subject %q params %v body %q", rv.Subject, rv.Params, rv.HTMLContent)
 	}
+	s.recordHistory(t, reviewID, "review-request-cancelled-by-refund")
+	s.recordHistory(t, awardID, "loyalty-award-reversed")
 }
 
 // orderEvents are the provider events of a name about one order.

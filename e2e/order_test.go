@@ -295,6 +295,8 @@ func TestOrderGoalsEndToEnd(t *testing.T) {
 	if _, err := s.store.GetGoal(ctx, s.hash, int64(incomplete.ID), "BCwelcome"); err == nil {
 		t.Error("a goal recorded for the incomplete order")
 	}
+	s.recordHistory(t, workflows.OrderGoalsID(s.hash, int64(sku.ID)), "order-goals-sku-guest")
+	s.recordHistory(t, workflows.OrderLifecycleID(s.hash, int64(sku.ID)), "order-lifecycle-status-churn")
 }
 
 // placeOrder creates a cart and checks it out.
