@@ -320,6 +320,21 @@ func (e *Emulator) registerCarts() {
 		}
 		writeJSON(w, status, map[string]any{"data": data, "meta": map[string]any{}})
 	}
+	// changeItems applies a line item change and answers as BigCommerce
+	// does: 204 when the change emptied (and so deleted) the cart, the cart
+	// otherwise. s.mu must be held.
+	changeItems := func(s *store, w http.ResponseWriter, r *http.Request, c *Cart, u CartUpdate) error {
+		deleted, err := e.changeCart(s, c, u)
+		if err != nil {
+			return err
+		}
+		if deleted {
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+		cartResp(s, w, r, http.StatusOK, c)
+		return nil
+	}
 	getCart := func(s *store, r *http.Request) (*Cart, error) {
 		c := s.Carts[r.PathValue("id")]
 		if c == nil {
@@ -464,16 +479,7 @@ func (e *Emulator) registerCarts() {
 			c.Items[i].ListPrice = MoneyFromFloat(*body.LineItem.ListPrice)
 			c.Items[i].SalePrice = c.Items[i].ListPrice
 		}
-		deleted, err := e.changeCart(s, c, CartUpdate{Quantities: []QuantityChange{{ItemID: c.Items[i].ID, Quantity: body.LineItem.Quantity}}})
-		if err != nil {
-			return err
-		}
-		if deleted {
-			w.WriteHeader(http.StatusNoContent)
-			return nil
-		}
-		cartResp(s, w, r, http.StatusOK, c)
-		return nil
+		return changeItems(s, w, r, c, CartUpdate{Quantities: []QuantityChange{{ItemID: c.Items[i].ID, Quantity: body.LineItem.Quantity}}})
 	})
 	e.v3("DELETE /carts/{id}/items/{item}", func(s *store, w http.ResponseWriter, r *http.Request) error {
 		s.mu.Lock()
@@ -485,16 +491,7 @@ func (e *Emulator) registerCarts() {
 		if c.findLine(r.PathValue("item")) < 0 {
 			return errf(404, "Line item not found.")
 		}
-		deleted, err := e.changeCart(s, c, CartUpdate{Remove: []string{r.PathValue("item")}})
-		if err != nil {
-			return err
-		}
-		if deleted {
-			w.WriteHeader(http.StatusNoContent)
-			return nil
-		}
-		cartResp(s, w, r, http.StatusOK, c)
-		return nil
+		return changeItems(s, w, r, c, CartUpdate{Remove: []string{r.PathValue("item")}})
 	})
 	e.v3("POST /carts/{id}/redirect_urls", func(s *store, w http.ResponseWriter, r *http.Request) error {
 		s.mu.Lock()

@@ -318,10 +318,8 @@ func (e *Emulator) registerSim() {
 	}
 	e.simRoute("POST /{hash}/carts/{id}/checkout", func(w http.ResponseWriter, r *http.Request) error {
 		var in CheckoutInput
-		if r.ContentLength != 0 {
-			if err := decodeJSON(r, &in); err != nil {
-				return err
-			}
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return err
 		}
 		o, err := e.Checkout(r.PathValue("hash"), r.PathValue("id"), in)
 		if err != nil {
@@ -350,10 +348,8 @@ func (e *Emulator) registerSim() {
 	})
 	e.simRoute("POST /{hash}/orders/{id}/shipments", func(w http.ResponseWriter, r *http.Request) error {
 		var in ShipInput
-		if r.ContentLength != 0 {
-			if err := decodeJSON(r, &in); err != nil {
-				return err
-			}
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return err
 		}
 		id, err := pathInt(r, "id")
 		if err != nil {
@@ -369,10 +365,8 @@ func (e *Emulator) registerSim() {
 	})
 	e.simRoute("POST /{hash}/orders/{id}/refunds", func(w http.ResponseWriter, r *http.Request) error {
 		var in RefundInput
-		if r.ContentLength != 0 {
-			if err := decodeJSON(r, &in); err != nil {
-				return err
-			}
+		if err := decodeOptionalJSON(r, &in); err != nil {
+			return err
 		}
 		id, err := pathInt(r, "id")
 		if err != nil {

@@ -245,6 +245,16 @@ func slugify(s string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
+// decodeOptionalJSON decodes the body into v when there is one; an empty
+// body leaves v at its zero value (control routes whose options all have
+// defaults).
+func decodeOptionalJSON(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decodeJSON(r, v)
+}
+
 func decodeJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 4<<20))
 	if err := dec.Decode(v); err != nil {
