@@ -140,18 +140,7 @@ func (w *cartWorld) sentSteps() []string {
 	return out
 }
 
-func (w *cartWorld) decisions() []DecisionEntry {
-	w.t.Helper()
-	v, err := w.env.QueryWorkflow(QueryDecisions)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	var out []DecisionEntry
-	if err := v.Get(&out); err != nil {
-		w.t.Fatal(err)
-	}
-	return out
-}
+func (w *cartWorld) decisions() []DecisionEntry { return queryDecisions(w.t, w.env) }
 
 func hasDecision(ds []DecisionEntry, decision, reasonPart string) bool {
 	for _, d := range ds {

@@ -192,18 +192,7 @@ func (w *orderWorld) runGoals() OrderGoalsResult {
 	return res
 }
 
-func (w *orderWorld) decisions() []DecisionEntry {
-	w.t.Helper()
-	v, err := w.env.QueryWorkflow(QueryDecisions)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	var out []DecisionEntry
-	if err := v.Get(&out); err != nil {
-		w.t.Fatal(err)
-	}
-	return out
-}
+func (w *orderWorld) decisions() []DecisionEntry { return queryDecisions(w.t, w.env) }
 
 // sent lists "step@offset from t0" of every send.
 func (w *orderWorld) sent() string {
@@ -214,13 +203,7 @@ func (w *orderWorld) sent() string {
 	return strings.Join(out, ",")
 }
 
-func (w *orderWorld) eventNames() string {
-	var out []string
-	for _, e := range w.events {
-		out = append(out, e.in.Name)
-	}
-	return strings.Join(out, ",")
-}
+func (w *orderWorld) eventNames() string { return eventNames(w.events) }
 
 func TestOrderGoalsNewAndRepeatCustomers(t *testing.T) {
 	cases := []struct {

@@ -302,26 +302,9 @@ func TestOrderLifecycleDisabledSectionsStartNothing(t *testing.T) {
 	}
 }
 
-func (w *hubWorld) decisions() []DecisionEntry {
-	w.t.Helper()
-	v, err := w.env.QueryWorkflow(QueryDecisions)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	var out []DecisionEntry
-	if err := v.Get(&out); err != nil {
-		w.t.Fatal(err)
-	}
-	return out
-}
+func (w *hubWorld) decisions() []DecisionEntry { return queryDecisions(w.t, w.env) }
 
-func (w *hubWorld) eventNames() string {
-	var out []string
-	for _, e := range w.events {
-		out = append(out, e.in.Name)
-	}
-	return strings.Join(out, ",")
-}
+func (w *hubWorld) eventNames() string { return eventNames(w.events) }
 
 // An order shipped and completed within a second: by the time the hub
 // handles Awaiting Fulfillment -> Shipped, BigCommerce already says

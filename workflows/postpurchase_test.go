@@ -172,26 +172,9 @@ func (w *ppWorld) run(name string, in, out any) {
 	}
 }
 
-func (w *ppWorld) decisions() []DecisionEntry {
-	w.t.Helper()
-	v, err := w.env.QueryWorkflow(QueryDecisions)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	var out []DecisionEntry
-	if err := v.Get(&out); err != nil {
-		w.t.Fatal(err)
-	}
-	return out
-}
+func (w *ppWorld) decisions() []DecisionEntry { return queryDecisions(w.t, w.env) }
 
-func (w *ppWorld) eventNames() string {
-	var out []string
-	for _, e := range w.events {
-		out = append(out, e.in.Name)
-	}
-	return strings.Join(out, ",")
-}
+func (w *ppWorld) eventNames() string { return eventNames(w.events) }
 
 // ledger lists the customer's entries oldest first as "kind:points".
 func (w *ppWorld) ledger(customer int64) string {
