@@ -1,15 +1,12 @@
 package activities
 
 import (
-	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/bcflow/bcflow/bigcommerce"
 	"github.com/bcflow/bcflow/emulator"
 	"github.com/bcflow/bcflow/messaging/brevo"
-	"github.com/bcflow/bcflow/store"
 )
 
 // world is the activities wired to a real SQLite store and the BigCommerce
@@ -22,15 +19,7 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "bcflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := newTestStore(t)
 	emu, err := emulator.New(emulator.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,14 +47,7 @@ type cartWorld struct {
 
 func newCartWorld(t *testing.T) *cartWorld {
 	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "bcflow.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	st := newTestStore(t)
 	var suite testsuite.WorkflowTestSuite
 	w := &cartWorld{
 		t: t, env: suite.NewTestWorkflowEnvironment(), sentKeys: map[string]bool{},
