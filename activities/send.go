@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"strconv"
 	texttemplate "text/template"
 	"time"
@@ -268,24 +269,33 @@ func templateName(in SendInput) string {
 func renderText(src string, params map[string]any) (string, error) {
 	t, err := texttemplate.New("t").Option("missingkey=zero").Parse(src)
 	if err != nil {
-		return "", temporal.NewNonRetryableApplicationError("template: "+err.Error(), ErrTypeInvalid, err)
+		return "", templateError(err)
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, params); err != nil {
-		return "", temporal.NewNonRetryableApplicationError("template: "+err.Error(), ErrTypeInvalid, err)
-	}
-	return buf.String(), nil
+	return execute(t, params)
 }
 
 // renderHTML fills an email body, escaping params for HTML.
 func renderHTML(src string, params map[string]any) (string, error) {
 	t, err := template.New("t").Option("missingkey=zero").Parse(src)
 	if err != nil {
-		return "", temporal.NewNonRetryableApplicationError("template: "+err.Error(), ErrTypeInvalid, err)
+		return "", templateError(err)
 	}
+	return execute(t, params)
+}
+
+// execute runs a parsed text or HTML template.
+func execute(t interface {
+	Execute(w io.Writer, data any) error
+}, params map[string]any) (string, error) {
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, params); err != nil {
-		return "", temporal.NewNonRetryableApplicationError("template: "+err.Error(), ErrTypeInvalid, err)
+		return "", templateError(err)
 	}
 	return buf.String(), nil
+}
+
+// templateError marks a template problem non-retryable: retrying the send
+// cannot fix the flows file.
+func templateError(err error) error {
+	return temporal.NewNonRetryableApplicationError("template: "+err.Error(), ErrTypeInvalid, err)
 }
