@@ -19,6 +19,9 @@ type SyncContactResult struct {
 	// Found is false when the customer no longer exists at BigCommerce.
 	Found bool
 	Email string
+	// ChannelID is the customer's origin channel (0 when unknown): the
+	// flows of that channel apply to them.
+	ChannelID int
 }
 
 // SyncContact mirrors a BigCommerce customer to the messaging provider's
@@ -37,7 +40,7 @@ func (a *Activities) SyncContact(ctx context.Context, in SyncContactInput) (Sync
 		return SyncContactResult{}, classify("sync contact: load customer", err)
 	}
 	if c.Email == "" {
-		return SyncContactResult{Found: true}, nil
+		return SyncContactResult{Found: true, ChannelID: c.OriginChannelID}, nil
 	}
 	err = a.Messaging.UpsertContact(ctx, messaging.Contact{
 		Email: c.Email, ExtID: in.StoreHash + ":" + strconv.FormatInt(in.CustomerID, 10), Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName,
@@ -47,5 +50,5 @@ func (a *Activities) SyncContact(ctx context.Context, in SyncContactInput) (Sync
 	if err != nil {
 		return SyncContactResult{}, classify("sync contact: upsert", err)
 	}
-	return SyncContactResult{Found: true, Email: c.Email}, nil
+	return SyncContactResult{Found: true, Email: c.Email, ChannelID: c.OriginChannelID}, nil
 }

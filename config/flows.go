@@ -181,6 +181,22 @@ type CartRecovery struct {
 	// Steps are sent in order, each Delay after abandonment, until the cart
 	// is converted. Delays must be positive and increasing.
 	Steps []Step `yaml:"steps"`
+	// AttributionWindow is how long after the last message sent an order
+	// from the cart, or by the same shopper, still counts as recovered by
+	// that message (default DefaultAttributionWindow).
+	AttributionWindow Duration `yaml:"attribution_window"`
+}
+
+// DefaultAttributionWindow is the attribution window of a cart recovery
+// flow whose flows file sets none: five days.
+const DefaultAttributionWindow = 5 * 24 * time.Hour
+
+// Attribution is the flow's attribution window.
+func (c *CartRecovery) Attribution() time.Duration {
+	if c.AttributionWindow > 0 {
+		return c.AttributionWindow.Std()
+	}
+	return DefaultAttributionWindow
 }
 
 func (c *CartRecovery) setDefaults() { *c = *DefaultFlows().Defaults.CartRecovery }
@@ -632,8 +648,9 @@ func DefaultFlows() *Flows {
 		Defaults: FlowSet{
 			CustomerGroups: []string{"Retail", "VIP", "Wholesale", "Platinum"},
 			CartRecovery: &CartRecovery{
-				Enabled:        true,
-				AbandonedAfter: hour,
+				Enabled:           true,
+				AbandonedAfter:    hour,
+				AttributionWindow: Duration(DefaultAttributionWindow),
 				Steps: []Step{
 					{Name: "reminder", Delay: hour, Message: Message{
 						Channel: ChannelEmail,

@@ -94,6 +94,7 @@ func LoyaltyBirthdays(ctx workflow.Context, in LoyaltyBirthdaysInput) (LoyaltyBi
 	if err != nil {
 		return res, err
 	}
+	defer run.settle()
 	for len(in.Stores) > 0 {
 		run.storeHash = in.Stores[0]
 		var found []activities.BirthdayCustomer

@@ -68,6 +68,7 @@ func LoyaltyBonus(ctx workflow.Context, in LoyaltyBonusInput) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer run.settle()
 	run.customerKey = fmt.Sprintf("c:%d", in.CustomerID)
 	flows, err := run.resolveFlows(0)
 	if err != nil {

@@ -76,7 +76,7 @@ func statusEventGoal(status int) string { return "status-event:" + strconv.Itoa(
 // once per order and status with the goals). Runs recorded before
 // hubVersionTransitionEvents track it every time.
 func (h *orderHub) claimStatusEvent(status int, step, event string) (bool, error) {
-	if h.version < hubVersionTransitionEvents {
+	if h.hubVersion < hubVersionTransitionEvents {
 		return true, nil
 	}
 	if slices.Contains(h.statusEvents, status) {
@@ -112,6 +112,7 @@ func OrderStatusCampaign(ctx workflow.Context, in OrderChildInput) (OrderMessage
 	if err != nil {
 		return OrderMessageResult{}, err
 	}
+	defer run.settle()
 	var exit string
 	run.listenOrderExits(&exit, OrderStatusExit, true)
 	flows, err := run.resolveFlows(in.ChannelID)

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcflow/bcflow/activities"
@@ -36,6 +37,12 @@ type cartFlow struct {
 	exitOrderID int64
 	sent        []string
 	phase       cartPhase
+	// round is the number of abandonments so far (carried across runs).
+	round int
+	// lastSentAt is when the last step went out (attribution window).
+	lastSentAt time.Time
+	// channelID is the cart's storefront, once loaded.
+	channelID int
 }
 
 // cartPhase is where a cart flow is: waiting for abandonment (or an email),
@@ -45,6 +52,9 @@ type cartPhase int
 const (
 	phaseIdle cartPhase = iota
 	phaseSteps
+	// phaseAttribution: every step ran; an order within the attribution
+	// window counts as recovered.
+	phaseAttribution
 )
 
 // CartRecovery recovers one abandoned cart, as the merchant's playbook
@@ -61,17 +71,33 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 	if err != nil {
 		return CartRecoveryResult{}, err
 	}
+	defer run.settle()
 	c := &cartFlow{flowRun: run, in: in}
+	c.restore(in.Carry)
 	c.listen()
+	if c.durable() {
+		// Who and where, before any decision: the shopper on the workflow,
+		// the channel's own settings (inactivity, steps, window).
+		if exited, err := c.start(); err != nil || exited {
+			if err != nil {
+				return CartRecoveryResult{}, err
+			}
+			return c.exit()
+		}
+	}
 
-	for round := 1; ; round++ {
+	for round := c.round + 1; ; round++ {
+		c.round = round
 		if round > 1 {
 			c.record("", DecisionWaiting, "cart changed again; waiting for a new abandonment", map[string]any{"round": round})
 		}
 		// 1. Wait until the cart is abandoned.
-		abandonedAt, exited := c.waitForAbandonment()
+		abandonedAt, exited, full := c.waitForAbandonment()
 		if exited {
 			return c.exit()
+		}
+		if full {
+			return CartRecoveryResult{}, c.continueAsNew(CartRecoveryWorkflowName, c.carry)
 		}
 		// 2. Know the cart and its flows; wait for an email if needed.
 		snap, flows, next, err := c.loadWithEmail()
@@ -97,6 +123,9 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 			return c.exit()
 		}
 		if !back {
+			if c.durable() && c.attributionWait(flows.CartRecovery.Attribution()) {
+				return c.exit()
+			}
 			c.record("", DecisionCompleted, "all steps ran", nil)
 			return CartRecoveryResult{Outcome: "completed", Sent: c.sent}, nil
 		}
@@ -104,17 +133,73 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 	}
 }
 
+// start loads the cart once as the flow begins: the shopper goes on the
+// workflow and the channel's flows are known before the first decision.
+// exited is true when the cart must not be chased at all (already
+// converted, deleted, no consent).
+func (c *cartFlow) start() (exited bool, err error) {
+	if c.round > 0 {
+		return false, nil // a continued run: the first run did it
+	}
+	_, reason, err := c.check(false)
+	if err != nil {
+		return false, err
+	}
+	if reason != "" {
+		c.exitReason = reason
+		return true, nil
+	}
+	return false, nil
+}
+
+// attributionWait keeps the flow open for the attribution window after
+// its last message: a conversion of the cart within it counts as recovered
+// by that message (exit records it). It reports whether a conversion or
+// another exit ended the window.
+func (c *cartFlow) attributionWait(window time.Duration) (exited bool) {
+	if len(c.sent) == 0 {
+		return false
+	}
+	c.phase = phaseAttribution
+	end := c.lastSentAt.Add(window)
+	c.record("", DecisionWaiting, "attribution window: an order from this cart until "+end.Format(time.RFC3339)+" counts as recovered",
+		map[string]any{"until": end})
+	for c.exitReason == "" {
+		if !c.sleepUntil(end, "attribution window") {
+			return c.exitReason != ""
+		}
+	}
+	return true
+}
+
+// carry is the cart's state for its next run (continue-as-new).
+func (c *cartFlow) carry() any {
+	return CartRecoveryInput{StoreHash: c.in.StoreHash, CartID: c.in.CartID, Carry: &CartRecoveryCarry{
+		FlowCarry: FlowCarry{Signals: c.counts}, Round: c.round, Token: c.token, Sent: c.sent, LastSentAt: c.lastSentAt,
+		ChannelID: c.channelID, CustomerKey: c.customerKey, Abandoned: c.abandoned,
+	}}
+}
+
+// restore takes the state a previous run carried.
+func (c *cartFlow) restore(k *CartRecoveryCarry) {
+	if k == nil {
+		return
+	}
+	c.counts, c.round, c.token, c.sent, c.lastSentAt = k.Signals, k.Round, k.Token, k.Sent, k.LastSentAt
+	c.channelID, c.customerKey, c.identified, c.abandoned = k.ChannelID, k.CustomerKey, k.CustomerKey, k.Abandoned
+}
+
 // listen wires the cart's signals to the flow's state.
 func (c *cartFlow) listen() {
 	c.on(SignalCartActivity, func(ch workflow.ReceiveChannel) bool {
 		var s CartActivity
-		ch.Receive(c.ctx, &s)
+		ch.ReceiveAsync(&s)
 		c.activity = true
 		return true
 	})
 	c.on(SignalCartAbandoned, func(ch workflow.ReceiveChannel) bool {
 		var s CartAbandoned
-		ch.Receive(c.ctx, &s)
+		ch.ReceiveAsync(&s)
 		if s.Token != "" {
 			c.token = s.Token
 		}
@@ -124,13 +209,13 @@ func (c *cartFlow) listen() {
 	})
 	c.on(SignalCartExit, func(ch workflow.ReceiveChannel) bool {
 		var s CartExit
-		ch.Receive(c.ctx, &s)
+		ch.ReceiveAsync(&s)
 		c.exitReason, c.exitOrderID = s.Reason, s.OrderID
 		return true
 	})
 	c.on(SignalUnsubscribed, func(ch workflow.ReceiveChannel) bool {
 		var s Unsubscribed
-		ch.Receive(c.ctx, &s)
+		ch.ReceiveAsync(&s)
 		c.exitReason = ExitUnsubscribed
 		return true
 	})
@@ -138,8 +223,9 @@ func (c *cartFlow) listen() {
 
 // waitForAbandonment returns when the cart has been idle for the configured
 // inactivity or BigCommerce reports it abandoned. Every cart change restarts
-// the clock.
-func (c *cartFlow) waitForAbandonment() (abandonedAt time.Time, exited bool) {
+// the clock. full is true when the run's history is full: the flow
+// continues as new, carrying its state.
+func (c *cartFlow) waitForAbandonment() (abandonedAt time.Time, exited, full bool) {
 	idle := c.inactivity()
 	for !c.abandoned {
 		c.activity = false
@@ -147,17 +233,25 @@ func (c *cartFlow) waitForAbandonment() (abandonedAt time.Time, exited bool) {
 			break // idle long enough
 		}
 		if c.exitReason != "" {
-			return time.Time{}, true
+			return time.Time{}, true, false
+		}
+		if c.durable() && c.historyFull() {
+			return time.Time{}, false, true
 		}
 	}
 	c.abandoned, c.activity = false, false
-	return workflow.Now(c.ctx), false
+	return workflow.Now(c.ctx), false, false
 }
 
-// inactivity is read from the flows file once per run through a side
-// effect-free activity result; the default applies until the first load.
+// inactivity is the channel's abandonment delay, from the flows file
+// through an activity (so the value is in the history); the default applies
+// when the flows say none.
 func (c *cartFlow) inactivity() time.Duration {
-	if flows, err := c.resolveFlows(0); err == nil && flows.CartRecovery != nil && flows.CartRecovery.AbandonedAfter > 0 {
+	channel := 0
+	if c.durable() {
+		channel = c.channelID
+	}
+	if flows, err := c.resolveFlows(channel); err == nil && flows.CartRecovery != nil && flows.CartRecovery.AbandonedAfter > 0 {
 		return flows.CartRecovery.AbandonedAfter.Std()
 	}
 	return time.Hour
@@ -212,6 +306,9 @@ func (c *cartFlow) check(withURL bool) (activities.CartSnapshot, string, error) 
 	if err != nil {
 		return snap, "", err
 	}
+	if c.durable() && snap.Exists {
+		c.identifyCart(snap)
+	}
 	switch {
 	case snap.OrderID != 0:
 		c.exitOrderID = snap.OrderID
@@ -241,21 +338,65 @@ func (c *cartFlow) identify(s activities.Shopper) {
 	)
 }
 
+// identifyCart puts the cart's shopper (when known) and channel on the
+// workflow as soon as the cart is loaded, before any decision: a flow that
+// exits at its first check is still found by customer id, email and
+// channel, and its decisions reach the shopper's timeline.
+func (c *cartFlow) identifyCart(snap activities.CartSnapshot) {
+	key := snap.Shopper.CustomerKey()
+	channelChanged := snap.ChannelID > 0 && snap.ChannelID != c.channelID
+	if channelChanged {
+		c.channelID = snap.ChannelID
+	}
+	if !channelChanged && c.identified != "" && (key == "" || key == c.identified) {
+		return
+	}
+	attrs := []temporal.SearchAttributeUpdate{
+		SearchStoreHash.ValueSet(c.in.StoreHash), SearchFlow.ValueSet(FlowCartRecovery), SearchCartID.ValueSet(c.in.CartID),
+	}
+	if c.channelID > 0 {
+		attrs = append(attrs, SearchChannelID.ValueSet(int64(c.channelID)))
+	}
+	switch {
+	case key != "":
+		c.customerKey, c.identified = key, key
+		attrs = append(attrs, SearchCustomerID.ValueSet(strconv.FormatInt(snap.Shopper.CustomerID, 10)))
+		if snap.Shopper.Email != "" {
+			attrs = append(attrs, SearchCustomerEmail.ValueSet(lowerASCII(snap.Shopper.Email)))
+		}
+	case c.identified == "":
+		c.identified = "-" // cart and channel are set; the shopper is not known yet
+	}
+	_ = workflow.UpsertTypedSearchAttributes(c.ctx, attrs...)
+}
+
 // runSteps sends each step at its time. It returns back=true when the
 // shopper changed the cart (a new round begins); an exit signal or re-check
 // sets c.exitReason.
 func (c *cartFlow) runSteps(abandonedAt time.Time, snap activities.CartSnapshot, flows config.FlowSet) (back bool, err error) {
 	c.phase = phaseSteps
 	defer func() { c.phase = phaseIdle }()
-	for _, step := range flows.CartRecovery.Steps {
+	var prev *config.Step
+	for i, step := range flows.CartRecovery.Steps {
+		if i > 0 {
+			prev = &flows.CartRecovery.Steps[i-1]
+		}
 		if c.wasSent(step.Name) {
 			continue // a step is never sent twice for one cart, whatever the rounds
 		}
-		if c.sleepUntil(abandonedAt.Add(step.Delay.Std()), "step "+step.Name) {
+		due := abandonedAt.Add(step.Delay.Std())
+		if c.durable() && prev != nil && c.wasSent(prev.Name) {
+			due = spacedDue(due, c.lastSentAt, step.Delay.Std()-prev.Delay.Std())
+		}
+		if c.sleepUntil(due, "step "+step.Name) {
 			return c.activity, nil
 		}
+		channelID := 0
+		if c.durable() {
+			channelID = c.channelID
+		}
 		res, err := c.deliver(sendPlan{
-			step: step, shopper: snap.Shopper, flows: flows,
+			step: step, shopper: snap.Shopper, flows: flows, channelID: channelID,
 			tags: []string{"bcflow", "cart-recovery", step.Name},
 			recheck: func() (string, activities.Shopper, error) {
 				fresh, reason, err := c.check(true)
@@ -277,6 +418,7 @@ func (c *cartFlow) runSteps(abandonedAt time.Time, snap activities.CartSnapshot,
 		}
 		if res.sent {
 			c.sent = append(c.sent, step.Name)
+			c.lastSentAt = workflow.Now(c.ctx)
 		}
 	}
 	return false, nil

@@ -24,27 +24,33 @@ type ContactSyncResult struct {
 }
 
 // ContactSync mirrors one BigCommerce customer to the messaging provider's
-// contact whenever the customer changes. It syncs at start, again after
-// every change signal, and completes after a quiet period; the next change
-// starts a new run (the starter's ALLOW_DUPLICATE policy).
+// contact whenever the customer changes. It syncs at start, and again once
+// for all the changes that arrived during a sync (a burst of N webhooks
+// costs one more sync, not N); it completes after a quiet period, and the
+// next change starts a new run (the starter's ALLOW_DUPLICATE policy). A
+// customer changed for ever (an ERP's updates every few minutes) keeps a
+// bounded history: the run continues as new past historyBudget events.
 func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, error) {
 	run, err := newFlowRun(ctx, FlowContactSync, in.StoreHash)
 	if err != nil {
 		return ContactSyncResult{}, err
 	}
-	changed, created := false, false
+	defer run.settle()
+	carry := in.Carry
+	run.counts = carry.Signals
+	changed, created := false, carry.Created
 	run.on(SignalCustomerChanged, func(ch workflow.ReceiveChannel) bool {
 		var s CustomerChanged
-		ch.Receive(ctx, &s)
+		ch.ReceiveAsync(&s)
 		changed = true
 		created = created || s.Scope == "store/customer/created"
 		return true
 	})
 	run.drain() // the signal that started this run
-	bonusChecked := false
+	bonusChecked := carry.BonusChecked
 	var a *activities.Activities
 	actx := workflow.WithActivityOptions(ctx, apiActivityOptions)
-	var res ContactSyncResult
+	res := ContactSyncResult{Syncs: carry.Syncs, Email: carry.Email}
 	for {
 		changed = false
 		var out activities.SyncContactResult
@@ -58,13 +64,27 @@ func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, 
 		}
 		if created && !bonusChecked && out.Found {
 			bonusChecked = true
-			points, err := awardAccountCreation(run, in, activities.Shopper{CustomerID: in.CustomerID, Email: out.Email})
+			channel := 0
+			if run.durable() {
+				channel = out.ChannelID
+			}
+			points, err := awardAccountCreation(run, in, channel, activities.Shopper{CustomerID: in.CustomerID, Email: out.Email})
 			if err != nil {
 				return res, err
 			}
-			res.BonusPoints = points
+			res.BonusPoints += points
 		}
-		// Drain changes that arrived during the sync, then wait for more.
+		if run.durable() && run.historyFull() {
+			return res, run.continueAsNew(ContactSyncWorkflowName, func() any {
+				// A change read by continueAsNew's drain is covered by the
+				// next run's first sync.
+				return ContactSyncInput{StoreHash: in.StoreHash, CustomerID: in.CustomerID, Carry: ContactSyncCarry{
+					FlowCarry: FlowCarry{Signals: run.counts}, Created: created, BonusChecked: bonusChecked, Syncs: res.Syncs, Email: res.Email,
+				}}
+			})
+		}
+		// Changes that arrived during the sync are drained together (one more
+		// sync for all of them); otherwise wait for more.
 		if !changed && !run.waitForSignal(contactQuietPeriod, "waiting for further customer changes") {
 			return res, nil
 		}
@@ -74,8 +94,8 @@ func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, 
 // awardAccountCreation gives a new account the loyalty program's
 // account-creation bonus, once per customer whatever runs or webhooks
 // repeat, and recomputes the tier.
-func awardAccountCreation(run *flowRun, in ContactSyncInput, s activities.Shopper) (int64, error) {
-	flows, err := run.resolveFlows(0)
+func awardAccountCreation(run *flowRun, in ContactSyncInput, channelID int, s activities.Shopper) (int64, error) {
+	flows, err := run.resolveFlows(channelID)
 	if err != nil {
 		return 0, err
 	}

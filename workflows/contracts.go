@@ -65,12 +65,47 @@ const (
 	SignalShipment = "shipment-created"
 	// SignalCustomerChanged: the customer record changed; sync again.
 	SignalCustomerChanged = "customer-changed"
+	// SignalOrderUpdated: the order was edited (items, totals, addresses);
+	// the hub re-reads it.
+	SignalOrderUpdated = "order-updated"
 )
+
+// contractSignals are every signal bcflow sends to its flows; a flow drains
+// all of them before it completes (flowRun.settle), the ones it does not
+// use included.
+var contractSignals = []string{
+	SignalCartActivity, SignalCartAbandoned, SignalCartExit, SignalUnsubscribed, SignalOrderCreated, SignalOrderStatus,
+	SignalOrderRefund, SignalShipment, SignalCustomerChanged, SignalOrderUpdated,
+}
 
 // CartRecoveryInput starts a cart's recovery flow.
 type CartRecoveryInput struct {
 	StoreHash string
 	CartID    string
+	// Carry is what the previous run carried over (continue-as-new); nil
+	// for a cart's first run.
+	Carry *CartRecoveryCarry `json:",omitempty"`
+}
+
+// CartRecoveryCarry is the state a cart's recovery carries into its next
+// run when its history is full (many cart changes).
+type CartRecoveryCarry struct {
+	FlowCarry
+	// Round is the number of abandonments so far.
+	Round int
+	// Token is the abandoned-cart token, for the recovery link.
+	Token string `json:",omitempty"`
+	// Sent are the steps already sent (never sent twice).
+	Sent []string `json:",omitempty"`
+	// LastSentAt is when the last step went out.
+	LastSentAt time.Time `json:",omitempty"`
+	// ChannelID is the cart's storefront.
+	ChannelID int `json:",omitempty"`
+	// CustomerKey is the shopper as identified ("c:{id}" or "e:{email}").
+	CustomerKey string `json:",omitempty"`
+	// Abandoned: BigCommerce declared the cart abandoned and no wait has
+	// used it yet.
+	Abandoned bool `json:",omitempty"`
 }
 
 // CartActivity is the payload of SignalCartActivity.
@@ -136,6 +171,15 @@ type Unsubscribed struct {
 type OrderLifecycleInput struct {
 	StoreHash string
 	OrderID   int64
+	// Carry is what the previous run carried over (continue-as-new).
+	Carry FlowCarry `json:",omitempty"`
+}
+
+// FlowCarry is what every flow carries into its next run when its history
+// is full (continue-as-new): the counts of the signals it handled, so none
+// is lost from view.
+type FlowCarry struct {
+	Signals []SignalCount `json:",omitempty"`
 }
 
 // OrderStatus is the payload of SignalOrderStatus.
@@ -160,6 +204,24 @@ type OrderEvent struct {
 type ContactSyncInput struct {
 	StoreHash  string
 	CustomerID int64
+	// Carry is what the previous run carried over (continue-as-new).
+	Carry ContactSyncCarry `json:",omitempty"`
+}
+
+// ContactSyncCarry is the state a customer's contact sync carries into its
+// next run.
+type ContactSyncCarry struct {
+	FlowCarry
+	// Changed: a change arrived that no sync has covered yet.
+	Changed bool `json:",omitempty"`
+	// Created: the customer was created (the account-creation bonus is due).
+	Created bool `json:",omitempty"`
+	// BonusChecked: the account-creation bonus was looked at.
+	BonusChecked bool `json:",omitempty"`
+	// Syncs is the number of syncs of the earlier runs.
+	Syncs int `json:",omitempty"`
+	// Email is the contact's email as last synced.
+	Email string `json:",omitempty"`
 }
 
 // CustomerChanged is the payload of SignalCustomerChanged.
@@ -227,4 +289,16 @@ type OrderChildInput struct {
 	// decisions reach the customer timeline from the first; empty from
 	// hubs started before it was added.
 	CustomerKey string
+	// LoyaltyWatch is what a LoyaltyAward run carries into its next run
+	// (continue-as-new); nil on the first run.
+	LoyaltyWatch *LoyaltyWatch `json:",omitempty"`
+}
+
+// LoyaltyWatch is the state of an order's award while it watches refunds.
+type LoyaltyWatch struct {
+	FlowCarry
+	// Result is the award so far (points awarded, reversed, tier).
+	Result LoyaltyAwardResult
+	// Deadline is the end of the refund horizon.
+	Deadline time.Time
 }

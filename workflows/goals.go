@@ -97,6 +97,7 @@ func OrderGoals(ctx workflow.Context, in OrderChildInput) (OrderGoalsResult, err
 	if err != nil {
 		return OrderGoalsResult{}, err
 	}
+	defer run.settle()
 	g := &goalsFlow{flowRun: run, in: in, start: workflow.Now(ctx)}
 	g.listen()
 
@@ -166,7 +167,7 @@ func OrderGoals(ctx workflow.Context, in OrderChildInput) (OrderGoalsResult, err
 func (g *goalsFlow) listen() {
 	g.on(SignalOrderStatus, func(ch workflow.ReceiveChannel) bool {
 		var s OrderStatus
-		ch.Receive(g.ctx, &s)
+		ch.ReceiveAsync(&s)
 		if reason := OrderStatusExit(s.NewStatusID); reason != "" {
 			g.exitReason = reason
 			return true
@@ -175,13 +176,13 @@ func (g *goalsFlow) listen() {
 	})
 	g.on(SignalOrderRefund, func(ch workflow.ReceiveChannel) bool {
 		var e OrderEvent
-		ch.Receive(g.ctx, &e)
+		ch.ReceiveAsync(&e)
 		g.exitReason = ExitRefunded
 		return true
 	})
 	g.on(SignalUnsubscribed, func(ch workflow.ReceiveChannel) bool {
 		var u Unsubscribed
-		ch.Receive(g.ctx, &u)
+		ch.ReceiveAsync(&u)
 		g.exitReason = ExitUnsubscribed
 		return true
 	})

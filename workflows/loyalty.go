@@ -82,8 +82,13 @@ func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult,
 	if err != nil {
 		return LoyaltyAwardResult{}, err
 	}
+	defer run.settle()
 	l := &loyaltyFlow{flowRun: run, in: in}
 	l.listen()
+	watch := in.LoyaltyWatch
+	if watch != nil {
+		l.counts, l.res = watch.Signals, watch.Result
+	}
 
 	flows, err := l.resolveFlows(in.ChannelID)
 	if err != nil {
@@ -96,23 +101,28 @@ func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult,
 	if l.order, err = l.loadOrderSnapshot(in.OrderID, false); err != nil {
 		return LoyaltyAwardResult{}, err
 	}
-	switch {
-	case !l.order.Exists:
-		return l.skip("order not found")
-	case l.order.CustomerID == 0:
-		return l.skip("guest order: no loyalty account")
-	case fullyUndone(l.order.StatusID) != "":
-		return l.skip("order " + fullyUndone(l.order.StatusID) + " before the award")
-	}
-	l.res.CustomerID = l.order.CustomerID
-	l.identifyShopper(FlowLoyalty, in.OrderID, l.order.ChannelID, l.order.Shopper)
-
-	if err := l.award(); err != nil {
-		return LoyaltyAwardResult{}, err
+	deadline := workflow.Now(ctx).Add(LoyaltyRefundHorizon)
+	if watch == nil {
+		switch {
+		case !l.order.Exists:
+			return l.skip("order not found")
+		case l.order.CustomerID == 0:
+			return l.skip("guest order: no loyalty account")
+		case fullyUndone(l.order.StatusID) != "":
+			return l.skip("order " + fullyUndone(l.order.StatusID) + " before the award")
+		}
+		l.res.CustomerID = l.order.CustomerID
+		l.identifyShopper(FlowLoyalty, in.OrderID, l.order.ChannelID, l.order.Shopper)
+		if err := l.award(); err != nil {
+			return LoyaltyAwardResult{}, err
+		}
+	} else {
+		// A continued run: the award stands; watch on until the same horizon.
+		deadline = watch.Deadline
+		l.identifyShopper(FlowLoyalty, in.OrderID, l.order.ChannelID, l.order.Shopper)
 	}
 	// Refunds made before the award count too; then watch for more.
 	l.refundDue = true
-	deadline := workflow.Now(ctx).Add(LoyaltyRefundHorizon)
 	for {
 		if l.refundDue {
 			l.drain() // one look at the order covers every pending signal
@@ -126,6 +136,13 @@ func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult,
 				l.record("", DecisionCompleted, "order fully refunded or cancelled; points reversed", nil)
 				return l.res, nil
 			}
+		}
+		if l.durable() && l.historyFull() {
+			return LoyaltyAwardResult{}, l.continueAsNew(LoyaltyAwardWorkflowName, func() any {
+				next := in
+				next.LoyaltyWatch = &LoyaltyWatch{FlowCarry: FlowCarry{Signals: l.counts}, Result: l.res, Deadline: deadline}
+				return next
+			})
 		}
 		if !l.sleepUntil(deadline, "watching refunds until "+deadline.Format(time.DateOnly)) {
 			break
@@ -141,7 +158,7 @@ func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult,
 func (l *loyaltyFlow) listen() {
 	l.on(SignalOrderStatus, func(ch workflow.ReceiveChannel) bool {
 		var s OrderStatus
-		ch.Receive(l.ctx, &s)
+		ch.ReceiveAsync(&s)
 		if OrderStatusExit(s.NewStatusID) != "" {
 			l.refundDue = true
 		}
@@ -149,7 +166,7 @@ func (l *loyaltyFlow) listen() {
 	})
 	l.on(SignalOrderRefund, func(ch workflow.ReceiveChannel) bool {
 		var e OrderEvent
-		ch.Receive(l.ctx, &e)
+		ch.ReceiveAsync(&e)
 		l.refundDue = true
 		return true
 	})

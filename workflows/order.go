@@ -41,15 +41,19 @@ type orderHub struct {
 	flows         config.FlowSet
 	flowsLoaded   bool
 	cartSignalled bool
-	// version is the hub's workflow.GetVersion of hubChange: runs
+	// hubVersion is the hub's workflow.GetVersion of hubChange: runs
 	// recorded before a change keep their commands.
-	version workflow.Version
+	hubVersion workflow.Version
 	// statusEvents are the statuses whose campaign event this run claimed.
 	statusEvents []int
 	// tried are the child ids this run tried to start (started or found
 	// already started): it never tries twice.
 	tried   []string
 	started []string
+	// actions are the signals read and not acted on yet, in order;
+	// refreshDue is a coalesced order edit.
+	actions    []func() error
+	refreshDue bool
 }
 
 // OrderLifecycle is the hub of one order, order/{store}/{order_id}. The
@@ -71,7 +75,110 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 		return OrderLifecycleResult{}, err
 	}
 	h := &orderHub{flowRun: run, in: in}
-	h.version = workflow.GetVersion(ctx, hubChange, workflow.DefaultVersion, hubVersionLatest)
+	defer h.settle()
+	h.hubVersion = workflow.GetVersion(ctx, hubChange, workflow.DefaultVersion, hubVersionLatest)
+	if !h.durable() {
+		return h.runTimerFirst()
+	}
+	h.counts = in.Carry.Signals
+	h.listen()
+
+	// The order's truth first: a new run re-derives its state from it.
+	if err := h.refresh(); err != nil {
+		return OrderLifecycleResult{}, err
+	}
+	for {
+		signalled := h.waitForSignal(OrderIdleTimeout, "waiting for refunds and status changes")
+		// Act on every signal, in the order they were read, and on those
+		// that arrive meanwhile.
+		for len(h.actions) > 0 || h.refreshDue {
+			if err := h.act(); err != nil {
+				return OrderLifecycleResult{}, err
+			}
+			h.drain()
+		}
+		if !signalled {
+			break // idle: no signal for OrderIdleTimeout
+		}
+		if h.historyFull() {
+			if h.drain() {
+				continue // act on what arrived first: nothing is carried half-done
+			}
+			// Children, goals and campaigns are idempotent across runs.
+			return OrderLifecycleResult{}, h.continueAsNew(OrderLifecycleWorkflowName, func() any {
+				return OrderLifecycleInput{StoreHash: in.StoreHash, OrderID: in.OrderID, Carry: FlowCarry{Signals: h.counts}}
+			})
+		}
+	}
+	return h.idle()
+}
+
+// listen turns the order's signals into the hub's queue of actions, in the
+// order they are read. Edits coalesce: one re-read covers any number.
+func (h *orderHub) listen() {
+	h.on(SignalOrderCreated, func(c workflow.ReceiveChannel) bool {
+		var e OrderEvent
+		c.ReceiveAsync(&e)
+		return true // the load at start covers it
+	})
+	h.on(SignalOrderStatus, func(c workflow.ReceiveChannel) bool {
+		var s OrderStatus
+		c.ReceiveAsync(&s)
+		h.actions = append(h.actions, func() error { return h.onStatus(s) })
+		return true
+	})
+	h.on(SignalOrderRefund, func(c workflow.ReceiveChannel) bool {
+		var e OrderEvent
+		c.ReceiveAsync(&e)
+		h.actions = append(h.actions, func() error { h.forward(SignalOrderRefund, e); return nil })
+		return true
+	})
+	h.on(SignalShipment, func(c workflow.ReceiveChannel) bool {
+		var e OrderEvent
+		c.ReceiveAsync(&e)
+		h.actions = append(h.actions, func() error { return h.onShipment(e) })
+		return true
+	})
+	h.on(SignalUnsubscribed, func(c workflow.ReceiveChannel) bool {
+		var u Unsubscribed
+		c.ReceiveAsync(&u)
+		h.actions = append(h.actions, func() error { h.forward(SignalUnsubscribed, u); return nil })
+		return true
+	})
+	h.on(SignalOrderUpdated, func(c workflow.ReceiveChannel) bool {
+		var e OrderEvent
+		c.ReceiveAsync(&e)
+		h.refreshDue = true
+		return true
+	})
+}
+
+// act runs the next queued action, or the coalesced re-read of an edited
+// order.
+func (h *orderHub) act() error {
+	if len(h.actions) > 0 {
+		next := h.actions[0]
+		h.actions = h.actions[1:]
+		return next()
+	}
+	h.refreshDue = false
+	return h.refresh()
+}
+
+// idle ends the hub after OrderIdleTimeout without a signal.
+func (h *orderHub) idle() (OrderLifecycleResult, error) {
+	h.record("", DecisionCompleted, "no signal for "+OrderIdleTimeout.String(), nil)
+	res := OrderLifecycleResult{Outcome: "idle", StatusID: -1, Started: h.started}
+	if h.loaded {
+		res.StatusID = h.order.StatusID
+	}
+	return res, nil
+}
+
+// runTimerFirst is the hub's loop as runs recorded before
+// durableVersionSignalsFirst ran it: one signal per wake-up.
+func (h *orderHub) runTimerFirst() (OrderLifecycleResult, error) {
+	ctx, in := h.ctx, h.in
 	created := workflow.GetSignalChannel(ctx, SignalOrderCreated)
 	statuses := workflow.GetSignalChannel(ctx, SignalOrderStatus)
 	refunds := workflow.GetSignalChannel(ctx, SignalOrderRefund)
@@ -79,7 +186,6 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 	unsubscribes := workflow.GetSignalChannel(ctx, SignalUnsubscribed)
 	channels := []workflow.ReceiveChannel{created, statuses, refunds, shipments, unsubscribes}
 
-	// The order's truth first: a new run re-derives its state from it.
 	if err := h.refresh(); err != nil {
 		return OrderLifecycleResult{}, err
 	}
@@ -94,27 +200,27 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 		sel.AddFuture(idle, func(workflow.Future) { timedOut = true })
 		sel.AddReceive(created, func(c workflow.ReceiveChannel, _ bool) {
 			var e OrderEvent
-			c.Receive(ctx, &e)
-			handle = func() error { return nil } // the load at start covers it
+			c.ReceiveAsync(&e)
+			handle = func() error { return nil }
 		})
 		sel.AddReceive(statuses, func(c workflow.ReceiveChannel, _ bool) {
 			var s OrderStatus
-			c.Receive(ctx, &s)
+			c.ReceiveAsync(&s)
 			handle = func() error { return h.onStatus(s) }
 		})
 		sel.AddReceive(refunds, func(c workflow.ReceiveChannel, _ bool) {
 			var e OrderEvent
-			c.Receive(ctx, &e)
+			c.ReceiveAsync(&e)
 			handle = func() error { h.forward(SignalOrderRefund, e); return nil }
 		})
 		sel.AddReceive(shipments, func(c workflow.ReceiveChannel, _ bool) {
 			var e OrderEvent
-			c.Receive(ctx, &e)
+			c.ReceiveAsync(&e)
 			handle = func() error { return h.onShipment(e) }
 		})
 		sel.AddReceive(unsubscribes, func(c workflow.ReceiveChannel, _ bool) {
 			var u Unsubscribed
-			c.Receive(ctx, &u)
+			c.ReceiveAsync(&u)
 			handle = func() error { h.forward(SignalUnsubscribed, u); return nil }
 		})
 		sel.Select(ctx)
@@ -133,16 +239,10 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 			break
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			// Children, goals and campaigns are idempotent across runs.
 			return OrderLifecycleResult{}, workflow.NewContinueAsNewError(ctx, OrderLifecycleWorkflowName, in)
 		}
 	}
-	h.record("", DecisionCompleted, "no signal for "+OrderIdleTimeout.String(), nil)
-	res := OrderLifecycleResult{Outcome: "idle", StatusID: -1, Started: h.started}
-	if h.loaded {
-		res.StatusID = h.order.StatusID
-	}
-	return res, nil
+	return h.idle()
 }
 
 // pending reports whether a signal is waiting on one of the channels.
@@ -186,11 +286,11 @@ func (h *orderHub) onStatus(s OrderStatus) error {
 	if !h.loaded || !h.order.Exists || s.PreviousStatusID == s.NewStatusID {
 		return nil
 	}
-	if h.version >= hubVersionSurveyTrigger && h.surveyAt(config.OrderStatus(s.NewStatusID)) {
+	if h.hubVersion >= hubVersionSurveyTrigger && h.surveyAt(config.OrderStatus(s.NewStatusID)) {
 		// The transition counts even if the order has moved on since.
 		h.startChildFor(ShipmentSurveyWorkflowName, ShipmentSurveyID(h.in.StoreHash, h.in.OrderID), FlowShipmentSurvey, s.NewStatusID)
 	}
-	if h.version < hubVersionTransitionEvents && h.order.StatusID != s.NewStatusID {
+	if h.hubVersion < hubVersionTransitionEvents && h.order.StatusID != s.NewStatusID {
 		return nil
 	}
 	return h.statusCampaign(s.NewStatusID)
@@ -203,7 +303,7 @@ func (h *orderHub) onShipment(e OrderEvent) error {
 	if err := h.refresh(); err != nil {
 		return err
 	}
-	if h.version >= hubVersionSurveyTrigger {
+	if h.hubVersion >= hubVersionSurveyTrigger {
 		return nil
 	}
 	if !h.loaded || !h.order.Exists || h.flows.Survey == nil || !h.flows.Survey.Enabled {
@@ -292,7 +392,7 @@ func (h *orderHub) apply(status int) {
 	if r := h.flows.ReviewRequest; r != nil && r.Enabled && r.TriggerStatus == st {
 		h.startChild(ReviewRequestWorkflowName, ReviewRequestID(h.in.StoreHash, h.in.OrderID), FlowReviewRequest)
 	}
-	if h.version >= hubVersionSurveyTrigger && h.surveyAt(st) {
+	if h.hubVersion >= hubVersionSurveyTrigger && h.surveyAt(st) {
 		h.startChild(ShipmentSurveyWorkflowName, ShipmentSurveyID(h.in.StoreHash, h.in.OrderID), FlowShipmentSurvey)
 	}
 }

@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"strconv"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -20,56 +19,6 @@ const (
 	DecisionReversed    = "reversed"
 	DecisionTierChanged = "tier_changed"
 )
-
-// newOrderChildRun is newFlowRun for a child flow of an order's hub: the
-// shopper the hub knew keys the decisions from the first one (waiting,
-// skipped, exited), so they are in the customer's timeline.
-func newOrderChildRun(ctx workflow.Context, flow string, in OrderChildInput) (*flowRun, error) {
-	run, err := newFlowRun(ctx, flow, in.StoreHash)
-	if err != nil {
-		return nil, err
-	}
-	run.customerKey = in.CustomerKey
-	return run, nil
-}
-
-// resolveFlows reads the flows of a store's channel.
-func (f *flowRun) resolveFlows(channelID int) (config.FlowSet, error) {
-	var a *activities.Activities
-	var flows config.FlowSet
-	ctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
-	err := workflow.ExecuteActivity(ctx, a.ResolveFlows, activities.FlowsInput{StoreHash: f.storeHash, ChannelID: channelID}).Get(ctx, &flows)
-	return flows, err
-}
-
-// loadOrderSnapshot reads an order with its lines and shopper, and its
-// shipments when asked.
-func (f *flowRun) loadOrderSnapshot(orderID int64, withShipments bool) (activities.OrderSnapshot, error) {
-	var a *activities.Activities
-	var o activities.OrderSnapshot
-	ctx := workflow.WithActivityOptions(f.ctx, apiActivityOptions)
-	err := workflow.ExecuteActivity(ctx, a.LoadOrder, activities.OrderInput{StoreHash: f.storeHash, OrderID: orderID,
-		WithDetails: true, WithShipments: withShipments}).Get(ctx, &o)
-	return o, err
-}
-
-// identifyShopper puts the order's shopper on the workflow (Temporal UI, the
-// unsubscribe fan-out) and on the decision log.
-func (f *flowRun) identifyShopper(flow string, orderID int64, channelID int, s activities.Shopper) {
-	key := s.CustomerKey()
-	if key == "" || key == f.identified {
-		return
-	}
-	f.customerKey, f.identified = key, key
-	_ = workflow.UpsertTypedSearchAttributes(f.ctx,
-		SearchStoreHash.ValueSet(f.storeHash),
-		SearchFlow.ValueSet(flow),
-		SearchOrderID.ValueSet(strconv.FormatInt(orderID, 10)),
-		SearchChannelID.ValueSet(int64(channelID)),
-		SearchCustomerID.ValueSet(strconv.FormatInt(s.CustomerID, 10)),
-		SearchCustomerEmail.ValueSet(lowerASCII(s.Email)),
-	)
-}
 
 // trackEvent tracks a provider event about the shopper and logs it; a
 // failure is logged, never fatal (the flow's own work is done).
@@ -129,7 +78,7 @@ func orderParams(o activities.OrderSnapshot) map[string]any {
 func (f *flowRun) listenOrderExits(reason *string, exit func(statusID int) string, refundExits bool) {
 	f.on(SignalOrderStatus, func(ch workflow.ReceiveChannel) bool {
 		var s OrderStatus
-		ch.Receive(f.ctx, &s)
+		ch.ReceiveAsync(&s)
 		if r := exit(s.NewStatusID); r != "" {
 			*reason = r
 			return true
@@ -138,7 +87,7 @@ func (f *flowRun) listenOrderExits(reason *string, exit func(statusID int) strin
 	})
 	f.on(SignalOrderRefund, func(ch workflow.ReceiveChannel) bool {
 		var e OrderEvent
-		ch.Receive(f.ctx, &e)
+		ch.ReceiveAsync(&e)
 		if refundExits {
 			*reason = ExitRefunded
 		}
@@ -146,7 +95,7 @@ func (f *flowRun) listenOrderExits(reason *string, exit func(statusID int) strin
 	})
 	f.on(SignalUnsubscribed, func(ch workflow.ReceiveChannel) bool {
 		var u Unsubscribed
-		ch.Receive(f.ctx, &u)
+		ch.ReceiveAsync(&u)
 		*reason = ExitUnsubscribed
 		return true
 	})

@@ -49,6 +49,7 @@ func ReviewRequest(ctx workflow.Context, in OrderChildInput) (OrderMessageResult
 	if err != nil {
 		return OrderMessageResult{}, err
 	}
+	defer run.settle()
 	var exit string
 	run.listenOrderExits(&exit, OrderStatusExit, true)
 	flows, err := run.resolveFlows(in.ChannelID)

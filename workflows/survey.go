@@ -31,6 +31,7 @@ func ShipmentSurvey(ctx workflow.Context, in OrderChildInput) (OrderMessageResul
 	if err != nil {
 		return OrderMessageResult{}, err
 	}
+	defer run.settle()
 	var exit string
 	run.listenOrderExits(&exit, fullyUndone, false)
 	flows, err := run.resolveFlows(in.ChannelID)

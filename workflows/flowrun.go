@@ -1,0 +1,395 @@
+package workflows
+
+import (
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/config"
+)
+
+// This file is the machinery every flow runs on: its signals (handlers that
+// update the flow's state, read before every decision and drained before
+// the run ends), its waits (timers that a signal can interrupt, signals
+// first), the decision log (in the store and as a query), the bounded
+// history (continue-as-new), the activity retry policies and what every
+// flow reads (its flows, its order, its shopper). Each flow's own file holds
+// only its playbook; sequence.go holds the send path.
+
+// QueryDecisions is the query that returns a flow's decision log, newest
+// last; the Temporal UI's Queries tab shows it.
+const QueryDecisions = "decisions"
+
+// QuerySignals is the query that returns how many signals of each name a
+// flow has handled since its first run (continue-as-new carries the count).
+const QuerySignals = "signals"
+
+// DecisionEntry is one line of a flow's decision log. It has the JSON shape
+// of the timeline API's decisions.
+type DecisionEntry struct {
+	At       time.Time      `json:"at"`
+	Step     string         `json:"step"`
+	Decision string         `json:"decision"`
+	Reason   string         `json:"reason"`
+	Details  map[string]any `json:"details,omitempty"`
+}
+
+// maxQueryDecisions bounds the in-memory log served by QueryDecisions; the
+// store keeps all of them.
+const maxQueryDecisions = 200
+
+// historyBudget is the number of history events after which a long-lived
+// or signal-driven flow continues as new, well under Temporal's 4 096-event
+// warning (and sooner when Temporal suggests it).
+const historyBudget = 2000
+
+// durableChange is the workflow.GetVersion change id of the machinery's
+// command changes; runs recorded before it keep their commands.
+const durableChange = "durable"
+
+const (
+	// durableVersionSignalsFirst: a wait reads every delivered signal before
+	// it looks at its timer (a signal and a timer ready together: the signal
+	// wins), flows identify their shopper before their first decision, and
+	// flows resolve their settings for their own channel.
+	durableVersionSignalsFirst workflow.Version = 1
+	durableVersionLatest                        = durableVersionSignalsFirst
+)
+
+// flowRun is one running flow's shared state.
+type flowRun struct {
+	ctx         workflow.Context
+	flow        string
+	storeHash   string
+	customerKey string
+	// identified is the shopper key identifyShopper last put on the
+	// workflow's search attributes.
+	identified string
+	decisions  []DecisionEntry
+	// handlers are the flow's signals, in the order registered.
+	handlers []*signalHandler
+	// counts are the signals handled per name, carried across runs.
+	counts []SignalCount
+	// version is the run's GetVersion of durableChange.
+	version workflow.Version
+}
+
+// signalHandler is a signal channel and what receiving it means: handle
+// reads one signal from the channel (ReceiveAsync), updates the flow's
+// state and reports whether the current wait must end.
+type signalHandler struct {
+	name   string
+	ch     workflow.ReceiveChannel
+	handle func(c workflow.ReceiveChannel) (stop bool)
+}
+
+// SignalCount is how many signals of one name a flow handled.
+type SignalCount struct {
+	Name  string
+	Count int64
+}
+
+func newFlowRun(ctx workflow.Context, flow, storeHash string) (*flowRun, error) {
+	f := &flowRun{ctx: ctx, flow: flow, storeHash: storeHash}
+	f.version = workflow.GetVersion(ctx, durableChange, workflow.DefaultVersion, durableVersionLatest)
+	if err := workflow.SetQueryHandler(ctx, QueryDecisions, func() ([]DecisionEntry, error) {
+		if f.decisions == nil {
+			return []DecisionEntry{}, nil
+		}
+		return f.decisions, nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetQueryHandler(ctx, QuerySignals, func() ([]SignalCount, error) { return f.counts, nil }); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// durable reports whether this run has the machinery of
+// durableVersionSignalsFirst.
+func (f *flowRun) durable() bool { return f.version >= durableVersionSignalsFirst }
+
+// on registers what a signal means to the flow.
+func (f *flowRun) on(name string, handle func(c workflow.ReceiveChannel) bool) {
+	f.handlers = append(f.handlers, &signalHandler{name: name, ch: workflow.GetSignalChannel(f.ctx, name), handle: handle})
+}
+
+// count adds one handled signal of name to the carried counts.
+func (f *flowRun) count(name string) {
+	for i := range f.counts {
+		if f.counts[i].Name == name {
+			f.counts[i].Count++
+			return
+		}
+	}
+	f.counts = append(f.counts, SignalCount{Name: name, Count: 1})
+}
+
+// drain handles every signal already delivered, without waiting; it
+// reports whether one of them asked the current wait to stop.
+func (f *flowRun) drain() (stopped bool) {
+	for _, h := range f.handlers {
+		for h.ch.Len() > 0 {
+			f.count(h.name)
+			if h.handle(h.ch) {
+				stopped = true
+			}
+		}
+	}
+	return stopped
+}
+
+// settle is deferred by every flow: it drains the flow's own signals and
+// reads any other signal of bcflow's contract sent to it (an order's hub
+// forwards every order signal to every child), so no run ever completes with
+// a signal unread. Each flow drains and acts on its signals before its last
+// decision; what settle finds arrived after that decision, and is logged.
+func (f *flowRun) settle() {
+	if f.drain() {
+		workflow.GetLogger(f.ctx).Info("signal arrived as the flow completed", "flow", f.flow)
+	}
+	for _, name := range contractSignals {
+		if f.handles(name) {
+			continue
+		}
+		ch := workflow.GetSignalChannel(f.ctx, name)
+		for ch.ReceiveAsync(nil) {
+			f.count(name)
+			workflow.GetLogger(f.ctx).Debug("signal not used by this flow", "flow", f.flow, "signal", name)
+		}
+	}
+}
+
+// handles reports whether the flow registered a handler for name.
+func (f *flowRun) handles(name string) bool {
+	for _, h := range f.handlers {
+		if h.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// sleepUntil waits until t (workflow time) unless a signal handler asks to
+// stop; it reports whether a signal stopped the wait. Signals delivered
+// before or together with the timer are handled first: a cart converted in
+// the same second its next step fell due is not chased.
+func (f *flowRun) sleepUntil(t time.Time, summary string) (stopped bool) {
+	if !f.durable() {
+		return f.sleepUntilTimerFirst(t, summary)
+	}
+	for {
+		if f.drain() {
+			return true
+		}
+		d := t.Sub(workflow.Now(f.ctx))
+		if d <= 0 {
+			return false
+		}
+		timerCtx, cancel := workflow.WithCancel(f.ctx)
+		timer := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary})
+		fired := false
+		sel := workflow.NewSelector(f.ctx)
+		sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		for _, h := range f.handlers {
+			// The wake-up only: the next drain reads the signal.
+			sel.AddReceive(h.ch, func(workflow.ReceiveChannel, bool) {})
+		}
+		sel.Select(f.ctx)
+		if !fired {
+			cancel()
+		}
+	}
+}
+
+// sleepUntilTimerFirst is sleepUntil as runs recorded before
+// durableVersionSignalsFirst waited: one signal per wake-up, the timer
+// first when both were ready.
+func (f *flowRun) sleepUntilTimerFirst(t time.Time, summary string) (stopped bool) {
+	for {
+		d := t.Sub(workflow.Now(f.ctx))
+		if d <= 0 {
+			return false
+		}
+		timerCtx, cancel := workflow.WithCancel(f.ctx)
+		timer := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary})
+		fired, stop := false, false
+		sel := workflow.NewSelector(f.ctx)
+		sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		for _, h := range f.handlers {
+			sel.AddReceive(h.ch, func(c workflow.ReceiveChannel, _ bool) {
+				f.count(h.name)
+				stop = h.handle(c)
+			})
+		}
+		sel.Select(f.ctx)
+		if !fired {
+			cancel()
+		}
+		if stop {
+			return true
+		}
+		if fired {
+			return false
+		}
+	}
+}
+
+// waitForSignal waits up to max for a signal handler to stop the wait.
+func (f *flowRun) waitForSignal(max time.Duration, summary string) (stopped bool) {
+	return f.sleepUntil(workflow.Now(f.ctx).Add(max), summary)
+}
+
+// historyFull reports whether the run should continue as new: Temporal
+// suggests it, or the history passed historyBudget events.
+func (f *flowRun) historyFull() bool {
+	info := workflow.GetInfo(f.ctx)
+	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= historyBudget
+}
+
+// continueAsNew ends the run and starts the next with input, after reading
+// every signal delivered so far into the flow's state (which input
+// carries).
+func (f *flowRun) continueAsNew(workflowName string, input func() any) error {
+	f.drain()
+	f.settle()
+	workflow.GetLogger(f.ctx).Info("continuing as new", "flow", f.flow, "history_length", workflow.GetInfo(f.ctx).GetCurrentHistoryLength())
+	return workflow.NewContinueAsNewError(f.ctx, workflowName, input())
+}
+
+// record appends a decision to the log: in memory for the query and in the
+// store (idempotently) for the customer timeline API.
+func (f *flowRun) record(step, decision, reason string, details map[string]any) {
+	at := workflow.Now(f.ctx)
+	f.decisions = append(f.decisions, DecisionEntry{At: at, Step: step, Decision: decision, Reason: reason, Details: details})
+	if len(f.decisions) > maxQueryDecisions {
+		f.decisions = f.decisions[len(f.decisions)-maxQueryDecisions:]
+	}
+	var a *activities.Activities
+	ctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
+	err := workflow.ExecuteActivity(ctx, a.RecordDecision, activities.DecisionInput{
+		StoreHash: f.storeHash, CustomerKey: f.customerKey, WorkflowID: workflow.GetInfo(f.ctx).WorkflowExecution.ID,
+		Flow: f.flow, Step: step, Decision: decision, Reason: reason, Details: details, At: at,
+	}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(f.ctx).Warn("decision log write failed", "step", step, "decision", decision, "error", err)
+	}
+}
+
+// Activity retry policies. Transient failures (network, 5xx, 429, the
+// database unavailable) retry until the dependency is back, with capped
+// backoff: no attempt limit, no schedule-to-close deadline. Only what can
+// never succeed is non-retryable (activities.ErrTypeInvalid: validation, a
+// 4xx other than 408/409/429). The worker logs and counts every failed
+// attempt (worker.RetryInterceptor), so an outage shows.
+var (
+	// storeActivityOptions are for quick database activities.
+	storeActivityOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeInvalid},
+		},
+	}
+	// apiActivityOptions are for calls to BigCommerce and the messaging
+	// provider, which also retry rate limits and 5xx themselves.
+	apiActivityOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        5 * time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        10 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeInvalid},
+		},
+	}
+)
+
+// SetRetryCap caps the interval between activity retries (default: one
+// minute for the store, ten for APIs). The worker sets it once at start
+// from BCFLOW_RETRY_MAX_INTERVAL, before any workflow runs; tests of
+// outages use a short cap so hours of outage pass in seconds. Retry
+// policies are not part of a replay's determinism check.
+func SetRetryCap(max time.Duration) {
+	if max <= 0 {
+		return
+	}
+	for _, o := range []*workflow.ActivityOptions{&storeActivityOptions, &apiActivityOptions} {
+		p := *o.RetryPolicy
+		p.MaximumInterval = max
+		if p.InitialInterval > max {
+			p.InitialInterval = max
+		}
+		o.RetryPolicy = &p
+	}
+}
+
+// newOrderChildRun is newFlowRun for a child flow of an order's hub: the
+// shopper the hub knew keys the decisions from the first one (waiting,
+// skipped, exited), so they are in the customer's timeline.
+func newOrderChildRun(ctx workflow.Context, flow string, in OrderChildInput) (*flowRun, error) {
+	run, err := newFlowRun(ctx, flow, in.StoreHash)
+	if err != nil {
+		return nil, err
+	}
+	run.customerKey = in.CustomerKey
+	return run, nil
+}
+
+// resolveFlows reads the flows of a store's channel.
+func (f *flowRun) resolveFlows(channelID int) (config.FlowSet, error) {
+	var a *activities.Activities
+	var flows config.FlowSet
+	ctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
+	err := workflow.ExecuteActivity(ctx, a.ResolveFlows, activities.FlowsInput{StoreHash: f.storeHash, ChannelID: channelID}).Get(ctx, &flows)
+	return flows, err
+}
+
+// loadOrderSnapshot reads an order with its lines and shopper, and its
+// shipments when asked.
+func (f *flowRun) loadOrderSnapshot(orderID int64, withShipments bool) (activities.OrderSnapshot, error) {
+	var a *activities.Activities
+	var o activities.OrderSnapshot
+	ctx := workflow.WithActivityOptions(f.ctx, apiActivityOptions)
+	err := workflow.ExecuteActivity(ctx, a.LoadOrder, activities.OrderInput{StoreHash: f.storeHash, OrderID: orderID,
+		WithDetails: true, WithShipments: withShipments}).Get(ctx, &o)
+	return o, err
+}
+
+// identifyShopper puts the order's shopper on the workflow (Temporal UI, the
+// unsubscribe fan-out) and on the decision log.
+func (f *flowRun) identifyShopper(flow string, orderID int64, channelID int, s activities.Shopper) {
+	key := s.CustomerKey()
+	if key == "" || key == f.identified {
+		return
+	}
+	f.customerKey, f.identified = key, key
+	_ = workflow.UpsertTypedSearchAttributes(f.ctx,
+		SearchStoreHash.ValueSet(f.storeHash),
+		SearchFlow.ValueSet(flow),
+		SearchOrderID.ValueSet(strconv.FormatInt(orderID, 10)),
+		SearchChannelID.ValueSet(int64(channelID)),
+		SearchCustomerID.ValueSet(strconv.FormatInt(s.CustomerID, 10)),
+		SearchCustomerEmail.ValueSet(lowerASCII(s.Email)),
+	)
+}
+
+// spacedDue is when a step of a sequence is due: at its own time, but no
+// sooner than its delay after the previous step's (gap) past the moment the
+// previous step really went out. Steps that fell due during quiet hours
+// then go out in order, spaced as the playbook spaces them, not all in the
+// second the quiet hours end.
+func spacedDue(due, prevSentAt time.Time, gap time.Duration) time.Time {
+	if prevSentAt.IsZero() || gap <= 0 {
+		return due
+	}
+	if spaced := prevSentAt.Add(gap); spaced.After(due) {
+		return spaced
+	}
+	return due
+}
