@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/config"
@@ -16,8 +15,7 @@ import (
 func TestLoyaltyBonusAwardsOnceAndRecomputesTheTier(t *testing.T) {
 	written := map[string]bool{}
 	run := func(in LoyaltyBonusInput, lifetime int64) (int64, []string, error) {
-		var suite testsuite.WorkflowTestSuite
-		env := suite.NewTestWorkflowEnvironment()
+		env := newTestEnv(t)
 		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: LoyaltyBonusID(in)})
 		a := &activities.Activities{}
 		env.RegisterActivity(a)

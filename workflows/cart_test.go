@@ -39,18 +39,22 @@ type cartWorld struct {
 	sends    []sendCall
 	coupons  []string
 	loads    int
-	failSend int   // fail this many SendMessage attempts first
-	sendErr  error // every SendMessage fails with this
+	failSend int    // fail this many SendMessage attempts first
+	failStep string // fail the first attempt of this step
+	sendErr  error  // every SendMessage fails with this
 	sentKeys map[string]bool
 	real     *activities.Activities
+	// channelFlows, when set, are the flows of a channel other than w.flows.
+	channelFlows map[int]config.FlowSet
+	// resolvedChannels are the channels ResolveFlows was asked for.
+	resolvedChannels []int
 }
 
 func newCartWorld(t *testing.T) *cartWorld {
 	t.Helper()
 	st := newTestStore(t)
-	var suite testsuite.WorkflowTestSuite
 	w := &cartWorld{
-		t: t, env: suite.NewTestWorkflowEnvironment(), sentKeys: map[string]bool{},
+		t: t, env: newTestEnv(t), sentKeys: map[string]bool{},
 		flows: config.DefaultFlows().For("abc", 1),
 		cart: activities.CartSnapshot{
 			CartRef: activities.CartRef{StoreHash: "abc", CartID: "cart-1"}, Exists: true, ChannelID: 1,
@@ -67,7 +71,13 @@ func newCartWorld(t *testing.T) *cartWorld {
 	w.env.RegisterActivity(w.real)
 	a := w.real
 	w.env.OnActivity(a.ResolveFlows, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.FlowsInput) (config.FlowSet, error) { return w.flows, nil })
+		func(_ context.Context, in activities.FlowsInput) (config.FlowSet, error) {
+			w.resolvedChannels = append(w.resolvedChannels, in.ChannelID)
+			if fs, ok := w.channelFlows[in.ChannelID]; ok {
+				return fs, nil
+			}
+			return w.flows, nil
+		})
 	w.env.OnActivity(a.LoadCart, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.LoadCartInput) (activities.CartSnapshot, error) {
 			w.loads++
@@ -85,6 +95,10 @@ func newCartWorld(t *testing.T) *cartWorld {
 			}
 			if w.failSend > 0 {
 				w.failSend--
+				return activities.SendOutcome{}, errors.New("brevo: 503")
+			}
+			if w.failStep == in.Step {
+				w.failStep = ""
 				return activities.SendOutcome{}, errors.New("brevo: 503")
 			}
 			if w.sentKeys[in.IdempotencyKey] {

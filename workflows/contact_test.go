@@ -7,15 +7,13 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/config"
 )
 
 func TestContactSyncBatchesChangesAndEnds(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv(t)
 	a := &activities.Activities{}
 	env.RegisterActivity(a)
 	var syncs []time.Time
@@ -47,8 +45,7 @@ func TestContactSyncBatchesChangesAndEnds(t *testing.T) {
 func TestContactSyncAwardsTheAccountCreationBonusOnce(t *testing.T) {
 	written := map[string]bool{}
 	run := func() (ContactSyncResult, []string) {
-		var suite testsuite.WorkflowTestSuite
-		env := suite.NewTestWorkflowEnvironment()
+		env := newTestEnv(t)
 		a := &activities.Activities{}
 		env.RegisterActivity(a)
 		var calls []string

@@ -112,9 +112,8 @@ func newOrderWorld(t *testing.T, st *store.Store) *orderWorld {
 	if st == nil {
 		st = newTestStore(t)
 	}
-	var suite testsuite.WorkflowTestSuite
 	w := &orderWorld{
-		t: t, env: suite.NewTestWorkflowEnvironment(), flows: goalsFlows(t, goalsFlowsYAML),
+		t: t, env: newTestEnv(t), flows: goalsFlows(t, goalsFlowsYAML),
 		order: activities.OrderSnapshot{
 			StoreHash: "abc", OrderID: 1001, Exists: true, StatusID: 11, Status: "Awaiting Fulfillment",
 			CustomerID: 7, BillingEmail: "ann@example.com", ChannelID: 1, CartID: "cart-1", Currency: "USD",

@@ -30,3 +30,29 @@ func eventNames(events []eventCall) string {
 	}
 	return strings.Join(out, ",")
 }
+
+// strictLogger fails the test on the SDK's warnings that mean a flow lost
+// something: a run completed with signals unread, or a panic in a workflow
+// task. Other lines are dropped.
+type strictLogger struct{ t *testing.T }
+
+func (l strictLogger) Debug(string, ...interface{}) {}
+func (l strictLogger) Info(string, ...interface{})  {}
+func (l strictLogger) Warn(msg string, kv ...interface{}) {
+	if strings.Contains(msg, "unhandled signals") {
+		l.t.Errorf("%s %v", msg, kv)
+	}
+}
+func (l strictLogger) Error(msg string, kv ...interface{}) {
+	if strings.Contains(msg, "panic") {
+		l.t.Errorf("%s %v", msg, kv)
+	}
+}
+
+// newTestEnv is a workflow test environment whose logger fails t when a
+// run completes with a signal unread.
+func newTestEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(strictLogger{t})
+	return suite.NewTestWorkflowEnvironment()
+}

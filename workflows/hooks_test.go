@@ -6,15 +6,13 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/hooks"
 )
 
 func TestHookReconcileKeepsGoingPastAFailingStore(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv(t)
 	a := &activities.Activities{}
 	env.RegisterActivity(a)
 	env.OnActivity(a.SyncHooks, mock.Anything, mock.Anything).Return(

@@ -58,9 +58,8 @@ func newHubWorldOn(t *testing.T, st *store.Store, start time.Time) *hubWorld {
 	flows.OrderGoals.Goals = []config.Goal{{Name: "welcome", Kind: config.GoalNewCustomer}}
 	flows.Survey = &config.Survey{Enabled: true, TriggerStatus: config.StatusShipped, Delay: config.Duration(7 * 24 * time.Hour),
 		Link: "https://survey.example.com/s?order={order_id}", Message: config.Message{Channel: config.ChannelEmail, Template: config.Template{BrevoTemplateID: 30}}}
-	var suite testsuite.WorkflowTestSuite
 	w := &hubWorld{
-		t: t, env: suite.NewTestWorkflowEnvironment(), st: st, flows: flows,
+		t: t, env: newTestEnv(t), st: st, flows: flows,
 		order: activities.OrderSnapshot{StoreHash: "abc", OrderID: 1001, Exists: true, StatusID: 11, CustomerID: 7,
 			BillingEmail: "Ann@Example.com", ChannelID: 1, CartID: "cart-1", Currency: "USD", TotalIncTax: "27.50"},
 	}

@@ -83,9 +83,8 @@ func newPPWorld(t *testing.T, st *store.Store, id string) *ppWorld {
 	if st == nil {
 		st = newTestStore(t)
 	}
-	var suite testsuite.WorkflowTestSuite
 	w := &ppWorld{
-		t: t, env: suite.NewTestWorkflowEnvironment(), st: st, flows: config.DefaultFlows().For("abc", 1),
+		t: t, env: newTestEnv(t), st: st, flows: config.DefaultFlows().For("abc", 1),
 		order: activities.OrderSnapshot{
 			StoreHash: "abc", OrderID: 1001, Exists: true, StatusID: 10, Status: "Completed", CustomerID: 7,
 			BillingEmail: "ann@example.com", ChannelID: 1, Currency: "USD", SubtotalExTax: "1000.00", TotalIncTax: "1100.00",
@@ -536,8 +535,7 @@ func TestOrderStatusCampaignSequenceWithTracking(t *testing.T) {
 }
 
 func TestOrderLifecycleShippedCampaignEventAndSequenceChild(t *testing.T) {
-	var suite testsuite.WorkflowTestSuite
-	env := suite.NewTestWorkflowEnvironment()
+	env := newTestEnv(t)
 	flows := config.DefaultFlows().For("abc", 1)
 	flows.StatusCampaigns = []config.StatusCampaign{{Status: config.StatusShipped, Event: "order_shipped", Sequence: []config.Step{
 		{Name: "on-its-way", Delay: config.Duration(time.Hour), Message: config.Message{Channel: config.ChannelEmail,

@@ -1,0 +1,250 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/store"
+)
+
+// continuedInput decodes the input of the run a workflow continued as new
+// into out; it fails t when the workflow did not continue as new.
+func continuedInput(t *testing.T, err error, out any) {
+	t.Helper()
+	var can *workflow.ContinueAsNewError
+	if !errors.As(err, &can) {
+		t.Fatalf("workflow ended with %v, want continue-as-new", err)
+	}
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func signalCount(counts []SignalCount, name string) int64 {
+	for _, c := range counts {
+		if c.Name == name {
+			return c.Count
+		}
+	}
+	return 0
+}
+
+// A conversion that arrives while the last step is being sent is not lost:
+// the flow reads it before it decides to complete, records the exit and
+// attributes the order to the last message (before the fix the run
+// completed with the cart-exit signal unread).
+func TestCartExitDuringTheLastSendIsReadAndAttributed(t *testing.T) {
+	w := newCartWorld(t)
+	w.signal(0, SignalCartActivity, CartActivity{})
+	// The SMS falls due at abandonment (1 h) + 72 h; its first attempt
+	// fails and Temporal retries it 5 s later; the conversion arrives in
+	// between, while the send is in flight.
+	w.failStep = "sms-nudge"
+	w.signal(73*time.Hour+2*time.Second, SignalCartExit, CartExit{Reason: ExitConverted, OrderID: 900})
+	res := w.run()
+	if len(w.sends) != 3 {
+		t.Fatalf("sent %v, want all three steps", w.sentSteps())
+	}
+	if res.Outcome != "exited" || res.ExitReason != ExitConverted {
+		t.Fatalf("result = %+v, want exited converted", res)
+	}
+	ds := w.decisions()
+	if !hasDecision(ds, DecisionRecovered, "25.00") {
+		t.Fatalf("conversion not attributed to the last message: %+v", ds)
+	}
+}
+
+// Recovered revenue counts for the attribution window after the last step
+// (default 5 days), and not after it.
+func TestCartAttributionWindowAfterTheLastStep(t *testing.T) {
+	lastStep := 60*time.Minute + 72*time.Hour // abandonment at 1 h, SMS at +72 h
+	cases := []struct {
+		name      string
+		after     time.Duration
+		recovered bool
+	}{
+		{"within the window", 4 * 24 * time.Hour, true},
+		{"after the window", 6 * 24 * time.Hour, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newCartWorld(t)
+			w.signal(0, SignalCartActivity, CartActivity{})
+			w.signal(lastStep+tc.after, SignalCartExit, CartExit{Reason: ExitConverted, OrderID: 900})
+			w.env.RegisterDelayedCallback(func() {}, lastStep+tc.after) // keeps the test clock going to the signal
+			res := w.run()
+			if len(w.sends) != 3 {
+				t.Fatalf("sent %v", w.sentSteps())
+			}
+			ds := w.decisions()
+			if got := hasDecision(ds, DecisionRecovered, "25.00"); got != tc.recovered {
+				t.Fatalf("recovered = %v, want %v (result %+v): %+v", got, tc.recovered, res, ds)
+			}
+			if !tc.recovered && res.Outcome != "completed" {
+				t.Fatalf("result = %+v, want completed after the window", res)
+			}
+		})
+	}
+}
+
+// A flow that exits at its first check still says who it was about: the
+// decision is keyed to the customer and the workflow carries the shopper's
+// id, email and channel.
+func TestCartExitAtTheFirstCheckIdentifiesTheShopper(t *testing.T) {
+	w := newCartWorld(t)
+	w.cart.Shopper.AcceptsAbandonedCartEmails = false
+	w.cart.ChannelID = 2
+	w.signal(0, SignalCartActivity, CartActivity{})
+	res := w.run()
+	if res.Outcome != "exited" || res.ExitReason != "no-consent" {
+		t.Fatalf("result = %+v", res)
+	}
+	ds, err := w.real.Store.ListDecisions(context.Background(), store.DecisionFilter{StoreHash: "abc", CustomerKey: "c:7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) == 0 || ds[len(ds)-1].Decision != DecisionExited || ds[len(ds)-1].Reason != "no-consent" {
+		t.Fatalf("customer c:7's timeline = %+v, want the no-consent exit", ds)
+	}
+}
+
+// The cart's own channel decides its inactivity: a channel override of
+// abandoned_after applies from the first wait.
+func TestCartInactivityComesFromTheCartsChannel(t *testing.T) {
+	w := newCartWorld(t)
+	w.cart.ChannelID = 2
+	fs := w.flows
+	cr := *fs.CartRecovery
+	cr.AbandonedAfter = config.Duration(3 * time.Hour)
+	fs.CartRecovery = &cr
+	w.channelFlows = map[int]config.FlowSet{2: fs}
+	w.signal(0, SignalCartActivity, CartActivity{})
+	w.run()
+	if len(w.sends) == 0 || !w.sends[0].at.Equal(t0.Add(3*time.Hour+time.Hour)) {
+		t.Fatalf("first send at %v, want abandonment after channel 2's 3 h inactivity + 1 h", w.sends[0].at)
+	}
+	for _, ch := range w.resolvedChannels {
+		if ch != 2 {
+			t.Fatalf("flows resolved for channels %v, want only the cart's channel 2", w.resolvedChannels)
+		}
+	}
+}
+
+// Steps that fell due inside quiet hours go out in their order, spaced by
+// the playbook's own delays, not all in the second the quiet hours end.
+func TestQuietHoursReleaseStepsSpacedByTheirDelays(t *testing.T) {
+	w := newCartWorld(t)
+	// Quiet from 15:30 until 23:00 the day after tomorrow: reminder (due
+	// 17:00 day 0) and discount (due 16:00 day 1) both fall inside.
+	w.flows.QuietHours = &config.QuietHours{Start: mustTime(t, "15:30"), End: mustTime(t, "23:00"), Timezone: "UTC"}
+	cr := *w.flows.CartRecovery
+	cr.Steps = []config.Step{cr.Steps[0], cr.Steps[1]}
+	cr.Steps[1].Delay = config.Duration(3 * time.Hour) // due 19:00, inside the same quiet hours
+	cr.Steps[1].Coupon = nil
+	w.flows.CartRecovery = &cr
+	w.signal(0, SignalCartActivity, CartActivity{})
+	w.run()
+	if len(w.sends) != 2 {
+		t.Fatalf("sent %v", w.sentSteps())
+	}
+	gap := w.sends[1].at.Sub(w.sends[0].at)
+	if w.sends[0].at.Hour() != 23 || gap != 2*time.Hour {
+		t.Fatalf("sends at %s and %s: want the first at 23:00 and the second 2 h (its delay after the first) later",
+			w.sends[0].at, w.sends[1].at)
+	}
+}
+
+// Many cart changes keep the flow's history bounded: past the budget it
+// continues as new, carrying what it knows and the count of every signal.
+func TestCartContinuesAsNewCarryingItsState(t *testing.T) {
+	w := newCartWorld(t)
+	for i := 0; i < 30; i++ {
+		w.signal(time.Duration(i)*time.Minute, SignalCartActivity, CartActivity{})
+	}
+	w.signal(10*time.Minute, SignalCartAbandoned, CartAbandoned{Token: "tok-1"})
+	w.at(31*time.Minute, func() { w.env.SetContinueAsNewSuggested(true) })
+	w.signal(32*time.Minute, SignalCartActivity, CartActivity{})
+	w.env.ExecuteWorkflow(CartRecovery, CartRecoveryInput{StoreHash: "abc", CartID: "cart-1"})
+	var next CartRecoveryInput
+	continuedInput(t, w.env.GetWorkflowError(), &next)
+	if next.Carry == nil || next.Carry.CustomerKey != "c:7" || next.Carry.ChannelID != 1 {
+		t.Fatalf("carried %+v", next.Carry)
+	}
+	if got := signalCount(next.Carry.Signals, SignalCartActivity); got != 31 {
+		t.Fatalf("carried %d cart-activity signals, want all 31", got)
+	}
+}
+
+// A burst of customer changes during one sync costs one more sync, not one
+// per change.
+func TestContactSyncCoalescesABurstIntoOneMoreSync(t *testing.T) {
+	env := newTestEnv(t)
+	a := &activities.Activities{}
+	env.RegisterActivity(a)
+	syncs := 0
+	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.SyncContactInput) (activities.SyncContactResult, error) {
+			syncs++
+			if syncs == 1 {
+				for i := 0; i < 200; i++ {
+					env.SignalWorkflow(SignalCustomerChanged, CustomerChanged{Scope: "store/customer/updated"})
+				}
+			}
+			return activities.SyncContactResult{Found: true, Email: "ann@example.com"}, nil
+		})
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCustomerChanged, CustomerChanged{}) }, 0)
+	env.ExecuteWorkflow(ContactSync, ContactSyncInput{StoreHash: "abc", CustomerID: 7})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if syncs != 2 {
+		t.Fatalf("%d syncs for a start and a burst of 200 changes, want 2", syncs)
+	}
+}
+
+// A contact synced for ever continues as new, carrying its counts and the
+// bonus state; nothing a change asked for is lost.
+func TestContactSyncContinuesAsNew(t *testing.T) {
+	env := newTestEnv(t)
+	a := &activities.Activities{}
+	env.RegisterActivity(a)
+	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(activities.SyncContactResult{Found: true, Email: "ann@example.com"}, nil)
+	for i := 0; i < 5; i++ {
+		env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCustomerChanged, CustomerChanged{}) }, time.Duration(i)*time.Minute)
+	}
+	env.RegisterDelayedCallback(func() { env.SetContinueAsNewSuggested(true) }, 3*time.Minute+time.Second)
+	env.ExecuteWorkflow(ContactSync, ContactSyncInput{StoreHash: "abc", CustomerID: 7, Carry: ContactSyncCarry{Syncs: 10}})
+	var next ContactSyncInput
+	continuedInput(t, env.GetWorkflowError(), &next)
+	if next.Carry.Syncs <= 10 || next.Carry.Email != "ann@example.com" || signalCount(next.Carry.Signals, SignalCustomerChanged) < 4 {
+		t.Fatalf("carried %+v", next.Carry)
+	}
+}
+
+// An order hub flooded with edits re-reads the order once per burst and
+// continues as new past its budget, counting every signal.
+func TestOrderHubCoalescesEditsAndContinuesAsNew(t *testing.T) {
+	w := newHubWorld(t)
+	for i := 0; i < 50; i++ {
+		w.env.RegisterDelayedCallback(func() { w.env.SignalWorkflow(SignalOrderUpdated, OrderEvent{Scope: "store/order/updated"}) }, time.Minute)
+	}
+	w.env.RegisterDelayedCallback(func() { w.env.SetContinueAsNewSuggested(true) }, time.Minute+time.Second)
+	w.env.RegisterDelayedCallback(func() { w.env.SignalWorkflow(SignalOrderUpdated, OrderEvent{}) }, 2*time.Minute)
+	w.env.ExecuteWorkflow(OrderLifecycle, OrderLifecycleInput{StoreHash: "abc", OrderID: 1001})
+	var next OrderLifecycleInput
+	continuedInput(t, w.env.GetWorkflowError(), &next)
+	if got := signalCount(next.Carry.Signals, SignalOrderUpdated); got != 51 {
+		t.Fatalf("carried %d order-updated signals, want 51", got)
+	}
+	if w.loads > 4 {
+		t.Fatalf("the order was loaded %d times for two bursts of edits", w.loads)
+	}
+}
