@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -75,12 +76,15 @@ type Config struct {
 	TemporalAddress   string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233" desc:"Temporal frontend address (host:port)"`
 	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default" desc:"Temporal namespace"`
 	TaskQueue         string `env:"BCFLOW_TASK_QUEUE" envDefault:"bcflow" desc:"Temporal task queue the worker polls"`
-	DatabaseURL       Secret `env:"DATABASE_URL" desc:"postgres://user:pass@host/db or sqlite:path; dev, sim and tool default to sqlite:<BCFLOW_DATA_DIR>/bcflow.db"`
-	HTTPAddr          string `env:"BCFLOW_HTTP_ADDR" envDefault:"127.0.0.1:8080" desc:"address (host:port) the HTTP server listens on"`
-	PublicURL         string `env:"BCFLOW_PUBLIC_URL" desc:"public base URL BigCommerce and Brevo call back (webhook destination); defaults to http://<BCFLOW_HTTP_ADDR>"`
-	DataDir           string `env:"BCFLOW_DATA_DIR" envDefault:".bcflow" desc:"directory for local state (dev database, Temporal dev server files)"`
-	FlowsFile         string `env:"BCFLOW_FLOWS_FILE" desc:"path of the flows YAML file; empty uses the built-in default flows"`
-	LogLevel          string `env:"BCFLOW_LOG_LEVEL" envDefault:"info" desc:"log level: debug, info, warn or error"`
+	// RetryMaxInterval caps the wait between retries of a failing activity
+	// (0: one minute for the database, ten for APIs).
+	RetryMaxInterval time.Duration `env:"BCFLOW_RETRY_MAX_INTERVAL" desc:"cap on the wait between activity retries (default 1m database, 10m APIs)"`
+	DatabaseURL      Secret        `env:"DATABASE_URL" desc:"postgres://user:pass@host/db or sqlite:path; dev, sim and tool default to sqlite:<BCFLOW_DATA_DIR>/bcflow.db"`
+	HTTPAddr         string        `env:"BCFLOW_HTTP_ADDR" envDefault:"127.0.0.1:8080" desc:"address (host:port) the HTTP server listens on"`
+	PublicURL        string        `env:"BCFLOW_PUBLIC_URL" desc:"public base URL BigCommerce and Brevo call back (webhook destination); defaults to http://<BCFLOW_HTTP_ADDR>"`
+	DataDir          string        `env:"BCFLOW_DATA_DIR" envDefault:".bcflow" desc:"directory for local state (dev database, Temporal dev server files)"`
+	FlowsFile        string        `env:"BCFLOW_FLOWS_FILE" desc:"path of the flows YAML file; empty uses the built-in default flows"`
+	LogLevel         string        `env:"BCFLOW_LOG_LEVEL" envDefault:"info" desc:"log level: debug, info, warn or error"`
 
 	BigCommerce BigCommerceConfig `envPrefix:"BCFLOW_BC_"`
 

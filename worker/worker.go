@@ -3,7 +3,10 @@
 package worker
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -22,6 +25,9 @@ type Options struct {
 	// SDK (default 10000): open cart flows mostly sleep, so a big cache
 	// saves history replays when their timers fire.
 	MaxCachedWorkflows int
+	// RetryMaxInterval caps the wait between activity retries (default:
+	// one minute for the database, ten for APIs); see workflows.SetRetryCap.
+	RetryMaxInterval time.Duration
 }
 
 // New returns a worker on taskQueue with every bcflow workflow and the
@@ -37,12 +43,14 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 		opts.MaxCachedWorkflows = 10000
 	}
 	sdkworker.SetStickyWorkflowCacheSize(opts.MaxCachedWorkflows)
+	workflows.SetRetryCap(opts.RetryMaxInterval)
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflowTasks,
 		// A panic or non-determinism error fails the task and keeps retrying
 		// it, so a fixed deployment resumes the flow instead of losing it.
 		WorkflowPanicPolicy: sdkworker.BlockWorkflow,
+		Interceptors:        []interceptor.WorkerInterceptor{&RetryInterceptor{}},
 	})
 	Register(w, acts)
 	return w

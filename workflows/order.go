@@ -63,7 +63,8 @@ type orderHub struct {
 // time the order enters a placed status, LoyaltyAward at the loyalty award
 // status, ReviewRequest at the review trigger status, ShipmentSurvey when
 // the order enters the survey's trigger status (Shipped by default). Children are started at most once per order (workflow id reuse
-// policy REJECT_DUPLICATE) and outlive the hub (ParentClosePolicy ABANDON).
+// policy ALLOW_DUPLICATE_FAILED_ONLY: a failed child can start again) and
+// outlive the hub (ParentClosePolicy ABANDON).
 // Every later status change and refund is forwarded to them. Every status
 // transition tracks the event of its configured status campaign, once per
 // order and status, and starts the campaign's sequence if the order is
@@ -410,8 +411,11 @@ func (h *orderHub) exitCart() {
 	h.record("", DecisionSent, "cart exit signalled to "+id, nil)
 }
 
-// startChild starts a child flow once: REJECT_DUPLICATE keeps a later run
-// of the hub from starting it again, ABANDON lets it outlive the hub. The
+// startChild starts a child flow once: ALLOW_DUPLICATE_FAILED_ONLY keeps a
+// later run of the hub from starting a child that ran (or runs) again, but
+// lets it start one whose run failed (an outage that outlasted every retry,
+// a bug since fixed) anew; every side effect of a child is keyed, so the new
+// run repeats nothing. ABANDON lets it outlive the hub. The
 // hub waits for the start only, never for the result.
 func (h *orderHub) startChild(name, id, flow string) {
 	h.startChildFor(name, id, flow, h.order.StatusID)
@@ -428,7 +432,7 @@ func (h *orderHub) startChildFor(name, id, flow string, status int) {
 	h.tried = append(h.tried, id)
 	ctx := workflow.WithChildOptions(h.ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		TypedSearchAttributes: temporal.NewSearchAttributes(h.searchAttributes(flow)...),
 	})

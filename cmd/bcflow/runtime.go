@@ -184,7 +184,7 @@ func serve(ctx context.Context, env *cliEnv, cfg *config.Config, flows *config.F
 		if err != nil {
 			return err
 		}
-		w := worker.New(c, cfg.TaskQueue, acts, worker.Options{})
+		w := worker.New(c, cfg.TaskQueue, acts, worker.Options{RetryMaxInterval: cfg.RetryMaxInterval})
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker on task queue %q: %w", cfg.TaskQueue, err)
 		}
