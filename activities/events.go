@@ -58,6 +58,22 @@ func (a *Activities) TrackEvent(ctx context.Context, in EventInput) error {
 	return nil
 }
 
+// EventConfirmed reports whether the event (in.StoreHash, in.Key) was
+// tracked and confirmed, by this run or an earlier one. A workflow asks it
+// before work that only matters when the event is still to be tracked; a
+// claimed but unconfirmed event (a track that failed) answers false, so it
+// is tracked again.
+func (a *Activities) EventConfirmed(ctx context.Context, in EventInput) (bool, error) {
+	c, err := a.Store.GetEventClaim(ctx, in.StoreHash, in.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("event %s confirmed: %w", in.Name, err)
+	}
+	return c.Status == store.EventConfirmed, nil
+}
+
 // contactTagsResource is the sync_state resource under which bcflow keeps
 // the tag set it last wrote to a contact (by lower-cased email).
 func contactTagsResource(email string) string { return "contact-tags/" + lower(email) }

@@ -376,3 +376,25 @@ func TestEnsureCouponSafeAfter5xxAndLostAnswer(t *testing.T) {
 		t.Fatalf("checkout with the coupon: %+v, %v", order, err)
 	}
 }
+
+func TestEventConfirmed(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	in := EventInput{StoreHash: w.hash, Name: "order_shipped", Email: "ann@example.com", Key: "order/x/1/status:Shipped/order_shipped"}
+	if ok, err := w.acts.EventConfirmed(ctx, in); err != nil || ok {
+		t.Fatalf("before tracking: %v, %v", ok, err)
+	}
+	w.emu.Brevo().SetFaults(brevoemu.Faults{ServerErrorNext: 100, Endpoint: brevoemu.EndpointEvent})
+	w.faulty(t)
+	wantRetryable(t, w.acts.TrackEvent(ctx, in))
+	if ok, err := w.acts.EventConfirmed(ctx, in); err != nil || ok {
+		t.Fatalf("after a failed track: %v, %v; want false, so that it is tracked again", ok, err)
+	}
+	w.emu.Brevo().SetFaults(brevoemu.Faults{})
+	if err := w.acts.TrackEvent(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := w.acts.EventConfirmed(ctx, in); err != nil || !ok {
+		t.Fatalf("after tracking: %v, %v", ok, err)
+	}
+}

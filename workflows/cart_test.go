@@ -42,6 +42,9 @@ type cartWorld struct {
 	failSend int   // fail this many SendMessage attempts first
 	sendErr  error // every SendMessage fails with this
 	sentKeys map[string]bool
+	// outcomes answers SendMessage for these steps instead of sending
+	// (refused, unknown).
+	outcomes map[string]activities.SendOutcome
 	real     *activities.Activities
 }
 
@@ -86,6 +89,9 @@ func newCartWorld(t *testing.T) *cartWorld {
 			if w.failSend > 0 {
 				w.failSend--
 				return activities.SendOutcome{}, errors.New("brevo: 503")
+			}
+			if out, ok := w.outcomes[in.Step]; ok {
+				return out, nil
 			}
 			if w.sentKeys[in.IdempotencyKey] {
 				return activities.SendOutcome{Status: activities.SendAlreadySent}, nil
