@@ -260,7 +260,8 @@ var (
 	epEmail    = endpoint{http.MethodPost, "/smtp/email", true}
 	epSMS      = endpoint{http.MethodPost, "/transactionalSMS/send", false}
 	epWhatsApp = endpoint{http.MethodPost, "/whatsapp/sendMessage", false}
-	// A repeated event is a harmless duplicate data point.
+	// Retried in-process like email: bcflow's event claims make an event
+	// once per key; only a lost answer can record it twice.
 	epEvent = endpoint{http.MethodPost, "/events", true}
 	// An upsert with the same body converges to the same contact.
 	epContact = endpoint{http.MethodPost, "/contacts", true}
