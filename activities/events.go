@@ -16,17 +16,62 @@ import (
 
 // TrackEvent records a custom event about a contact at the messaging
 // provider (identified by email, or by phone without one), so the
-// merchant's own automations can react to it. Providers do not deduplicate
-// events: a retry after a lost answer may record the event twice.
+// merchant's own automations can react to it.
+//
+// Providers do not deduplicate events, so an event with a Key is tracked
+// once from the shopper's point of view: it is claimed in the store before
+// the request and confirmed after the provider took it. A retry (of the
+// activity, or a later run of the same workflow) finds the claim confirmed
+// and tracks nothing; a failed track leaves it unconfirmed and the
+// activity's error makes Temporal retry it until it is confirmed. Only a
+// request whose answer was lost can still be recorded twice. Without a Key
+// (activities scheduled before keys existed) the event is tracked as is.
 func (a *Activities) TrackEvent(ctx context.Context, in EventInput) error {
 	if in.Email == "" && in.Phone == "" {
 		return temporal.NewNonRetryableApplicationError("track event "+in.Name+": no email or phone to identify the contact", ErrTypeInvalid, nil)
+	}
+	if in.Key != "" {
+		claim, err := a.Store.ClaimEvent(ctx, in.StoreHash, in.Key, in.Name, a.now())
+		if errors.Is(err, store.ErrInvalid) {
+			return temporal.NewNonRetryableApplicationError("track event "+in.Name+": "+err.Error(), ErrTypeInvalid, err)
+		}
+		if err != nil {
+			return fmt.Errorf("track event %s: %w", in.Name, err)
+		}
+		if claim.Status == store.EventConfirmed {
+			return nil
+		}
 	}
 	e := messaging.Event{Name: in.Name, Email: in.Email, EventProperties: in.Properties, ContactProperties: in.ContactProperties, Date: in.At}
 	if in.Email == "" {
 		e.Phone = in.Phone
 	}
-	return classify("track event "+in.Name, a.Messaging.TrackEvent(ctx, e))
+	if err := a.Messaging.TrackEvent(ctx, e); err != nil {
+		return classify("track event "+in.Name, err)
+	}
+	if in.Key == "" {
+		return nil
+	}
+	if err := a.Store.ConfirmEvent(context.WithoutCancel(ctx), in.StoreHash, in.Key, a.now()); err != nil {
+		return fmt.Errorf("track event %s: confirm: %w", in.Name, err)
+	}
+	return nil
+}
+
+// EventConfirmed reports whether the event (in.StoreHash, in.Key) was
+// tracked and confirmed, by this run or an earlier one. A workflow asks it
+// before work that only matters when the event is still to be tracked; a
+// claimed but unconfirmed event (a track that failed) answers false, so it
+// is tracked again.
+func (a *Activities) EventConfirmed(ctx context.Context, in EventInput) (bool, error) {
+	c, err := a.Store.GetEventClaim(ctx, in.StoreHash, in.Key)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("event %s confirmed: %w", in.Name, err)
+	}
+	return c.Status == store.EventConfirmed, nil
 }
 
 // contactTagsResource is the sync_state resource under which bcflow keeps

@@ -15,6 +15,9 @@ type world struct {
 	acts *Activities
 	emu  *emulator.Emulator
 	hash string
+	// brevoURL is the emulator's Brevo API root, for tests that build
+	// their own Brevo client.
+	brevoURL string
 }
 
 func newWorld(t *testing.T) *world {
@@ -39,6 +42,6 @@ func newWorld(t *testing.T) *world {
 	return &world{
 		acts: &Activities{Store: st, BigCommerce: map[string]*bigcommerce.Client{info.Hash: bc}, Messaging: provider,
 			Sender: Sender{Email: "shop@example.com", Name: "Test Shop", SMSSender: "TestShop"}},
-		emu: emu, hash: info.Hash,
+		emu: emu, hash: info.Hash, brevoURL: srv.URL + "/v3",
 	}
 }

@@ -135,6 +135,10 @@ type EventInput struct {
 	ContactProperties map[string]any
 	// At is when the event happened (workflow time).
 	At time.Time
+	// Key makes the event once per store: derived by the workflow from its
+	// id, the event's name and what makes this event distinct (see
+	// TrackEvent). Empty tracks without a claim.
+	Key string `json:",omitempty"`
 }
 
 // ContactTagsInput adds tags to a contact at the messaging provider.

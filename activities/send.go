@@ -20,15 +20,24 @@ import (
 	"github.com/bcflow/bcflow/store"
 )
 
-// Send outcomes.
+// Send outcomes (SendOutcome.Status).
 const (
-	SendSent        = "sent"
+	// SendSent: the provider accepted the message.
+	SendSent = "sent"
+	// SendAlreadySent: an earlier attempt sent it; nothing new went out.
 	SendAlreadySent = "already_sent"
-	SendSuppressed  = "suppressed"
-	// SendUncertain: an SMS or WhatsApp attempt may have reached the
-	// provider, which does not deduplicate them; bcflow does not try again,
-	// preferring a missed reminder to a duplicate.
-	SendUncertain = "uncertain"
+	// SendSuppressed: the address opted out; nothing was sent.
+	SendSuppressed = "suppressed"
+	// SendRefused: the message cannot go out as it stands (the provider
+	// refused the recipient, e.g. an invalid number or address, or the
+	// flows file's template does not render); SendOutcome.Reason says why.
+	// Nothing was sent, and trying again cannot help.
+	SendRefused = "refused"
+	// SendUnknown: an SMS or WhatsApp request left and its answer was lost;
+	// the provider does not deduplicate them, so bcflow does not try again,
+	// preferring a missed reminder to a duplicate. It may or may not have
+	// reached the shopper.
+	SendUnknown = "unknown"
 )
 
 // ResolveFlows returns the flows that apply to a store's channel. Workflows
@@ -147,12 +156,19 @@ func (a *Activities) couponPromotion(ctx context.Context, bc *bigcommerce.Client
 	return promo, nil
 }
 
-// SendMessage sends one message exactly once. The messages table's unique
-// idempotency key is reserved first; a retry that finds the message sent
-// returns the first result. Emails also carry the key to Brevo, which
-// deduplicates them, so a crash between the send and the bookkeeping is
-// safe; SMS and WhatsApp are not deduplicated by the provider, so an attempt
-// whose fate is unknown is never repeated (SendUncertain).
+// SendMessage sends one message exactly once and says what became of it.
+//
+// The messages table's row for the idempotency key is the state machine:
+// reserved, then attempting from just before the request leaves, then sent,
+// refused or unknown. A failure where the request never left, or where the
+// provider answered that it did not take it (429, 5xx), puts the row back
+// to reserved and returns a retryable error: the retry sends. A failure
+// after the request left with the answer lost returns a retryable error for
+// email (Brevo deduplicates the resend by the same idempotency key), and
+// SendUnknown for SMS and WhatsApp, which are never sent again. A refusal of
+// the recipient or a template that does not render is SendRefused with the
+// reason, not an error: nothing a shopper's data or the flows file causes
+// fails the workflow. A retry returns what the row says.
 func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutcome, error) {
 	to := in.Shopper
 	if to.Email != "" {
@@ -164,39 +180,99 @@ func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutcome
 			return SendOutcome{Status: SendSuppressed}, nil
 		}
 	}
-	existing, reserved, err := a.Store.ReserveMessage(ctx, store.Message{
+	msg, _, err := a.Store.ReserveMessage(ctx, store.Message{
 		IdempotencyKey: in.IdempotencyKey, StoreHash: in.StoreHash, ChannelID: int64(in.ChannelID),
 		CustomerKey: to.CustomerKey(), Email: to.Email, Phone: to.Phone, Channel: string(in.Channel), Template: templateName(in),
 	})
 	if err != nil {
 		return SendOutcome{}, fmt.Errorf("send: reserve %s: %w", in.IdempotencyKey, err)
 	}
-	if !reserved {
-		switch {
-		case existing.Status == store.MessageSent:
-			return SendOutcome{Status: SendAlreadySent, ProviderMessageID: existing.ProviderMessageID}, nil
-		case in.Channel != config.ChannelEmail:
-			// An earlier attempt may have reached the provider.
-			return SendOutcome{Status: SendUncertain}, nil
-		}
-		// Email: Brevo's idempotency key makes a repeat safe.
+	if out, done, err := a.takeMessage(ctx, in, msg); done || err != nil {
+		return out, err
 	}
+	// Bookkeeping after the request must happen even when the activity's
+	// context ends: the row is the only record of what the provider did.
+	bg := context.WithoutCancel(ctx)
 	res, err := a.deliver(ctx, in)
-	if err != nil {
-		var me *messaging.Error
-		if errors.As(err, &me) && me.Uncertain && in.Channel != config.ChannelEmail {
-			_ = a.Store.MarkMessageFailed(context.WithoutCancel(ctx), in.IdempotencyKey, "uncertain: "+me.Error(), a.now())
-			return SendOutcome{Status: SendUncertain}, nil
+	if err == nil {
+		if err := a.Store.MarkMessageSent(bg, in.IdempotencyKey, res.MessageID, a.now()); err != nil {
+			return SendOutcome{}, fmt.Errorf("send: mark %s sent: %w", in.IdempotencyKey, err)
 		}
-		if !messaging.IsRetryable(err) {
-			_ = a.Store.MarkMessageFailed(context.WithoutCancel(ctx), in.IdempotencyKey, err.Error(), a.now())
+		return SendOutcome{Status: SendSent, ProviderMessageID: res.MessageID}, nil
+	}
+	if reason, refused := refusal(err); refused {
+		if err := a.Store.MarkMessageRefused(bg, in.IdempotencyKey, reason, a.now()); err != nil {
+			return SendOutcome{}, fmt.Errorf("send: mark %s refused: %w", in.IdempotencyKey, err)
 		}
-		return SendOutcome{}, classify("send "+string(in.Channel), err)
+		return SendOutcome{Status: SendRefused, Reason: reason}, nil
 	}
-	if err := a.Store.MarkMessageSent(context.WithoutCancel(ctx), in.IdempotencyKey, res.MessageID, a.now()); err != nil {
-		return SendOutcome{}, fmt.Errorf("send: mark %s sent: %w", in.IdempotencyKey, err)
+	var me *messaging.Error
+	if errors.As(err, &me) && me.Uncertain {
+		if in.Channel == config.ChannelEmail {
+			// Left attempting: the retry resends with the same key.
+			return SendOutcome{}, classify("send email", err)
+		}
+		if err := a.Store.MarkMessageUnknown(bg, in.IdempotencyKey, "request left, answer lost: "+me.Error(), a.now()); err != nil {
+			return SendOutcome{}, fmt.Errorf("send: mark %s unknown: %w", in.IdempotencyKey, err)
+		}
+		return SendOutcome{Status: SendUnknown}, nil
 	}
-	return SendOutcome{Status: SendSent, ProviderMessageID: res.MessageID}, nil
+	// Nothing went out: the next attempt may send.
+	if _, rerr := a.Store.ReleaseMessage(bg, in.IdempotencyKey, err.Error(), a.now()); rerr != nil {
+		return SendOutcome{}, errors.Join(classify("send "+string(in.Channel), err), fmt.Errorf("send: release %s: %w", in.IdempotencyKey, rerr))
+	}
+	return SendOutcome{}, classify("send "+string(in.Channel), err)
+}
+
+// takeMessage moves the message's row to attempting when this attempt may
+// send it. Otherwise done is true and out is what an earlier attempt left:
+// sent, refused or unknown; or, for an SMS or WhatsApp row another attempt
+// left attempting (it crashed or timed out mid-request), unknown.
+func (a *Activities) takeMessage(ctx context.Context, in SendInput, msg *store.Message) (out SendOutcome, done bool, err error) {
+	for range 3 {
+		switch msg.Status {
+		case store.MessageSent:
+			return SendOutcome{Status: SendAlreadySent, ProviderMessageID: msg.ProviderMessageID}, true, nil
+		case store.MessageRefused:
+			return SendOutcome{Status: SendRefused, Reason: msg.Error}, true, nil
+		case store.MessageUnknown:
+			return SendOutcome{Status: SendUnknown}, true, nil
+		case store.MessageAttempting:
+			if in.Channel == config.ChannelEmail {
+				return SendOutcome{}, false, nil // Brevo deduplicates the resend by its key
+			}
+			if err := a.Store.MarkMessageUnknown(ctx, in.IdempotencyKey, "an earlier attempt's request may have gone out", a.now()); err != nil {
+				return SendOutcome{}, true, fmt.Errorf("send: mark %s unknown: %w", in.IdempotencyKey, err)
+			}
+			return SendOutcome{Status: SendUnknown}, true, nil
+		case store.MessageReserved:
+			started, err := a.Store.StartMessageAttempt(ctx, in.IdempotencyKey, a.now())
+			if err != nil {
+				return SendOutcome{}, true, fmt.Errorf("send: start %s: %w", in.IdempotencyKey, err)
+			}
+			if started {
+				return SendOutcome{}, false, nil
+			}
+		default:
+			return SendOutcome{}, true, fmt.Errorf("send: message %s has unknown status %q", in.IdempotencyKey, msg.Status)
+		}
+		// Another attempt moved the row meanwhile: read it again.
+		if msg, err = a.Store.GetMessage(ctx, in.IdempotencyKey); err != nil {
+			return SendOutcome{}, true, fmt.Errorf("send: read %s: %w", in.IdempotencyKey, err)
+		}
+	}
+	return SendOutcome{}, true, fmt.Errorf("send: message %s keeps changing under this attempt", in.IdempotencyKey)
+}
+
+// refusal reports whether err means the message cannot go out as it stands
+// (the provider or client refused it, or its template does not render), and
+// why.
+func refusal(err error) (reason string, refused bool) {
+	var te *templateErr
+	if errors.As(err, &te) {
+		return "template: " + te.err.Error(), true
+	}
+	return messaging.Refusal(err)
 }
 
 func (a *Activities) deliver(ctx context.Context, in SendInput) (messaging.SendResult, error) {
@@ -294,8 +370,11 @@ func execute(t interface {
 	return buf.String(), nil
 }
 
-// templateError marks a template problem non-retryable: retrying the send
-// cannot fix the flows file.
-func templateError(err error) error {
-	return temporal.NewNonRetryableApplicationError("template: "+err.Error(), ErrTypeInvalid, err)
-}
+// templateErr is a template of the flows file that does not parse or run:
+// retrying cannot fix it, and the send is refused with its reason.
+type templateErr struct{ err error }
+
+func (e *templateErr) Error() string { return "template: " + e.err.Error() }
+func (e *templateErr) Unwrap() error { return e.err }
+
+func templateError(err error) error { return &templateErr{err: err} }

@@ -81,12 +81,15 @@ func TestSendSMSIsNeverRepeatedWhenAnEarlierAttemptMayHaveGone(t *testing.T) {
 	ctx := context.Background()
 	in := SendInput{IdempotencyKey: "cart/x/c1/sms", StoreHash: w.hash, Shopper: Shopper{CustomerID: 3, Phone: "+15550100"},
 		Channel: config.ChannelSMS, Template: config.Template{Body: "cart {{.CartURL}}"}, Params: map[string]any{"CartURL": "u"}}
-	// An earlier attempt reserved the key and crashed before recording the result.
+	// An earlier attempt took the key and crashed while its request was in flight.
 	if _, _, err := w.acts.Store.ReserveMessage(ctx, store.Message{IdempotencyKey: in.IdempotencyKey, StoreHash: w.hash, Channel: "sms"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := w.acts.Store.StartMessageAttempt(ctx, in.IdempotencyKey, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	out, err := w.acts.SendMessage(ctx, in)
-	if err != nil || out.Status != SendUncertain {
+	if err != nil || out.Status != SendUnknown {
 		t.Fatalf("retry after an unknown SMS attempt = %+v, %v", out, err)
 	}
 	if n := len(w.emu.Brevo().Messages(brevoemu.Filter{Channel: "sms"})); n != 0 {

@@ -143,10 +143,14 @@ type SendInput struct {
 
 // SendOutcome says what happened to a SendInput.
 type SendOutcome struct {
-	// Status is "sent", "already_sent" (a retry found the earlier send) or
-	// "suppressed" (the address opted out; nothing was sent).
+	// Status is SendSent, SendAlreadySent (a retry found the earlier send),
+	// SendSuppressed (the address opted out; nothing was sent), SendRefused
+	// (nothing was sent; Reason says why) or SendUnknown (an SMS or WhatsApp
+	// that may or may not have gone out).
 	Status            string
 	ProviderMessageID string
+	// Reason is the provider's (or the template's) reason for SendRefused.
+	Reason string `json:",omitempty"`
 }
 
 // DecisionInput is one line of the decision log.

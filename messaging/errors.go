@@ -66,8 +66,14 @@ type Error struct {
 	// before trying again (rate limits).
 	RetryAfter time.Duration
 	// Uncertain is true when the request may have reached the provider and
-	// been acted on although it failed (timeout, 5xx): a send the provider
-	// does not deduplicate (SMS, WhatsApp) may have gone out.
+	// been acted on although the call failed: the request was written and
+	// the answer was lost (a timeout or a reset while waiting for it, an
+	// unreadable 2xx), or a gateway in front of the provider gave up on it
+	// (502, 504). A send the provider does not deduplicate (SMS, WhatsApp)
+	// may have gone out. It is false when the request provably never left
+	// (a dial, DNS or TLS failure, a context ended before the request was
+	// written) and when the provider answered that it did not take the
+	// request (429, 500, 503, any 4xx): trying again cannot duplicate it.
 	Uncertain bool
 	// Err is the underlying error (a network or context error), if any.
 	Err error
@@ -114,6 +120,26 @@ func (e *Error) Retryable() bool { return e.Kind.Retryable() }
 func IsRetryable(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Retryable()
+}
+
+// Refusal reports whether err says the request was refused as it stands
+// (KindValidation: an invalid recipient, a blocked number, a request the
+// client would not send) and returns the provider's reason, e.g.
+// "invalid_parameter: recipient is not valid". Sending the same request
+// again cannot succeed; nothing was sent.
+func Refusal(err error) (reason string, refused bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindValidation {
+		return "", false
+	}
+	reason = e.Message
+	if e.Code != "" {
+		reason = e.Code + ": " + reason
+	}
+	if e.Status != 0 {
+		reason = fmt.Sprintf("HTTP %d %s", e.Status, reason)
+	}
+	return reason, true
 }
 
 // KindOf returns the Kind of the *Error in err's chain, or 0 when there is none.

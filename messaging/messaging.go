@@ -17,11 +17,15 @@
 //     (store.ReserveMessage) before sending and recording the outcome after.
 //     The provider still sends the key (as an Idempotency-Key HTTP header) for
 //     tracing, but retries these sends in-process only when the request
-//     provably was not acted on (429, connection refused). A failure after the
-//     request may have reached the provider (timeout, 5xx) is returned with
+//     provably was not acted on: it never left (dial, DNS or TLS failure) or
+//     the provider answered that it did not take it (429, 500, 503). A
+//     failure after the request may have been acted on (a timeout or reset
+//     after it was written, a gateway's 502 or 504) is returned with
 //     Error.Uncertain set: the message may or may not have gone out, and the
-//     caller decides whether to risk a duplicate or to mark the reservation
-//     failed.
+//     caller must not send it again blindly.
+//
+// A request refused as it stands (an invalid recipient, a 4xx other than
+// 401, 403 and 429) is KindValidation; Refusal gives its reason.
 //
 // Errors are *Error values; see Kind and IsRetryable.
 package messaging

@@ -16,11 +16,16 @@ const (
 	ChannelWhatsApp = "whatsapp"
 )
 
-// Message statuses.
+// Message statuses: a message is reserved, then attempting from just before
+// its request leaves, then sent, refused or unknown. A request that never
+// left, or that the provider answered it did not take, puts an attempting
+// message back to reserved so that a retry sends it.
 const (
-	MessageReserved = "reserved" // reserved, send not yet confirmed
-	MessageSent     = "sent"
-	MessageFailed   = "failed"
+	MessageReserved   = "reserved"   // reserved, no request in flight
+	MessageAttempting = "attempting" // a request may be in flight or may have gone out
+	MessageSent       = "sent"       // the provider accepted it
+	MessageRefused    = "refused"    // the provider refused it as it stands (Error says why); nothing went out
+	MessageUnknown    = "unknown"    // it may or may not have gone out; never sent again
 )
 
 // Message is one outbound message, reserved before it is sent so that each
@@ -35,9 +40,9 @@ type Message struct {
 	Phone             string
 	Channel           string // ChannelEmail, ChannelSMS or ChannelWhatsApp
 	Template          string
-	Status            string // MessageReserved, MessageSent or MessageFailed
+	Status            string // one of the Message* statuses
 	ProviderMessageID string
-	Error             string    // why it failed, for MessageFailed
+	Error             string    // why it was refused, is unknown, or was put back to reserved
 	CreatedAt         time.Time // zero means now, on ReserveMessage
 	SentAt            time.Time // zero until sent
 	UpdatedAt         time.Time
@@ -115,9 +120,68 @@ func (s *Store) getMessage(ctx context.Context, q queryer, key string) (*Message
 	return m, err
 }
 
-// MarkMessageSent records that the provider accepted the message. Calling it
-// again for a sent message changes nothing. ErrNotFound if the key is
+// StartMessageAttempt moves a reserved message to attempting, right before
+// its request leaves. It reports false, changing nothing, when the message
+// is not reserved (another attempt took it, or it ended): the caller must
+// read it again. ErrNotFound if the key is unknown.
+func (s *Store) StartMessageAttempt(ctx context.Context, key string, at time.Time) (started bool, err error) {
+	return s.moveMessage(ctx, key, "start attempt on", MessageAttempting, "", at, MessageReserved)
+}
+
+// ReleaseMessage puts an attempting message back to reserved: its request
+// never left, or the provider answered that it did not take it, so a retry
+// may send it. reason is kept for diagnosis. It reports whether the message
+// was attempting.
+func (s *Store) ReleaseMessage(ctx context.Context, key, reason string, at time.Time) (bool, error) {
+	return s.moveMessage(ctx, key, "release", MessageReserved, reason, at, MessageAttempting)
+}
+
+// MarkMessageRefused records that the provider refused the message as it
+// stands, with its reason; nothing went out. A sent message stays sent.
+// ErrNotFound if the key is unknown.
+func (s *Store) MarkMessageRefused(ctx context.Context, key, reason string, at time.Time) error {
+	_, err := s.moveMessage(ctx, key, "mark refused", MessageRefused, reason, at, MessageReserved, MessageAttempting, MessageUnknown)
+	return err
+}
+
+// MarkMessageUnknown records that the message may or may not have gone out
+// (the request left and its answer was lost); it is never sent again. A
+// sent or refused message keeps its status. ErrNotFound if the key is
 // unknown.
+func (s *Store) MarkMessageUnknown(ctx context.Context, key, reason string, at time.Time) error {
+	_, err := s.moveMessage(ctx, key, "mark unknown", MessageUnknown, reason, at, MessageReserved, MessageAttempting)
+	return err
+}
+
+// moveMessage sets the message's status to "to" (and its error to reason)
+// when its status is one of from, and reports whether it did.
+func (s *Store) moveMessage(ctx context.Context, key, what, to, reason string, at time.Time, from ...string) (bool, error) {
+	at = orNow(at)
+	args := []any{to, reason, s.tv(at), key}
+	for _, f := range from {
+		args = append(args, f)
+	}
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE messages SET status = ?, error = ?, updated_at = ?
+		WHERE idempotency_key = ? AND status IN (?`+strings.Repeat(", ?", len(from)-1)+`)`), args...)
+	if err != nil {
+		return false, fmt.Errorf("store: %s message %q: %w", what, key, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: %s message %q: %w", what, key, err)
+	}
+	if n > 0 {
+		return true, nil
+	}
+	if _, err := s.getMessage(ctx, s.db, key); err != nil {
+		return false, fmt.Errorf("store: %s message %q: %w", what, key, err)
+	}
+	return false, nil
+}
+
+// MarkMessageSent records that the provider accepted the message, whatever
+// its status was: the provider's answer is the truth. Calling it again for a
+// sent message changes nothing. ErrNotFound if the key is unknown.
 func (s *Store) MarkMessageSent(ctx context.Context, key, providerMessageID string, at time.Time) error {
 	at = orNow(at)
 	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE messages
@@ -128,19 +192,6 @@ func (s *Store) MarkMessageSent(ctx context.Context, key, providerMessageID stri
 		return fmt.Errorf("store: mark message %q sent: %w", key, err)
 	}
 	return s.checkMessageUpdate(ctx, res, "sent", key)
-}
-
-// MarkMessageFailed records that sending failed, with the reason. A message
-// already marked sent stays sent. ErrNotFound if the key is unknown.
-func (s *Store) MarkMessageFailed(ctx context.Context, key, reason string, at time.Time) error {
-	at = orNow(at)
-	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE messages SET status = ?, error = ?, updated_at = ?
-		WHERE idempotency_key = ? AND status <> ?`),
-		MessageFailed, reason, s.tv(at), key, MessageSent)
-	if err != nil {
-		return fmt.Errorf("store: mark message %q failed: %w", key, err)
-	}
-	return s.checkMessageUpdate(ctx, res, "failed", key)
 }
 
 // checkMessageUpdate tells "no row changed because none exists" (ErrNotFound)
@@ -160,11 +211,12 @@ func (s *Store) checkMessageUpdate(ctx context.Context, res sql.Result, what, ke
 }
 
 // CountMessagesSince counts a customer's messages created at or after since
-// that were not failed (reserved ones count, so that concurrent sends cannot
-// both slip under a frequency cap). An empty channel counts every channel.
+// that were not refused (reserved, attempting and unknown ones count, so
+// that concurrent sends cannot both slip under a frequency cap and a
+// message that may have gone out is not ignored). An empty channel counts every channel.
 func (s *Store) CountMessagesSince(ctx context.Context, storeHash, customerKey, channel string, since time.Time) (int, error) {
 	q := `SELECT COUNT(*) FROM messages WHERE store_hash = ? AND customer_key = ? AND created_at >= ? AND status <> ?`
-	args := []any{storeHash, customerKey, s.tv(since), MessageFailed}
+	args := []any{storeHash, customerKey, s.tv(since), MessageRefused}
 	if channel != "" {
 		q += ` AND channel = ?`
 		args = append(args, channel)

@@ -29,8 +29,9 @@ func TestReserveMessage(t *testing.T) {
 		sentAt := time.Now()
 		must(t, s.MarkMessageSent(ctx, m.IdempotencyKey, "brevo-123", sentAt))
 		must(t, s.MarkMessageSent(ctx, m.IdempotencyKey, "brevo-123", sentAt)) // retry: no-op
-		// A late failure report does not undo a send.
-		must(t, s.MarkMessageFailed(ctx, m.IdempotencyKey, "timeout", time.Now()))
+		// A late refusal or unknown report does not undo a send.
+		must(t, s.MarkMessageRefused(ctx, m.IdempotencyKey, "invalid", time.Now()))
+		must(t, s.MarkMessageUnknown(ctx, m.IdempotencyKey, "timeout", time.Now()))
 		sent, err := s.GetMessage(ctx, m.IdempotencyKey)
 		must(t, err)
 		if sent.Status != MessageSent || sent.ProviderMessageID != "brevo-123" || !sent.SentAt.Equal(normTime(sentAt)) {
@@ -47,16 +48,19 @@ func TestReserveMessage(t *testing.T) {
 		m2.IdempotencyKey = "wf-1/step-3"
 		_, _, err = s.ReserveMessage(ctx, m2)
 		must(t, err)
-		must(t, s.MarkMessageFailed(ctx, m2.IdempotencyKey, "hard bounce", time.Now()))
-		failed, err := s.GetMessage(ctx, m2.IdempotencyKey)
+		must(t, s.MarkMessageRefused(ctx, m2.IdempotencyKey, "HTTP 400 invalid_parameter: recipient is not valid", time.Now()))
+		refused, err := s.GetMessage(ctx, m2.IdempotencyKey)
 		must(t, err)
-		if failed.Status != MessageFailed || failed.Error != "hard bounce" {
-			t.Fatalf("after failed: %+v", failed)
+		if refused.Status != MessageRefused || refused.Error != "HTTP 400 invalid_parameter: recipient is not valid" {
+			t.Fatalf("after refused: %+v", refused)
 		}
 
 		for _, err := range []error{
 			s.MarkMessageSent(ctx, "nope", "x", time.Now()),
-			s.MarkMessageFailed(ctx, "nope", "x", time.Now()),
+			s.MarkMessageRefused(ctx, "nope", "x", time.Now()),
+			s.MarkMessageUnknown(ctx, "nope", "x", time.Now()),
+			func() error { _, err := s.StartMessageAttempt(ctx, "nope", time.Now()); return err }(),
+			func() error { _, err := s.ReleaseMessage(ctx, "nope", "x", time.Now()); return err }(),
 			func() error { _, err := s.GetMessage(ctx, "nope"); return err }(),
 		} {
 			if !errors.Is(err, ErrNotFound) {
@@ -143,7 +147,7 @@ func TestCountMessagesSince(t *testing.T) {
 		add("4", "c1", ChannelSMS, base.Add(time.Hour))
 		add("5", "c2", ChannelEmail, base.Add(time.Hour)) // other customer
 		add("6", "c1", ChannelEmail, base.Add(2*time.Hour))
-		must(t, s.MarkMessageFailed(ctx, "6", "bounce", base.Add(2*time.Hour))) // failed: not counted
+		must(t, s.MarkMessageRefused(ctx, "6", "invalid", base.Add(2*time.Hour))) // refused: not counted
 		must(t, s.MarkMessageSent(ctx, "3", "p", base.Add(time.Hour)))
 
 		for _, c := range []struct {
@@ -154,6 +158,82 @@ func TestCountMessagesSince(t *testing.T) {
 			must(t, err)
 			if n != c.want {
 				t.Errorf("channel %q: count %d, want %d", c.channel, n, c.want)
+			}
+		}
+	})
+}
+
+func TestMessageStateMachine(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		status := func(key string) string {
+			t.Helper()
+			m, err := s.GetMessage(ctx, key)
+			must(t, err)
+			return m.Status
+		}
+		_, _, err := s.ReserveMessage(ctx, Message{IdempotencyKey: "k", StoreHash: "abc", Channel: ChannelSMS})
+		must(t, err)
+		started, err := s.StartMessageAttempt(ctx, "k", time.Now())
+		must(t, err)
+		if !started || status("k") != MessageAttempting {
+			t.Fatalf("start: %v, %s", started, status("k"))
+		}
+		// A second attempt cannot take a message already in flight.
+		if again, err := s.StartMessageAttempt(ctx, "k", time.Now()); err != nil || again {
+			t.Fatalf("second start: %v, %v", again, err)
+		}
+		// The request never left: back to reserved, the next attempt takes it.
+		released, err := s.ReleaseMessage(ctx, "k", "connection refused", time.Now())
+		must(t, err)
+		if !released || status("k") != MessageReserved {
+			t.Fatalf("release: %v, %s", released, status("k"))
+		}
+		if again, _ := s.ReleaseMessage(ctx, "k", "x", time.Now()); again {
+			t.Fatal("released a message that was not attempting")
+		}
+		started, err = s.StartMessageAttempt(ctx, "k", time.Now())
+		must(t, err)
+		if !started {
+			t.Fatal("a released message could not be attempted again")
+		}
+		must(t, s.MarkMessageUnknown(ctx, "k", "timeout after the request left", time.Now()))
+		if status("k") != MessageUnknown {
+			t.Fatalf("unknown: %s", status("k"))
+		}
+		// Unknown is never attempted again...
+		if again, _ := s.StartMessageAttempt(ctx, "k", time.Now()); again {
+			t.Fatal("an unknown message was attempted again")
+		}
+		// ...but a late answer from the provider is the truth.
+		must(t, s.MarkMessageSent(ctx, "k", "p1", time.Now()))
+		if status("k") != MessageSent {
+			t.Fatalf("sent: %s", status("k"))
+		}
+		if again, _ := s.StartMessageAttempt(ctx, "k", time.Now()); again {
+			t.Fatal("a sent message was attempted again")
+		}
+	})
+}
+
+// Rows written as 'failed' before the state machine become 'unknown' when
+// they were uncertain and 'refused' otherwise.
+func TestMigrateFailedMessages(t *testing.T) {
+	forEachDialectOpt(t, false, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		migrateTo(t, s, 2)
+		for key, reason := range map[string]string{"u": "uncertain: brevo SendSMS: timeout", "r": "brevo SendSMS: HTTP 400 invalid"} {
+			_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO messages (idempotency_key, store_hash, channel, status, error, created_at, updated_at)
+				VALUES (?, 'abc', 'sms', 'failed', ?, ?, ?)`), key, reason, s.tv(time.Now()), s.tv(time.Now()))
+			must(t, err)
+		}
+		_, err := s.Migrate(ctx)
+		must(t, err)
+		for key, want := range map[string]string{"u": MessageUnknown, "r": MessageRefused} {
+			m, err := s.GetMessage(ctx, key)
+			must(t, err)
+			if m.Status != want {
+				t.Errorf("%s: status %s, want %s", key, m.Status, want)
 			}
 		}
 	})

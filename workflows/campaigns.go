@@ -26,7 +26,8 @@ func OrderStatusCampaignID(storeHash string, orderID int64, statusID int) string
 // runStatusCampaigns runs the flows file's status campaign for the status
 // the order just entered (the hub calls it through statusCampaign, for
 // every real transition a signal reports). The campaign's provider event is
-// tracked once per order and status (claimStatusEvent), even if the order
+// tracked once per order and status (claimStatusEvent, then the event's
+// claim in the store around the track), even if the order
 // has moved on since (Shipped then Completed within a second still tracks
 // order_shipped), with the order's id, total and status and, for Shipped
 // and Partially Shipped, the tracking numbers, carriers and tracking links
@@ -42,7 +43,8 @@ func (h *orderHub) runStatusCampaigns(status int) error {
 		}
 		step := "status:" + config.OrderStatus(status).String()
 		if c.Event != "" {
-			claimed, err := h.claimStatusEvent(status, step, c.Event)
+			key := h.statusEventKey(step, c.Event)
+			claimed, err := h.claimStatusEvent(status, step, c.Event, key)
 			if err != nil {
 				return err
 			}
@@ -52,7 +54,8 @@ func (h *orderHub) runStatusCampaigns(status int) error {
 						return err
 					}
 				}
-				h.trackEvent(step, c.Event, activities.Shopper{CustomerID: h.order.CustomerID, Email: h.order.BillingEmail}, h.campaignProps(status), nil)
+				h.trackEventKeyed(key, step, c.Event, activities.Shopper{CustomerID: h.order.CustomerID, Email: h.order.BillingEmail},
+					h.campaignProps(status), nil)
 			}
 		}
 		if len(c.Sequence) > 0 {
@@ -66,16 +69,30 @@ func (h *orderHub) runStatusCampaigns(status int) error {
 	return nil
 }
 
-// statusEventGoal is the goals_reached key that makes a status campaign's
-// event once per order and status.
+// statusEventGoal is the goals_reached key that made a status campaign's
+// event once per order and status in runs before statusEventClaimChange.
 func statusEventGoal(status int) string { return "status-event:" + strconv.Itoa(status) }
+
+// statusEventKey is the event claim key of a status campaign's event: the
+// hub's id (one per order), the status step and the event name, so every
+// run of the order's hub claims the same event.
+func (h *orderHub) statusEventKey(step, event string) string {
+	return workflow.GetInfo(h.ctx).WorkflowExecution.ID + "/" + step + "/" + event
+}
+
+// statusEventClaimChange is the workflow.GetVersion change id of the
+// status event's claim: from version 1 on, the event is claimed and
+// confirmed around its track (activities.TrackEvent), so a failed track is
+// tracked again by a later run, instead of being claimed as a goal before
+// the track.
+const statusEventClaimChange = "status-event-claim"
 
 // claimStatusEvent reports whether the event of the campaign for status is
 // this hub's to track: not yet tracked by this run (a duplicate or
-// redelivered signal) nor by an earlier run of the order's hub (recorded
-// once per order and status with the goals). Runs recorded before
-// hubVersionTransitionEvents track it every time.
-func (h *orderHub) claimStatusEvent(status int, step, event string) (bool, error) {
+// redelivered signal) nor confirmed by an earlier run of the order's hub.
+// Runs recorded before hubVersionTransitionEvents track it every time;
+// runs recorded before statusEventClaimChange claimed it as a goal.
+func (h *orderHub) claimStatusEvent(status int, step, event, key string) (bool, error) {
 	if h.hubVersion < hubVersionTransitionEvents {
 		return true, nil
 	}
@@ -85,8 +102,21 @@ func (h *orderHub) claimStatusEvent(status int, step, event string) (bool, error
 	}
 	h.statusEvents = append(h.statusEvents, status)
 	var a *activities.Activities
-	var rec activities.GoalRecord
 	ctx := workflow.WithActivityOptions(h.ctx, storeActivityOptions)
+	if workflow.GetVersion(h.ctx, statusEventClaimChange, workflow.DefaultVersion, 1) >= 1 {
+		var confirmed bool
+		if err := workflow.ExecuteActivity(ctx, a.EventConfirmed, activities.EventInput{
+			StoreHash: h.in.StoreHash, Name: event, Key: key,
+		}).Get(ctx, &confirmed); err != nil {
+			return false, err
+		}
+		if confirmed {
+			h.record(step, DecisionSkipped, "event "+event+" already tracked for this order by an earlier run", nil)
+			return false, nil
+		}
+		return true, nil
+	}
+	var rec activities.GoalRecord
 	if err := workflow.ExecuteActivity(ctx, a.RecordGoal, activities.GoalInput{
 		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, CustomerKey: h.customerKey, Goal: statusEventGoal(status),
 		WorkflowID: workflow.GetInfo(h.ctx).WorkflowExecution.ID, At: workflow.Now(h.ctx),

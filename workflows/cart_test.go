@@ -43,6 +43,9 @@ type cartWorld struct {
 	failStep string // fail the first attempt of this step
 	sendErr  error  // every SendMessage fails with this
 	sentKeys map[string]bool
+	// outcomes answers SendMessage for these steps instead of sending
+	// (refused, unknown).
+	outcomes map[string]activities.SendOutcome
 	real     *activities.Activities
 	// channelFlows, when set, are the flows of a channel other than w.flows.
 	channelFlows map[int]config.FlowSet
@@ -100,6 +103,9 @@ func newCartWorld(t *testing.T) *cartWorld {
 			if w.failStep == in.Step {
 				w.failStep = ""
 				return activities.SendOutcome{}, errors.New("brevo: 503")
+			}
+			if out, ok := w.outcomes[in.Step]; ok {
+				return out, nil
 			}
 			if w.sentKeys[in.IdempotencyKey] {
 				return activities.SendOutcome{Status: activities.SendAlreadySent}, nil

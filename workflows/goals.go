@@ -344,6 +344,7 @@ func (g *goalsFlow) reach(r *reachedGoal) (bool, error) {
 	if s.Email != "" || s.Phone != "" {
 		err := workflow.ExecuteActivity(actx, a.TrackEvent, activities.EventInput{
 			StoreHash: g.in.StoreHash, Name: r.event, Email: s.Email, Phone: s.Phone, Properties: g.eventProps(r), At: workflow.Now(g.ctx),
+			Key: workflow.GetInfo(g.ctx).WorkflowExecution.ID + "/" + r.callName + "/" + r.event,
 		}).Get(actx, nil)
 		if err != nil {
 			// The goal stands and its sequence runs; only the event is lost.
@@ -454,6 +455,7 @@ func (g *goalsFlow) trackStepEvent(s goalStep) error {
 	ctx := workflow.WithActivityOptions(g.ctx, apiActivityOptions)
 	err := workflow.ExecuteActivity(ctx, a.TrackEvent, activities.EventInput{
 		StoreHash: g.in.StoreHash, Name: s.step.Event, Email: sh.Email, Phone: sh.Phone, Properties: props, At: workflow.Now(g.ctx),
+		Key: workflow.GetInfo(g.ctx).WorkflowExecution.ID + "/" + s.step.Name + "/" + s.step.Event,
 	}).Get(ctx, nil)
 	if err == nil {
 		g.record(s.step.Name, DecisionSent, "event "+s.step.Event, nil)

@@ -40,6 +40,8 @@ type hubWorld struct {
 	loads       int
 	events      []eventCall
 	cartSignals []CartExit
+	// trackErr fails every TrackEvent with it (nothing tracked).
+	trackErr error
 
 	mu       sync.Mutex
 	children []*childRun
@@ -63,7 +65,7 @@ func newHubWorldOn(t *testing.T, st *store.Store, start time.Time) *hubWorld {
 		order: activities.OrderSnapshot{StoreHash: "abc", OrderID: 1001, Exists: true, StatusID: 11, CustomerID: 7,
 			BillingEmail: "Ann@Example.com", ChannelID: 1, CartID: "cart-1", Currency: "USD", TotalIncTax: "27.50"},
 	}
-	real := &activities.Activities{Store: st}
+	real := &activities.Activities{Store: st, Messaging: &fakeMail{}}
 	w.env.SetStartTime(start)
 	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: OrderLifecycleID("abc", 1001)})
 	w.env.RegisterWorkflowWithOptions(OrderLifecycle, workflowOpts(OrderLifecycleWorkflowName))
@@ -84,9 +86,19 @@ func newHubWorldOn(t *testing.T, st *store.Store, start time.Time) *hubWorld {
 			return o, nil
 		})
 	w.env.OnActivity(real.TrackEvent, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.EventInput) error {
+		func(ctx context.Context, in activities.EventInput) error {
+			if w.trackErr != nil {
+				return w.trackErr
+			}
+			// The real activity keeps the event's claim; a confirmed claim
+			// tracks nothing.
+			if in.Key != "" {
+				if c, err := st.GetEventClaim(ctx, in.StoreHash, in.Key); err == nil && c.Status == store.EventConfirmed {
+					return real.TrackEvent(ctx, in)
+				}
+			}
 			w.events = append(w.events, eventCall{at: w.env.Now(), in: in})
-			return nil
+			return real.TrackEvent(ctx, in)
 		})
 	w.env.OnSignalExternalWorkflow(mock.Anything, CartRecoveryID("abc", "cart-1"), "", SignalCartExit, mock.Anything).Return(
 		func(_, _, _, _ string, arg any) error {

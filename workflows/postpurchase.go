@@ -1,6 +1,10 @@
 package workflows
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcflow/bcflow/activities"
@@ -20,8 +24,18 @@ const (
 )
 
 // trackEvent tracks a provider event about the shopper and logs it; a
-// failure is logged, never fatal (the flow's own work is done).
+// failure is logged, never fatal (the flow's own work is done). Its key
+// (see activities.TrackEvent) is the workflow id, step and event name and a
+// digest of the properties, so that a retry or a later run of the workflow
+// tracks the same event once while a flow that tracks one event name for
+// several customers or changes (birthdays, tier changes) tracks each.
 func (f *flowRun) trackEvent(step, name string, s activities.Shopper, props, contactProps map[string]any) {
+	key := workflow.GetInfo(f.ctx).WorkflowExecution.ID + "/" + step + "/" + name + "/" + eventDigest(props, contactProps)
+	f.trackEventKeyed(key, step, name, s, props, contactProps)
+}
+
+// trackEventKeyed is trackEvent with the caller's event key.
+func (f *flowRun) trackEventKeyed(key, step, name string, s activities.Shopper, props, contactProps map[string]any) {
 	if s.Email == "" && s.Phone == "" {
 		f.record(step, DecisionSkipped, "event "+name+": no email or phone", nil)
 		return
@@ -30,13 +44,28 @@ func (f *flowRun) trackEvent(step, name string, s activities.Shopper, props, con
 	ctx := workflow.WithActivityOptions(f.ctx, apiActivityOptions)
 	err := workflow.ExecuteActivity(ctx, a.TrackEvent, activities.EventInput{
 		StoreHash: f.storeHash, Name: name, Email: s.Email, Phone: s.Phone, Properties: props, ContactProperties: contactProps,
-		At: workflow.Now(f.ctx),
+		At: workflow.Now(f.ctx), Key: key,
 	}).Get(ctx, nil)
 	if err != nil {
 		f.record(step, DecisionSkipped, "event "+name+" failed: "+err.Error(), nil)
 		return
 	}
 	f.record(step, DecisionSent, "event "+name, nil)
+}
+
+// eventDigest is a short stable digest of an event's properties:
+// encoding/json writes map keys sorted, so equal properties give equal
+// digests in every replay.
+func eventDigest(props, contactProps map[string]any) string {
+	// Deterministic: json sorts map keys; workflowcheck only sees the
+	// reflection and allocation inside.
+	//workflowcheck:ignore
+	b, err := json.Marshal([]map[string]any{props, contactProps})
+	if err != nil {
+		return "unhashable"
+	}
+	sum := sha1.Sum(b)
+	return hex.EncodeToString(sum[:8])
 }
 
 // reviewAnchor opens the review form on a Stencil product page.

@@ -22,7 +22,9 @@ const ExitNoConsent = "no-consent"
 // ShipmentSurvey, OrderStatusCampaign) ended.
 type OrderMessageResult struct {
 	// Outcome is "sent", "skipped" (no consent, suppressed, nothing to
-	// send), "exited" or "disabled".
+	// send), "failed" (the provider refused the message; ExitReason says
+	// why), "unknown" (an SMS or WhatsApp whose answer was lost), "exited"
+	// or "disabled".
 	Outcome string
 	// ExitReason says why it exited (refunded, cancelled, unsubscribed,
 	// no-consent, not-found) or was skipped.
@@ -165,6 +167,10 @@ func sendOrderMessage(f *flowRun, m orderMessage) (OrderMessageResult, error) {
 			return exitOrderMessage(f, m.step.Name, res.exitReason)
 		case res.skipped != "":
 			return OrderMessageResult{Outcome: "skipped", ExitReason: res.skipped}, nil
+		case res.failed != "":
+			return OrderMessageResult{Outcome: "failed", ExitReason: res.failed}, nil
+		case res.unknown:
+			return OrderMessageResult{Outcome: "unknown"}, nil
 		}
 	}
 	if m.step.Event != "" {

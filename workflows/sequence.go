@@ -47,12 +47,31 @@ type sendPlan struct {
 // the flow's own state) interrupted a deferral.
 const exitBySignal = "signal"
 
-// sendResult says how a sendPlan ended.
+// Decisions deliver records besides DecisionSent and DecisionSkipped.
+const (
+	// DecisionFailed: the message could not go out as it stands (the
+	// provider refused the recipient, or the template does not render);
+	// the reason says why. The step is skipped and the flow goes on.
+	DecisionFailed = "failed"
+	// DecisionUnknown: an SMS or WhatsApp request left and its answer was
+	// lost; it may or may not have reached the shopper. It is never sent
+	// again and does not count as sent (attribution, steps sent).
+	DecisionUnknown = "unknown"
+)
+
+// sendResult says how a sendPlan ended: at most one of its fields is set.
 type sendResult struct {
-	sent       bool
+	sent       bool   // the provider accepted the message (now or in an earlier attempt)
 	exitReason string // set when the recheck or a signal ended the flow
 	skipped    string // set when the step was skipped (no consent, suppressed)
+	failed     string // set when the message was refused (DecisionFailed), with the reason
+	unknown    bool   // set when an SMS or WhatsApp may or may not have gone out (DecisionUnknown)
 }
+
+// sendUncertainLegacy is the SendMessage status that meant "unknown"
+// before SendUnknown. Histories recorded then counted it as sent; replaying
+// them must too.
+const sendUncertainLegacy = "uncertain"
 
 // deliver runs one step's send: it re-checks, defers for quiet hours and
 // frequency caps (never dropping the step), checks consent, and sends exactly
@@ -121,9 +140,18 @@ func (f *flowRun) deliver(p sendPlan) (sendResult, error) {
 	}).Get(sctx, &out); err != nil {
 		return sendResult{}, err
 	}
-	if out.Status == activities.SendSuppressed {
+	switch out.Status {
+	case activities.SendSuppressed:
 		f.record(step.Name, DecisionSkipped, "address suppressed", nil)
 		return sendResult{skipped: "suppressed"}, nil
+	case activities.SendRefused:
+		f.record(step.Name, DecisionFailed, out.Reason, map[string]any{"channel": string(step.Channel)})
+		return sendResult{failed: out.Reason}, nil
+	case activities.SendSent, activities.SendAlreadySent, sendUncertainLegacy:
+	default: // SendUnknown, or a status this code does not know: not counted as sent
+		f.record(step.Name, DecisionUnknown, "the request left and its answer was lost; not sent again",
+			map[string]any{"channel": string(step.Channel), "status": out.Status})
+		return sendResult{unknown: true}, nil
 	}
 	f.record(step.Name, DecisionSent, "", map[string]any{"channel": string(step.Channel), "message_id": out.ProviderMessageID, "status": out.Status})
 	return sendResult{sent: true}, nil

@@ -22,8 +22,14 @@
 // Options.MaxAttempts requests are made per call.
 //
 // SMS and WhatsApp sends are not deduplicated by Brevo, so after a failure
-// that may have reached Brevo (timeout, 5xx) they are not retried in-process:
-// the *messaging.Error has Uncertain set; see package messaging.
+// that may have been acted on they are not retried in-process: the
+// *messaging.Error has Uncertain set; see package messaging. The client
+// tells the cases apart precisely: it traces whether the request was
+// written, so a dial, DNS or TLS failure (or a context ended before the
+// write) is "never left" and retried; an answer is "left but not taken"
+// (429, 500, 503) and retried too; a timeout or reset after the request was
+// written, an unreadable 2xx and a gateway's 502 or 504 (the gateway may
+// have passed the request on) are uncertain.
 //
 // # Contact tags
 //
@@ -49,10 +55,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bcflow/bcflow/messaging"
@@ -252,7 +260,8 @@ var (
 	epEmail    = endpoint{http.MethodPost, "/smtp/email", true}
 	epSMS      = endpoint{http.MethodPost, "/transactionalSMS/send", false}
 	epWhatsApp = endpoint{http.MethodPost, "/whatsapp/sendMessage", false}
-	// A repeated event is a harmless duplicate data point.
+	// Retried in-process like email: bcflow's event claims make an event
+	// once per key; only a lost answer can record it twice.
 	epEvent = endpoint{http.MethodPost, "/events", true}
 	// An upsert with the same body converges to the same contact.
 	epContact = endpoint{http.MethodPost, "/contacts", true}
@@ -460,10 +469,12 @@ func (c *Client) attempt(ctx context.Context, op string, ep endpoint, payload []
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "bcflow-messaging/1")
 
+	var w writeTrace
+	req = req.WithContext(httptrace.WithClientTrace(ctx, w.trace()))
 	start := c.now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		e := c.transportError(ctx, op, err)
+		e := c.transportError(ctx, op, err, &w)
 		c.log.DebugContext(ctx, "brevo: request failed", "op", op, "endpoint", ep.String(), "error", e.Message,
 			"uncertain", e.Uncertain, "duration", c.now().Sub(start))
 		return 0, e
@@ -508,23 +519,47 @@ func (c *Client) attempt(ctx context.Context, op string, ep endpoint, payload []
 		e.RetryAfter = reset
 	case s >= 500:
 		e.Kind = messaging.KindTransient
-		e.Uncertain = true
+		// Brevo answered that it failed; a gateway's 502 or 504 may hide a
+		// request the API behind it is still acting on.
+		e.Uncertain = s == http.StatusBadGateway || s == http.StatusGatewayTimeout
 	default:
 		e.Kind = messaging.KindValidation
 	}
 	return resp.StatusCode, e
 }
 
-// transportError classifies a failure to get a response.
-func (c *Client) transportError(ctx context.Context, op string, err error) *messaging.Error {
+// writeTrace records, through net/http's client trace, whether a request
+// was handed to a connection (traced) and whether it was written in full.
+// The transport may report from its own goroutines, hence the atomics.
+type writeTrace struct {
+	traced atomic.Bool
+	wrote  atomic.Bool
+}
+
+func (w *writeTrace) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GetConn: func(string) { w.traced.Store(true) },
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				w.wrote.Store(true)
+			}
+		},
+	}
+}
+
+// transportError classifies a failure to get a response. The request never
+// left when the trace saw no complete write (or, with a transport that does
+// not report traces, when dialling failed); otherwise the provider may have
+// acted on it.
+func (c *Client) transportError(ctx context.Context, op string, err error, w *writeTrace) *messaging.Error {
 	e := &messaging.Error{Provider: ProviderName, Op: op, Kind: messaging.KindTransient, Uncertain: true,
 		Message: c.redact(err.Error()), Err: err}
 	if ctx.Err() != nil {
 		e.Err = ctx.Err()
-		return e
 	}
-	var op2 *net.OpError
-	if errors.As(err, &op2) && op2.Op == "dial" {
+	var opErr *net.OpError
+	dial := errors.As(err, &opErr) && opErr.Op == "dial"
+	if !w.wrote.Load() && (w.traced.Load() || dial) {
 		e.Uncertain = false // the request never left
 	}
 	return e

@@ -615,19 +615,105 @@ func TestBackoffStopsAtContextDeadline(t *testing.T) {
 	}
 }
 
-func TestSMSNotRetriedAfterUncertain5xx(t *testing.T) {
+func TestSMSRetriedAfterAnswered5xx(t *testing.T) {
 	h := newHarness(t, brevoemu.Options{}, nil, nil)
 	h.emu.SetFaults(brevoemu.Faults{ServerErrorNext: 1, Endpoint: brevoemu.EndpointSendSMS})
+	if _, err := h.client.SendSMS(ctx(t), messaging.SMS{IdempotencyKey: "k", Recipient: "+33612345678", Sender: "Shop", Content: "hi"}); err != nil {
+		t.Fatalf("a 500 answer means Brevo did not take the SMS; the retry must send it: %v", err)
+	}
+	if got := h.statuses(brevoemu.EndpointSendSMS); !slices.Equal(got, []int{500, 201}) {
+		t.Errorf("statuses %v, want a 500 then a 201", got)
+	}
+	if n := len(h.emu.Messages(brevoemu.Filter{Channel: brevoemu.ChannelSMS})); n != 1 {
+		t.Errorf("%d SMS at the emulator, want 1", n)
+	}
+}
+
+func TestSMSNotRetriedAfterGatewayTimeout(t *testing.T) {
+	h := newHarness(t, brevoemu.Options{}, nil, nil)
+	h.emu.SetFaults(brevoemu.Faults{ServerErrorNext: 1, ServerErrorStatus: http.StatusGatewayTimeout, Endpoint: brevoemu.EndpointSendSMS})
 	_, err := h.client.SendSMS(ctx(t), messaging.SMS{IdempotencyKey: "k", Recipient: "+33612345678", Sender: "Shop", Content: "hi"})
 	e := asError(t, err)
-	if e.Kind != messaging.KindTransient || !e.Uncertain || e.Status != 500 {
+	if e.Kind != messaging.KindTransient || !e.Uncertain || e.Status != 504 {
 		t.Errorf("error %+v", e)
 	}
-	if got := h.statuses(brevoemu.EndpointSendSMS); !slices.Equal(got, []int{500}) {
-		t.Errorf("statuses %v, want one 500", got)
+	if got := h.statuses(brevoemu.EndpointSendSMS); !slices.Equal(got, []int{504}) {
+		t.Errorf("statuses %v, want one 504", got)
 	}
 	if !strings.Contains(err.Error(), "may have been delivered") {
 		t.Errorf("error text %q does not flag the uncertainty", err)
+	}
+}
+
+// resetAfterRead lets the emulator handle the first n requests, then
+// drops the connection without an answer, as when a connection is reset
+// after the request was written.
+func resetAfterRead(n int) func(http.Handler) http.Handler {
+	var mu sync.Mutex
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			lose := n > 0
+			n--
+			mu.Unlock()
+			if !lose {
+				next.ServeHTTP(w, r)
+				return
+			}
+			next.ServeHTTP(httptest.NewRecorder(), r)
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+		})
+	}
+}
+
+func TestSMSResetAfterWriteIsUncertain(t *testing.T) {
+	h := newHarness(t, brevoemu.Options{}, resetAfterRead(1), nil)
+	_, err := h.client.SendSMS(ctx(t), messaging.SMS{IdempotencyKey: "k", Recipient: "+33612345678", Sender: "Shop", Content: "hi"})
+	e := asError(t, err)
+	if e.Kind != messaging.KindTransient || !e.Uncertain || e.Status != 0 {
+		t.Errorf("error %+v, want uncertain: the request was written", e)
+	}
+	if n := len(h.emu.Messages(brevoemu.Filter{Channel: brevoemu.ChannelSMS})); n != 1 {
+		t.Errorf("%d SMS at the emulator, want the one whose answer was lost", n)
+	}
+}
+
+func TestSMSFailedHandshakeNeverLeft(t *testing.T) {
+	// TLS to a plain-HTTP server: the handshake fails before the request is
+	// written, which is not a dial error; the trace still knows.
+	h := newHarness(t, brevoemu.Options{}, nil, func(o *brevo.Options) { o.MaxAttempts = 1 })
+	c, err := brevo.New(brevo.Options{BaseURL: strings.Replace(h.srv.URL, "http://", "https://", 1) + "/v3", APIKey: brevoemu.DefaultAPIKey,
+		MaxAttempts: 1, Sleep: h.clock.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.SendSMS(ctx(t), messaging.SMS{IdempotencyKey: "k", Recipient: "+33612345678", Sender: "Shop", Content: "hi"})
+	if e := asError(t, err); e.Uncertain || !messaging.IsRetryable(err) {
+		t.Errorf("error %+v: a request never written cannot have been delivered", e)
+	}
+	if n := len(h.emu.Messages(brevoemu.Filter{})); n != 0 {
+		t.Errorf("%d messages at the emulator", n)
+	}
+}
+
+func TestRefusalReason(t *testing.T) {
+	h := newHarness(t, brevoemu.Options{}, nil, nil)
+	_, err := h.client.SendEmail(ctx(t), templateEmail("k", "not-an-address"))
+	reason, refused := messaging.Refusal(err)
+	if !refused || !strings.HasPrefix(reason, "HTTP 400 invalid_parameter: ") {
+		t.Errorf("Refusal(%v) = %q, %v", err, reason, refused)
+	}
+	_, err = h.client.SendSMS(ctx(t), messaging.SMS{IdempotencyKey: "k", Recipient: "+1234", Sender: "Shop", Content: "hi"})
+	if reason, refused := messaging.Refusal(err); !refused || strings.Contains(reason, "1234") {
+		t.Errorf("Refusal(%v) = %q, %v: want a refusal that does not repeat the number", err, reason, refused)
+	}
+	h.emu.SetFaults(brevoemu.Faults{ServerErrorNext: 100})
+	_, err = h.client.SendEmail(ctx(t), templateEmail("k2", "jane@example.com"))
+	if _, refused := messaging.Refusal(err); refused || err == nil {
+		t.Errorf("Refusal(%v) = refused; a 5xx is no refusal", err)
 	}
 }
 

@@ -111,7 +111,7 @@ func (c *Client) SendSMS(ctx context.Context, s messaging.SMS) (messaging.SendRe
 	case strings.TrimSpace(s.IdempotencyKey) == "":
 		return messaging.SendResult{}, c.errorf(op, messaging.KindValidation, "idempotency key is required")
 	case !e164.MatchString(s.Recipient):
-		return messaging.SendResult{}, c.errorf(op, messaging.KindValidation, "recipient %q is not an E.164 number", s.Recipient)
+		return messaging.SendResult{}, c.errorf(op, messaging.KindValidation, "recipient is not an E.164 number")
 	case s.Sender == "":
 		return messaging.SendResult{}, c.errorf(op, messaging.KindValidation, "sender is required")
 	case s.Content == "":
@@ -146,7 +146,7 @@ func (c *Client) SendWhatsApp(ctx context.Context, w messaging.WhatsApp) (messag
 	case strings.TrimSpace(w.IdempotencyKey) == "":
 		return messaging.SendResult{}, c.errorf(op, messaging.KindValidation, "idempotency key is required")
 	case !e164.MatchString(w.Recipient):
-		return messaging.SendResult{}, c.errorf(op, messaging.KindValidation, "recipient %q is not an E.164 number", w.Recipient)
+		return messaging.SendResult{}, c.errorf(op, messaging.KindValidation, "recipient is not an E.164 number")
 	case !e164.MatchString(w.SenderNumber):
 		return messaging.SendResult{}, c.errorf(op, messaging.KindValidation, "sender number %q is not an E.164 number", w.SenderNumber)
 	case (w.TemplateID == 0) == (w.Text == ""):
@@ -182,8 +182,10 @@ type eventRequest struct {
 	EventProperties   map[string]any   `json:"event_properties,omitempty"`
 }
 
-// TrackEvent records e through POST /events. A retried event may be recorded
-// twice; events are data points, so that is accepted.
+// TrackEvent records e through POST /events. Brevo has no idempotency for
+// events: a retry after a lost answer may record the event twice. Callers
+// that need an event once keep their own claim around the call (bcflow's
+// event_claims table).
 func (c *Client) TrackEvent(ctx context.Context, e messaging.Event) error {
 	const op = "TrackEvent"
 	switch {
@@ -192,7 +194,7 @@ func (c *Client) TrackEvent(ctx context.Context, e messaging.Event) error {
 	case e.Email == "" && e.ExtID == "" && e.Phone == "":
 		return c.errorf(op, messaging.KindValidation, "an email, external id or phone identifier is required")
 	case e.Phone != "" && !e164.MatchString(e.Phone):
-		return c.errorf(op, messaging.KindValidation, "phone %q is not an E.164 number", e.Phone)
+		return c.errorf(op, messaging.KindValidation, "phone is not an E.164 number")
 	}
 	req := eventRequest{
 		EventName:         e.Name,
@@ -226,7 +228,7 @@ func (c *Client) UpsertContact(ctx context.Context, ct messaging.Contact) error 
 	case ct.Email == "" && ct.ExtID == "":
 		return c.errorf(op, messaging.KindValidation, "an email or external id is required")
 	case ct.Phone != "" && !e164.MatchString(ct.Phone):
-		return c.errorf(op, messaging.KindValidation, "phone %q is not an E.164 number", ct.Phone)
+		return c.errorf(op, messaging.KindValidation, "phone is not an E.164 number")
 	}
 	attrs := map[string]any{}
 	if ct.FirstName != "" {
