@@ -171,21 +171,27 @@ func (a *Activities) couponPromotion(ctx context.Context, bc *bigcommerce.Client
 // fails the workflow. A retry returns what the row says.
 func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutcome, error) {
 	to := in.Shopper
-	if to.Email != "" {
-		suppressed, _, err := a.Store.IsSuppressed(ctx, in.StoreHash, to.Email)
-		if err != nil {
-			return SendOutcome{}, fmt.Errorf("send: check suppression list: %w", err)
-		}
-		if suppressed {
-			return SendOutcome{Status: SendSuppressed}, nil
-		}
-	}
 	msg, _, err := a.Store.ReserveMessage(ctx, store.Message{
 		IdempotencyKey: in.IdempotencyKey, StoreHash: in.StoreHash, ChannelID: int64(in.ChannelID),
 		CustomerKey: to.CustomerKey(), Email: to.Email, Phone: to.Phone, Channel: string(in.Channel), Template: templateName(in),
 	})
 	if err != nil {
 		return SendOutcome{}, fmt.Errorf("send: reserve %s: %w", in.IdempotencyKey, err)
+	}
+	// What an earlier attempt did stands (a retry after a real send to a
+	// shopper who unsubscribed since is "already sent", not "suppressed");
+	// a message not sent yet is checked against the suppression list.
+	if to.Email != "" && msg.Status == store.MessageReserved {
+		suppressed, _, err := a.Store.IsSuppressed(ctx, in.StoreHash, to.Email)
+		if err != nil {
+			return SendOutcome{}, fmt.Errorf("send: check suppression list: %w", err)
+		}
+		if suppressed {
+			if err := a.Store.MarkMessageRefused(context.WithoutCancel(ctx), in.IdempotencyKey, "address suppressed", a.now()); err != nil {
+				return SendOutcome{}, fmt.Errorf("send: mark %s suppressed: %w", in.IdempotencyKey, err)
+			}
+			return SendOutcome{Status: SendSuppressed}, nil
+		}
 	}
 	if out, done, err := a.takeMessage(ctx, in, msg); done || err != nil {
 		return out, err

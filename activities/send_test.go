@@ -76,6 +76,26 @@ func TestSendMessageHonoursSuppressions(t *testing.T) {
 	}
 }
 
+// A retry of a send that went out, after the shopper unsubscribed, reports
+// the send that happened, not a suppression.
+func TestSendRetryAfterUnsubscribeReportsTheRealSend(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	in := SendInput{IdempotencyKey: "k2", StoreHash: w.hash, Shopper: Shopper{Email: "later@example.com"},
+		Channel: config.ChannelEmail, Template: config.Template{Subject: "s", Body: "b"}}
+	first, err := w.acts.SendMessage(ctx, in)
+	if err != nil || first.Status != SendSent {
+		t.Fatalf("first send = %+v, %v", first, err)
+	}
+	if err := w.acts.Store.AddSuppression(ctx, store.Suppression{StoreHash: store.AllStores, Email: "later@example.com", Reason: "unsubscribed"}); err != nil {
+		t.Fatal(err)
+	}
+	retry, err := w.acts.SendMessage(ctx, in)
+	if err != nil || retry.Status != SendAlreadySent || retry.ProviderMessageID != first.ProviderMessageID {
+		t.Fatalf("retry after unsubscribe = %+v, %v; want already sent %s", retry, err, first.ProviderMessageID)
+	}
+}
+
 func TestSendSMSIsNeverRepeatedWhenAnEarlierAttemptMayHaveGone(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
