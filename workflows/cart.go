@@ -97,6 +97,9 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 			return c.exit()
 		}
 		if full {
+			if c.drain(); c.exitReason != "" {
+				return c.exit() // an exit read at the last moment is acted on, not carried
+			}
 			return CartRecoveryResult{}, c.continueAsNew(CartRecoveryWorkflowName, c.carry)
 		}
 		// 2. Know the cart and its flows; wait for an email if needed.

@@ -182,26 +182,53 @@ func (f *flowRun) sleepUntil(t time.Time, summary string) (stopped bool) {
 	if !f.durable() {
 		return f.sleepUntilTimerFirst(t, summary)
 	}
+	stopped, _ = f.sleep(t, summary, false)
+	return stopped
+}
+
+// sleepOrContinue is sleepUntil for a wait the flow can continue as new
+// from: it also ends, with full true, when the run's history is full
+// (signals that do not stop the wait still add to it).
+func (f *flowRun) sleepOrContinue(t time.Time, summary string) (stopped, full bool) {
+	if !f.durable() {
+		return f.sleepUntilTimerFirst(t, summary), false
+	}
+	return f.sleep(t, summary, true)
+}
+
+// sleep is the wait of sleepUntil and sleepOrContinue: one timer for the
+// whole wait, every wake-up reads all delivered signals first.
+func (f *flowRun) sleep(t time.Time, summary string, watchHistory bool) (stopped, full bool) {
+	if f.drain() {
+		return true, false
+	}
+	d := t.Sub(workflow.Now(f.ctx))
+	if d <= 0 {
+		return false, false
+	}
+	timerCtx, cancel := workflow.WithCancel(f.ctx)
+	timer := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary})
 	for {
-		if f.drain() {
-			return true
-		}
-		d := t.Sub(workflow.Now(f.ctx))
-		if d <= 0 {
-			return false
-		}
-		timerCtx, cancel := workflow.WithCancel(f.ctx)
-		timer := workflow.NewTimerWithOptions(timerCtx, d, workflow.TimerOptions{Summary: summary})
 		fired := false
 		sel := workflow.NewSelector(f.ctx)
 		sel.AddFuture(timer, func(workflow.Future) { fired = true })
 		for _, h := range f.handlers {
-			// The wake-up only: the next drain reads the signal.
+			// The wake-up only: the drain below reads the signal.
 			sel.AddReceive(h.ch, func(workflow.ReceiveChannel, bool) {})
 		}
 		sel.Select(f.ctx)
-		if !fired {
+		if f.drain() {
+			if !fired {
+				cancel()
+			}
+			return true, false
+		}
+		if fired {
+			return false, false
+		}
+		if watchHistory && f.historyFull() {
 			cancel()
+			return false, true
 		}
 	}
 }

@@ -137,14 +137,15 @@ func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult,
 				return l.res, nil
 			}
 		}
-		if l.durable() && l.historyFull() {
+		stopped, full := l.sleepOrContinue(deadline, "watching refunds until "+deadline.Format(time.DateOnly))
+		if full {
 			return LoyaltyAwardResult{}, l.continueAsNew(LoyaltyAwardWorkflowName, func() any {
 				next := in
 				next.LoyaltyWatch = &LoyaltyWatch{FlowCarry: FlowCarry{Signals: l.counts}, Result: l.res, Deadline: deadline}
 				return next
 			})
 		}
-		if !l.sleepUntil(deadline, "watching refunds until "+deadline.Format(time.DateOnly)) {
+		if !stopped {
 			break
 		}
 	}
