@@ -14,7 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func TestDefaultFlowsFileEqualsDefaultFlows(t *testing.T) {
+func TestDefaultFlowsAreTheEmbeddedFile(t *testing.T) {
 	onDisk, err := os.ReadFile("flows.default.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -22,17 +22,49 @@ func TestDefaultFlowsFileEqualsDefaultFlows(t *testing.T) {
 	if !bytes.Equal(onDisk, DefaultFlowsYAML()) {
 		t.Fatal("DefaultFlowsYAML differs from flows.default.yaml")
 	}
-	parsed, err := ParseFlows("flows.default.yaml", DefaultFlowsYAML())
+	parsed, err := ParseFlows("flows.default.yaml", onDisk)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := DefaultFlows(); !reflect.DeepEqual(parsed, want) {
 		got, _ := yaml.Marshal(parsed)
 		exp, _ := yaml.Marshal(want)
-		t.Fatalf("flows.default.yaml does not match DefaultFlows()\nparsed:\n%s\nDefaultFlows:\n%s", got, exp)
+		t.Fatalf("flows.default.yaml decodes differently from DefaultFlows()\nparsed:\n%s\nDefaultFlows:\n%s", got, exp)
 	}
 	if err := DefaultFlows().Validate(); err != nil {
 		t.Fatalf("DefaultFlows is invalid: %v", err)
+	}
+}
+
+// Callers change what DefaultFlows returns (tests, flows check): that must
+// not reach the built-in playbook, nor the defaults of keys a file omits.
+func TestDefaultFlowsReturnsCopies(t *testing.T) {
+	f := DefaultFlows()
+	f.Defaults.CartRecovery.Steps[0].Name = "changed"
+	f.Defaults.Loyalty.GroupMultipliers["VIP"] = 9
+	f.Defaults.Loyalty.Tiers[0].Name = "changed"
+	f.Defaults.OrderGoals.PlacedStatuses[0] = StatusRefunded
+	f.Defaults.ReviewRequest.Requires[0] = RequireSMSConsent
+
+	again := DefaultFlows().Defaults
+	if again.CartRecovery.Steps[0].Name != "reminder" || again.Loyalty.GroupMultipliers["VIP"] != 1.5 ||
+		again.Loyalty.Tiers[0].Name != "Bronze" || again.OrderGoals.PlacedStatuses[0] != StatusAwaitingFulfillment ||
+		again.ReviewRequest.Requires[0] != RequireEmailConsent {
+		t.Fatalf("a change to one DefaultFlows() reached the next: %+v", again)
+	}
+	written, err := ParseFlows("f.yaml", []byte("defaults:\n  cart_recovery: {abandoned_after: 2h}\n  loyalty: {points_per_unit: 2}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr := written.Defaults.CartRecovery; cr.Steps[0].Name != "reminder" || cr.AbandonedAfter.Std() != 2*time.Hour {
+		t.Errorf("an omitted key should take the built-in value: %+v", cr)
+	}
+	if l := written.Defaults.Loyalty; l.GroupMultipliers["VIP"] != 1.5 || l.PointsPerUnit != 2 {
+		t.Errorf("an omitted key should take the built-in value: %+v", l)
+	}
+	written.Defaults.CartRecovery.Steps[0].Name = "changed"
+	if DefaultFlows().Defaults.CartRecovery.Steps[0].Name != "reminder" {
+		t.Error("a parsed file shares its defaults with the built-in playbook")
 	}
 }
 
