@@ -11,7 +11,6 @@ import (
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/config"
-	"github.com/bcflow/bcflow/store"
 )
 
 // LoyaltyRefundHorizon is how long an order's award watches for refunds
@@ -185,7 +184,7 @@ func (l *loyaltyFlow) award() error {
 	e := earnPoints(l.program, base, int(l.order.Shopper.GroupID), l.order.GroupName, acct.LifetimeEarned, h.EarlierPlaced > 0)
 	entry, err := l.appendEntry(activities.LoyaltyEntryInput{
 		StoreHash: l.in.StoreHash, ChannelID: l.order.ChannelID, CustomerID: l.order.CustomerID, OrderID: l.in.OrderID,
-		Kind: store.LedgerAward, Points: e.Points, Reason: e.explain(amount, l.order.Currency),
+		Kind: activities.LedgerAward, Points: e.Points, Reason: e.explain(amount, l.order.Currency),
 	})
 	if err != nil {
 		return err
@@ -201,7 +200,7 @@ func (l *loyaltyFlow) award() error {
 	if bonus := l.program.Bonuses.FirstPurchase; h.EarlierPlaced == 0 && bonus > 0 {
 		b, err := l.appendEntry(activities.LoyaltyEntryInput{
 			StoreHash: l.in.StoreHash, ChannelID: l.order.ChannelID, CustomerID: l.order.CustomerID, OrderID: l.in.OrderID,
-			Kind: store.LedgerBonus, Points: bonus, Reason: "first purchase bonus",
+			Kind: activities.LedgerBonus, Points: bonus, Reason: "first purchase bonus",
 		})
 		if err != nil {
 			return err
