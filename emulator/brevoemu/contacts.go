@@ -176,12 +176,7 @@ func (e *Emulator) getContact(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	e.mu.Unlock()
-	switch {
-	case bad != "":
-		writeError(w, http.StatusBadRequest, bad, "identifier is not valid")
-	case c == nil:
-		writeError(w, http.StatusNotFound, "document_not_found", "Contact does not exist")
-	default:
+	if !lookupFailed(w, c, bad) {
 		writeJSON(w, http.StatusOK, out)
 	}
 }
@@ -203,12 +198,7 @@ func (e *Emulator) updateContact(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, bad := e.lookup(r)
-	switch {
-	case bad != "":
-		writeError(w, http.StatusBadRequest, bad, "identifier is not valid")
-		return
-	case c == nil:
-		writeError(w, http.StatusNotFound, "document_not_found", "Contact does not exist")
+	if lookupFailed(w, c, bad) {
 		return
 	}
 	if em, ok := b.Attributes["EMAIL"].(string); ok && em != "" {
@@ -225,13 +215,23 @@ func (e *Emulator) deleteContact(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, bad := e.lookup(r)
+	if lookupFailed(w, c, bad) {
+		return
+	}
+	e.st.Contacts = slices.DeleteFunc(e.st.Contacts, func(x *Contact) bool { return x == c })
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// lookupFailed answers a failed lookup (a malformed identifier: 400 with
+// its code; no such contact: 404) and reports whether it did.
+func lookupFailed(w http.ResponseWriter, c *Contact, bad string) bool {
 	switch {
 	case bad != "":
 		writeError(w, http.StatusBadRequest, bad, "identifier is not valid")
 	case c == nil:
 		writeError(w, http.StatusNotFound, "document_not_found", "Contact does not exist")
 	default:
-		e.st.Contacts = slices.DeleteFunc(e.st.Contacts, func(x *Contact) bool { return x == c })
-		w.WriteHeader(http.StatusNoContent)
+		return false
 	}
+	return true
 }
