@@ -55,7 +55,7 @@ type LoyaltyEntryInput struct {
 	CustomerID int64
 	// OrderID binds the entry to an order (0 for none).
 	OrderID int64
-	// Kind is a store.Ledger* kind: award, bonus or adjustment.
+	// Kind is LedgerAward, LedgerBonus or LedgerAdjustment.
 	Kind   string
 	Points int64
 	// IdempotencyKey is required without an order; with one, an empty key

@@ -63,6 +63,13 @@ func TestTimelineBehindAdminToken(t *testing.T) {
 	if code, out = get("/api/v1/stores/abc123/customers/Guest@Example.com/timeline", "admin-token"); code != 200 || len(out["decisions"].([]any)) != 1 {
 		t.Fatalf("guest by email: %d %v", code, out)
 	}
+	// No decisions is an empty list, as the workflows' decisions query
+	// answers: [] not null.
+	if code, out = get("/api/v1/stores/abc123/customers/99/timeline", "admin-token"); code != 200 {
+		t.Fatalf("customer without decisions: %d %v", code, out)
+	} else if ds, ok := out["decisions"].([]any); !ok || len(ds) != 0 {
+		t.Fatalf("customer without decisions: decisions = %#v, want []", out["decisions"])
+	}
 	if code, _ := get("/api/v1/stores/abc123/customers/nobody/timeline", "admin-token"); code != 400 {
 		t.Fatalf("bad customer: %d", code)
 	}

@@ -1,18 +1,9 @@
 package config
 
-import (
-	_ "embed"
-	"fmt"
-	"math"
-	"os"
-	"reflect"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
-
-	"gopkg.in/yaml.v3"
-)
+// This file is the flows file's schema: the Go types its YAML decodes into.
+// Built-in values live in flows.default.yaml (flows_defaults.go), merging in
+// flows_overlay.go, matching rules in flows_match.go and time and number
+// arithmetic in flows_arith.go.
 
 // Flows is the parsed flows file: what every store and storefront channel
 // runs. Read it with LoadFlows or ParseFlows, or start from DefaultFlows; ask
@@ -141,8 +132,6 @@ type Coupon struct {
 	ExpiresAfter Duration `yaml:"expires_after"`
 }
 
-func (c *Coupon) setDefaults() { c.ExpiresAfter = 7 * Duration(Day) }
-
 // Message is what to send and how: shared by steps, reminders, review
 // requests and surveys. A message may also (or only) emit a provider event,
 // letting a Brevo automation take over.
@@ -187,20 +176,6 @@ type CartRecovery struct {
 	AttributionWindow Duration `yaml:"attribution_window"`
 }
 
-// DefaultAttributionWindow is the attribution window of a cart recovery
-// flow whose flows file sets none: five days.
-const DefaultAttributionWindow = 5 * 24 * time.Hour
-
-// Attribution is the flow's attribution window.
-func (c *CartRecovery) Attribution() time.Duration {
-	if c.AttributionWindow > 0 {
-		return c.AttributionWindow.Std()
-	}
-	return DefaultAttributionWindow
-}
-
-func (c *CartRecovery) setDefaults() { *c = *DefaultFlows().Defaults.CartRecovery }
-
 // GoalKind is what achieves an order goal.
 type GoalKind string
 
@@ -226,21 +201,6 @@ type OrderGoals struct {
 	Goals []Goal `yaml:"goals,omitempty"`
 }
 
-func (o *OrderGoals) setDefaults() { *o = *DefaultFlows().Defaults.OrderGoals }
-
-// CallName returns the goal's call name: StoreCode followed by the goal name.
-func (o *OrderGoals) CallName(g Goal) string { return o.StoreCode + g.Name }
-
-// IsPlaced reports whether an order in status s counts as placed.
-func (o *OrderGoals) IsPlaced(s OrderStatus) bool {
-	for _, p := range o.PlacedStatuses {
-		if p == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Goal is one order goal and what follows when it is achieved.
 type Goal struct {
 	// Name identifies the goal (letters, digits, '_' and '-'); the call name
@@ -263,25 +223,6 @@ type Goal struct {
 	Replenishment *Replenishment `yaml:"replenishment,omitempty"`
 }
 
-// MatchesCoupon reports whether code achieves a coupon goal
-// (case-insensitive).
-func (g Goal) MatchesCoupon(code string) bool {
-	return g.Kind == GoalCoupon && strings.EqualFold(strings.TrimSpace(code), strings.TrimSpace(g.Code))
-}
-
-// MatchesGroup reports whether a customer in group (id, name) achieves a
-// customer_group goal; Group may be a numeric id or a case-insensitive name.
-func (g Goal) MatchesGroup(id int, name string) bool {
-	return g.Kind == GoalCustomerGroup && groupMatches(g.Group, id, name)
-}
-
-func groupMatches(ref string, id int, name string) bool {
-	if n, err := strconv.Atoi(ref); err == nil {
-		return n == id
-	}
-	return strings.EqualFold(strings.TrimSpace(ref), strings.TrimSpace(name))
-}
-
 // ReplenishmentStep is the step name of a goal's replenishment reminder in
 // its sequence (its sends and decisions are logged under it), so the goal's
 // own steps cannot use it.
@@ -302,28 +243,6 @@ type Replenishment struct {
 	Message `yaml:",inline"`
 }
 
-func (r *Replenishment) setDefaults() { r.QuantityAware = true }
-
-// DueAfter returns when to send the reminder, counted from the order, for
-// quantity units (quantities below 1 count as 1).
-func (r Replenishment) DueAfter(quantity int) time.Duration {
-	if quantity < 1 || !r.QuantityAware {
-		quantity = 1
-	}
-	total := time.Duration(r.PeriodPerUnit)
-	if quantity > 1 && total > 0 {
-		if total > time.Duration(math.MaxInt64)/time.Duration(quantity) {
-			total = time.Duration(math.MaxInt64)
-		} else {
-			total *= time.Duration(quantity)
-		}
-	}
-	if d := total - time.Duration(r.RemindBefore); d > 0 {
-		return d
-	}
-	return 0
-}
-
 // Rounding says how fractional points are rounded.
 type Rounding string
 
@@ -333,17 +252,6 @@ const (
 	RoundHalf  Rounding = "round" // half away from zero
 	RoundCeil  Rounding = "ceil"
 )
-
-// Apply rounds x.
-func (r Rounding) Apply(x float64) int64 {
-	switch r {
-	case RoundCeil:
-		return int64(math.Ceil(x))
-	case RoundHalf:
-		return int64(math.Round(x))
-	}
-	return int64(math.Floor(x))
-}
 
 // AmountBase says which order amount earns points.
 type AmountBase string
@@ -380,32 +288,6 @@ type Loyalty struct {
 	Redemption Redemption `yaml:"redemption"`
 }
 
-func (l *Loyalty) setDefaults() { *l = *DefaultFlows().Defaults.Loyalty }
-
-// GroupMultiplier returns the multiplier for the customer group (id, name),
-// 1 if the group is not listed.
-func (l *Loyalty) GroupMultiplier(id int, name string) float64 {
-	for ref, m := range l.GroupMultipliers {
-		if groupMatches(ref, id, name) {
-			return m
-		}
-	}
-	return 1
-}
-
-// TierFor returns the tier reached with lifetime points (the first tier if
-// none is reached).
-func (l *Loyalty) TierFor(lifetimePoints int64) (Tier, bool) {
-	var best Tier
-	found := false
-	for _, t := range l.Tiers {
-		if lifetimePoints >= t.MinPoints && (!found || t.MinPoints >= best.MinPoints) {
-			best, found = t, true
-		}
-	}
-	return best, found
-}
-
 // Tier is a loyalty level reached at MinPoints lifetime points.
 type Tier struct {
 	// Name of the tier.
@@ -415,8 +297,6 @@ type Tier struct {
 	// Multiplier applies to points earned while in the tier (default 1).
 	Multiplier float64 `yaml:"multiplier"`
 }
-
-func (t *Tier) setDefaults() { t.Multiplier = 1 }
 
 // Bonuses are one-off point awards; 0 disables one.
 type Bonuses struct {
@@ -467,8 +347,6 @@ type ReviewRequest struct {
 	Message `yaml:",inline"`
 }
 
-func (r *ReviewRequest) setDefaults() { *r = *DefaultFlows().Defaults.ReviewRequest }
-
 // StatusCampaign reacts to an order entering Status.
 type StatusCampaign struct {
 	// Status that triggers the campaign.
@@ -501,54 +379,6 @@ type Survey struct {
 // OrderIDPlaceholder is replaced by the order id in Survey.Link.
 const OrderIDPlaceholder = "{order_id}"
 
-func (s *Survey) setDefaults() {
-	*s = Survey{TriggerStatus: StatusShipped, Delay: 7 * Duration(Day), Message: Message{Channel: ChannelEmail}}
-}
-
-// LinkFor returns the survey link for an order.
-func (s *Survey) LinkFor(orderID int64) string {
-	return strings.ReplaceAll(s.Link, OrderIDPlaceholder, strconv.FormatInt(orderID, 10))
-}
-
-// TimeOfDay is a wall-clock time written "HH:MM" (24-hour).
-type TimeOfDay struct {
-	Hour   int // 0 to 23
-	Minute int // 0 to 59
-}
-
-// String returns "HH:MM".
-func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", t.Hour, t.Minute) }
-
-func (t TimeOfDay) minutes() int { return t.Hour*60 + t.Minute }
-
-// ParseTimeOfDay parses "HH:MM" (24-hour, e.g. 08:00 or 21:30).
-func ParseTimeOfDay(s string) (TimeOfDay, error) {
-	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
-	hh, err1 := strconv.Atoi(h)
-	mm, err2 := strconv.Atoi(m)
-	if !ok || err1 != nil || err2 != nil || len(h) < 1 || len(h) > 2 || len(m) != 2 ||
-		hh < 0 || hh > 23 || mm < 0 || mm > 59 || strings.ContainsAny(h+m, "+-") {
-		return TimeOfDay{}, fmt.Errorf("must be a time HH:MM between 00:00 and 23:59, got %q", s)
-	}
-	return TimeOfDay{hh, mm}, nil
-}
-
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (t *TimeOfDay) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("must be a time HH:MM, got %s", nodeKindName(n))
-	}
-	v, err := ParseTimeOfDay(n.Value)
-	if err != nil {
-		return err
-	}
-	*t = v
-	return nil
-}
-
-// MarshalYAML implements yaml.Marshaler.
-func (t TimeOfDay) MarshalYAML() (any, error) { return t.String(), nil }
-
 // QuietHours holds messages back between Start and End (which may wrap past
 // midnight) in Timezone; they are sent when quiet hours end.
 type QuietHours struct {
@@ -562,65 +392,6 @@ type QuietHours struct {
 	Channels []Channel `yaml:"channels,omitempty"`
 }
 
-var locations sync.Map // zone name -> *time.Location
-
-func loadLocation(name string) (*time.Location, error) {
-	if l, ok := locations.Load(name); ok {
-		return l.(*time.Location), nil
-	}
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, err
-	}
-	locations.Store(name, l)
-	return l, nil
-}
-
-// Location returns the quiet hours' time zone.
-func (q *QuietHours) Location() (*time.Location, error) { return loadLocation(q.Timezone) }
-
-// AppliesTo reports whether the quiet hours hold back messages on ch.
-func (q *QuietHours) AppliesTo(ch Channel) bool {
-	if len(q.Channels) == 0 {
-		return true
-	}
-	for _, c := range q.Channels {
-		if c == ch {
-			return true
-		}
-	}
-	return false
-}
-
-// Until returns how long a message due at t must wait for quiet hours to end:
-// 0 when t is outside quiet hours (or q is nil).
-func (q *QuietHours) Until(t time.Time) time.Duration {
-	if q == nil || q.Start == q.End {
-		return 0
-	}
-	loc, err := q.Location()
-	if err != nil {
-		loc = time.UTC // rejected by validation; be safe anyway
-	}
-	lt := t.In(loc)
-	now := lt.Hour()*60 + lt.Minute()
-	start, end := q.Start.minutes(), q.End.minutes()
-	var inside bool
-	if start < end {
-		inside = now >= start && now < end
-	} else {
-		inside = now >= start || now < end
-	}
-	if !inside {
-		return 0
-	}
-	endAt := time.Date(lt.Year(), lt.Month(), lt.Day(), q.End.Hour, q.End.Minute, 0, 0, loc)
-	if !endAt.After(lt) {
-		endAt = time.Date(lt.Year(), lt.Month(), lt.Day()+1, q.End.Hour, q.End.Minute, 0, 0, loc)
-	}
-	return endAt.Sub(t)
-}
-
 // FrequencyCap limits a customer to Max messages on Channel per Per.
 type FrequencyCap struct {
 	// Channel capped, or "any" for all channels together.
@@ -629,240 +400,4 @@ type FrequencyCap struct {
 	Max int `yaml:"max" flows:"required"`
 	// Per is the window length.
 	Per Duration `yaml:"per" flows:"required"`
-}
-
-//go:embed flows.default.yaml
-var defaultFlowsYAML []byte
-
-// DefaultFlowsYAML returns the commented flows file equal to DefaultFlows, for
-// commands that write a starting file and for the documentation.
-func DefaultFlowsYAML() []byte { return append([]byte(nil), defaultFlowsYAML...) }
-
-// DefaultFlows returns the built-in classic playbook used when no flows file
-// is configured. It equals flows.default.yaml (a test makes sure).
-func DefaultFlows() *Flows {
-	day := Duration(Day)
-	hour := Duration(time.Hour)
-	return &Flows{
-		Version: 1,
-		Defaults: FlowSet{
-			CustomerGroups: []string{"Retail", "VIP", "Wholesale", "Platinum"},
-			CartRecovery: &CartRecovery{
-				Enabled:           true,
-				AbandonedAfter:    hour,
-				AttributionWindow: Duration(DefaultAttributionWindow),
-				Steps: []Step{
-					{Name: "reminder", Delay: hour, Message: Message{
-						Channel: ChannelEmail,
-						Template: Template{
-							Subject: "You left something behind!",
-							Body:    "<p>Hi {{.FirstName}},</p>\n<p>You left some items in your cart at {{.StoreName}}. They are saved for you.</p>\n<p><a href=\"{{.CartURL}}\">Return to your cart</a></p>\n",
-						},
-						Requires: []Requirement{RequireEmailConsent},
-					}},
-					{Name: "discount", Delay: 24 * hour, Message: Message{
-						Channel: ChannelEmail,
-						Template: Template{
-							Subject: "Your cart is waiting - 10% off inside",
-							Body:    "<p>Hi {{.FirstName}},</p>\n<p>Your cart is still waiting. Use code <strong>{{.CouponCode}}</strong> for 10% off, valid for 7 days.</p>\n<p><a href=\"{{.CartURL}}\">Complete your order</a></p>\n",
-						},
-						Coupon:   &Coupon{Percent: 10, ExpiresAfter: 7 * day},
-						Requires: []Requirement{RequireEmailConsent},
-					}},
-					{Name: "sms-nudge", Delay: 72 * hour, Message: Message{
-						Channel:  ChannelSMS,
-						Template: Template{Body: "{{.StoreName}}: your cart is about to expire. Complete your order: {{.CartURL}} Reply STOP to opt out.\n"},
-						Requires: []Requirement{RequireSMSConsent},
-					}},
-				},
-			},
-			OrderGoals: &OrderGoals{
-				Enabled:   true,
-				StoreCode: "BC",
-				PlacedStatuses: []OrderStatus{
-					StatusAwaitingFulfillment, StatusAwaitingShipment, StatusAwaitingPickup,
-					StatusPartiallyShipped, StatusShipped, StatusCompleted,
-				},
-			},
-			Loyalty: &Loyalty{
-				Enabled:       true,
-				PointsPerUnit: 1,
-				Rounding:      RoundFloor,
-				Base:          BaseSubtotalExTax,
-				AwardStatus:   StatusCompleted,
-				GroupMultipliers: map[string]float64{
-					"Retail": 1.0, "VIP": 1.5, "Wholesale": 0.5, "Platinum": 2.0,
-				},
-				Tiers: []Tier{
-					{Name: "Bronze", MinPoints: 0, Multiplier: 1},
-					{Name: "Silver", MinPoints: 1000, Multiplier: 1},
-					{Name: "Gold", MinPoints: 5000, Multiplier: 1},
-					{Name: "Platinum", MinPoints: 15000, Multiplier: 1},
-				},
-				Bonuses: Bonuses{
-					AccountCreation: 100, FirstPurchase: 200, ReviewSubmitted: 50,
-					Referral: 500, Birthday: 100, NewsletterSignup: 25,
-				},
-				B2B: B2B{
-					Enabled:              true,
-					Groups:               []string{"Wholesale"},
-					ReorderPointsPerUnit: 0.5,
-					VolumeThreshold:      1000,
-					VolumeMultiplier:     1.5,
-				},
-				Redemption: Redemption{
-					Enabled:            true,
-					PointsPerCoupon:    500,
-					CouponValue:        5,
-					CouponExpiresAfter: 90 * day,
-				},
-			},
-			ReviewRequest: &ReviewRequest{
-				Enabled:       true,
-				TriggerStatus: StatusCompleted,
-				Delay:         14 * day,
-				Message: Message{
-					Channel: ChannelEmail,
-					Template: Template{
-						Subject: "How did we do? Review your order #{{.OrderID}}",
-						Body:    "<p>Hi {{.FirstName}},</p>\n<p>Thanks for your order #{{.OrderID}}. Would you take a minute to review what you bought?</p>\n<p><a href=\"{{.ReviewURL}}\">Write a review</a></p>\n",
-					},
-					Requires: []Requirement{RequireEmailConsent},
-				},
-			},
-			StatusCampaigns: []StatusCampaign{
-				{Status: StatusShipped, Event: "order_shipped"},
-				{Status: StatusCompleted, Event: "order_completed"},
-			},
-		},
-	}
-}
-
-// LoadFlows reads, parses and validates the flows file at path.
-func LoadFlows(path string) (*Flows, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("flows: %w", err)
-	}
-	return ParseFlows(path, data)
-}
-
-// Stores returns the store hashes that have overrides, in file order.
-func (f *Flows) Stores() []string {
-	out := make([]string, 0, len(f.StoreOverrides))
-	for _, s := range f.StoreOverrides {
-		out = append(out, s.StoreHash)
-	}
-	return out
-}
-
-// For returns the flows that apply to a store channel: defaults, replaced
-// section by section by the store's overrides, then by the channel's. An
-// unknown store or channel gets the level above. The result is a deep copy
-// that the caller may modify; its pointer sections are all non-nil (absent
-// ones are disabled) except QuietHours.
-func (f *Flows) For(storeHash string, channelID int) FlowSet {
-	set, _ := f.resolve(storeHash, channelID)
-	set = deepCopy(set)
-	if set.CartRecovery == nil {
-		set.CartRecovery = &CartRecovery{}
-	}
-	if set.OrderGoals == nil {
-		set.OrderGoals = &OrderGoals{}
-	}
-	if set.Loyalty == nil {
-		set.Loyalty = &Loyalty{}
-	}
-	if set.ReviewRequest == nil {
-		set.ReviewRequest = &ReviewRequest{}
-	}
-	if set.Survey == nil {
-		set.Survey = &Survey{}
-	}
-	return set
-}
-
-// resolve merges the levels for (storeHash, channelID) and returns, for each
-// FlowSet field, the path prefix of the level that supplied it.
-func (f *Flows) resolve(storeHash string, channelID int) (FlowSet, []string) {
-	set := f.Defaults
-	n := reflect.TypeFor[FlowSet]().NumField()
-	origin := make([]string, n)
-	for i := range origin {
-		origin[i] = "defaults"
-	}
-	for si := range f.StoreOverrides {
-		s := &f.StoreOverrides[si]
-		if storeHash == "" || !strings.EqualFold(s.StoreHash, storeHash) {
-			continue
-		}
-		prefix := fmt.Sprintf("stores[%d]", si)
-		overlay(&set, s.FlowSet, origin, prefix)
-		for ci := range s.Channels {
-			if c := &s.Channels[ci]; c.ChannelID == channelID {
-				overlay(&set, c.FlowSet, origin, fmt.Sprintf("%s.channels[%d]", prefix, ci))
-				break
-			}
-		}
-		break
-	}
-	return set, origin
-}
-
-// overlay replaces every section of dst that over sets.
-func overlay(dst *FlowSet, over FlowSet, origin []string, prefix string) {
-	dv := reflect.ValueOf(dst).Elem()
-	ov := reflect.ValueOf(over)
-	for i := 0; i < ov.NumField(); i++ {
-		if !ov.Field(i).IsNil() {
-			dv.Field(i).Set(ov.Field(i))
-			origin[i] = prefix
-		}
-	}
-}
-
-// deepCopy copies v with all pointers, slices and maps duplicated.
-func deepCopy[T any](v T) T {
-	out := reflect.New(reflect.TypeOf(&v).Elem()).Elem()
-	copyValue(out, reflect.ValueOf(&v).Elem())
-	return out.Interface().(T)
-}
-
-func copyValue(dst, src reflect.Value) {
-	switch src.Kind() {
-	case reflect.Pointer:
-		if src.IsNil() {
-			return
-		}
-		p := reflect.New(src.Type().Elem())
-		copyValue(p.Elem(), src.Elem())
-		dst.Set(p)
-	case reflect.Slice:
-		if src.IsNil() {
-			return
-		}
-		s := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
-		for i := 0; i < src.Len(); i++ {
-			copyValue(s.Index(i), src.Index(i))
-		}
-		dst.Set(s)
-	case reflect.Map:
-		if src.IsNil() {
-			return
-		}
-		m := reflect.MakeMapWithSize(src.Type(), src.Len())
-		iter := src.MapRange()
-		for iter.Next() {
-			v := reflect.New(src.Type().Elem()).Elem()
-			copyValue(v, iter.Value())
-			m.SetMapIndex(iter.Key(), v)
-		}
-		dst.Set(m)
-	case reflect.Struct:
-		for i := 0; i < src.NumField(); i++ {
-			copyValue(dst.Field(i), src.Field(i))
-		}
-	default:
-		dst.Set(src)
-	}
 }

@@ -14,7 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-func TestDefaultFlowsFileEqualsDefaultFlows(t *testing.T) {
+func TestDefaultFlowsAreTheEmbeddedFile(t *testing.T) {
 	onDisk, err := os.ReadFile("flows.default.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -22,17 +22,49 @@ func TestDefaultFlowsFileEqualsDefaultFlows(t *testing.T) {
 	if !bytes.Equal(onDisk, DefaultFlowsYAML()) {
 		t.Fatal("DefaultFlowsYAML differs from flows.default.yaml")
 	}
-	parsed, err := ParseFlows("flows.default.yaml", DefaultFlowsYAML())
+	parsed, err := ParseFlows("flows.default.yaml", onDisk)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := DefaultFlows(); !reflect.DeepEqual(parsed, want) {
 		got, _ := yaml.Marshal(parsed)
 		exp, _ := yaml.Marshal(want)
-		t.Fatalf("flows.default.yaml does not match DefaultFlows()\nparsed:\n%s\nDefaultFlows:\n%s", got, exp)
+		t.Fatalf("flows.default.yaml decodes differently from DefaultFlows()\nparsed:\n%s\nDefaultFlows:\n%s", got, exp)
 	}
 	if err := DefaultFlows().Validate(); err != nil {
 		t.Fatalf("DefaultFlows is invalid: %v", err)
+	}
+}
+
+// Callers change what DefaultFlows returns (tests, flows check): that must
+// not reach the built-in playbook, nor the defaults of keys a file omits.
+func TestDefaultFlowsReturnsCopies(t *testing.T) {
+	f := DefaultFlows()
+	f.Defaults.CartRecovery.Steps[0].Name = "changed"
+	f.Defaults.Loyalty.GroupMultipliers["VIP"] = 9
+	f.Defaults.Loyalty.Tiers[0].Name = "changed"
+	f.Defaults.OrderGoals.PlacedStatuses[0] = StatusRefunded
+	f.Defaults.ReviewRequest.Requires[0] = RequireSMSConsent
+
+	again := DefaultFlows().Defaults
+	if again.CartRecovery.Steps[0].Name != "reminder" || again.Loyalty.GroupMultipliers["VIP"] != 1.5 ||
+		again.Loyalty.Tiers[0].Name != "Bronze" || again.OrderGoals.PlacedStatuses[0] != StatusAwaitingFulfillment ||
+		again.ReviewRequest.Requires[0] != RequireEmailConsent {
+		t.Fatalf("a change to one DefaultFlows() reached the next: %+v", again)
+	}
+	written, err := ParseFlows("f.yaml", []byte("defaults:\n  cart_recovery: {abandoned_after: 2h}\n  loyalty: {points_per_unit: 2}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr := written.Defaults.CartRecovery; cr.Steps[0].Name != "reminder" || cr.AbandonedAfter.Std() != 2*time.Hour {
+		t.Errorf("an omitted key should take the built-in value: %+v", cr)
+	}
+	if l := written.Defaults.Loyalty; l.GroupMultipliers["VIP"] != 1.5 || l.PointsPerUnit != 2 {
+		t.Errorf("an omitted key should take the built-in value: %+v", l)
+	}
+	written.Defaults.CartRecovery.Steps[0].Name = "changed"
+	if DefaultFlows().Defaults.CartRecovery.Steps[0].Name != "reminder" {
+		t.Error("a parsed file shares its defaults with the built-in playbook")
 	}
 }
 
@@ -748,21 +780,13 @@ func TestHelpers(t *testing.T) {
 	if tier, _ := l.TierFor(15000); tier.Name != "Platinum" {
 		t.Errorf("TierFor(15000) = %s", tier.Name)
 	}
-	if l.GroupMultiplier(3, "vip") != 1.5 || l.GroupMultiplier(4, "Guests") != 1 {
-		t.Error("GroupMultiplier by name")
-	}
-	l.GroupMultipliers = map[string]float64{"7": 3}
-	if l.GroupMultiplier(7, "Whatever") != 3 {
-		t.Error("GroupMultiplier by id")
+	if tier, ok := (&Loyalty{Tiers: []Tier{{Name: "Silver", MinPoints: 1000}}}).TierFor(999); ok {
+		t.Errorf("TierFor below the first tier = %s, want none", tier.Name)
 	}
 
 	coupon := Goal{Kind: GoalCoupon, Code: "Spring10"}
 	if !coupon.MatchesCoupon(" SPRING10") || coupon.MatchesCoupon("SPRING1") {
 		t.Error("MatchesCoupon should be case-insensitive and exact")
-	}
-	group := Goal{Kind: GoalCustomerGroup, Group: "VIP"}
-	if !group.MatchesGroup(2, "vip") || group.MatchesGroup(2, "Retail") || !(Goal{Kind: GoalCustomerGroup, Group: "2"}).MatchesGroup(2, "x") {
-		t.Error("MatchesGroup")
 	}
 	og := DefaultFlows().Defaults.OrderGoals
 	if og.CallName(Goal{Name: "welcome"}) != "BCwelcome" || !og.IsPlaced(StatusAwaitingFulfillment) || og.IsPlaced(StatusPending) {
@@ -805,5 +829,67 @@ func TestQuietHours(t *testing.T) {
 	}
 	if !night.AppliesTo(ChannelSMS) || night.AppliesTo(ChannelEmail) || !lunch.AppliesTo(ChannelEmail) {
 		t.Error("AppliesTo")
+	}
+}
+
+// TestGroupMatches is the one table for customer-group references: goals,
+// group multipliers and B2B groups all match through GroupMatches.
+func TestGroupMatches(t *testing.T) {
+	for _, tt := range []struct {
+		ref  string
+		id   int
+		name string
+		want bool
+	}{
+		{"VIP", 2, "VIP", true},
+		{"VIP", 2, "vip", true},           // names are case-insensitive
+		{" VIP ", 2, "VIP", true},         // spaces around the reference are ignored
+		{"VIP", 2, " VIP ", true},         // and around the customer's group name
+		{"VIP", 2, "Retail", false},       // another name
+		{"2", 2, "x", true},               // a number is a group id
+		{" 2 ", 2, "x", true},             // spaces around an id are ignored
+		{"2", 3, "2", false},              // a number never matches a name
+		{"0", 0, "", false},               // no group matches no reference, not even 0
+		{"", 0, "", false},                // an empty reference matches nothing
+		{"", 2, "", false},                // nor a group without a name
+		{"VIP Gold", 5, "vip gold", true}, // inner spaces are part of the name
+		{"VIPGold", 5, "VIP Gold", false}, // and count
+		{"-4", 4, "x", false},             // an id is the id itself
+	} {
+		if got := GroupMatches(tt.ref, tt.id, tt.name); got != tt.want {
+			t.Errorf("GroupMatches(%q, %d, %q) = %v, want %v", tt.ref, tt.id, tt.name, got, tt.want)
+		}
+		goal := Goal{Kind: GoalCustomerGroup, Group: tt.ref}
+		if got := goal.MatchesGroup(tt.id, tt.name); got != tt.want {
+			t.Errorf("goal group %q MatchesGroup(%d, %q) = %v, want %v", tt.ref, tt.id, tt.name, got, tt.want)
+		}
+		if got := (B2B{Groups: []string{"Other", tt.ref}}).Includes(tt.id, tt.name); got != tt.want {
+			t.Errorf("B2B groups [Other %q] Includes(%d, %q) = %v, want %v", tt.ref, tt.id, tt.name, got, tt.want)
+		}
+		wantMultiplier := 1.0
+		if tt.want {
+			wantMultiplier = 3
+		}
+		l := Loyalty{GroupMultipliers: map[string]float64{tt.ref: 3}}
+		if got := l.GroupMultiplier(tt.id, tt.name); got != wantMultiplier {
+			t.Errorf("group multipliers {%q: 3} GroupMultiplier(%d, %q) = %v, want %v", tt.ref, tt.id, tt.name, got, wantMultiplier)
+		}
+	}
+	if (Goal{Kind: GoalSKU, Group: "VIP"}).MatchesGroup(2, "VIP") {
+		t.Error("only customer_group goals match a group")
+	}
+}
+
+// A group listed by name and by id: the first reference in sorted order
+// wins, whatever the map's order.
+func TestGroupMultiplierIsDeterministic(t *testing.T) {
+	l := Loyalty{GroupMultipliers: map[string]float64{"vip": 1.5, "3": 3, "VIP": 2}}
+	for range 50 {
+		if got := l.GroupMultiplier(3, "VIP"); got != 3 {
+			t.Fatalf("GroupMultiplier(3, VIP) = %v, want 3 (\"3\" sorts first)", got)
+		}
+		if got := l.GroupMultiplier(4, "vip"); got != 2 {
+			t.Fatalf("GroupMultiplier(4, vip) = %v, want 2 (\"VIP\" sorts before \"vip\")", got)
+		}
 	}
 }

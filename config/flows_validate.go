@@ -110,7 +110,7 @@ func (c *checker) groups(f *Flows, storeHash string, channelID int, scope string
 	}
 	self := scopePrefix(f, storeHash, channelID)
 	check := func(path, ref, owner string, ifWritten bool) {
-		if _, err := strconv.Atoi(ref); err == nil || ref == "" || known[strings.ToLower(strings.TrimSpace(ref))] || c.reported[path] {
+		if _, isID := groupRefID(ref); isID || ref == "" || known[strings.ToLower(strings.TrimSpace(ref))] || c.reported[path] {
 			return
 		}
 		c.reported[path] = true

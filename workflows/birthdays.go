@@ -12,7 +12,6 @@ import (
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/config"
-	"github.com/bcflow/bcflow/store"
 )
 
 // LoyaltyBirthdaysWorkflowName awards the day's birthday bonuses; a daily
@@ -149,7 +148,7 @@ func (f *flowRun) birthdayBonus(program *config.Loyalty, c activities.BirthdayCu
 	}
 	key := fmt.Sprintf("birthday:%s:%d:%d", f.storeHash, c.CustomerID, year)
 	entry, err := f.appendEntry(activities.LoyaltyEntryInput{
-		StoreHash: f.storeHash, ChannelID: c.ChannelID, CustomerID: c.CustomerID, Kind: store.LedgerBonus,
+		StoreHash: f.storeHash, ChannelID: c.ChannelID, CustomerID: c.CustomerID, Kind: activities.LedgerBonus,
 		Points: program.Bonuses.Birthday, IdempotencyKey: key, Reason: fmt.Sprintf("birthday bonus %d", year),
 	})
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/config"
-	"github.com/bcflow/bcflow/store"
 )
 
 // LoyaltyBonusWorkflowName is the registered name of LoyaltyBonus.
@@ -88,7 +87,7 @@ func LoyaltyBonus(ctx workflow.Context, in LoyaltyBonusInput) (int64, error) {
 		return 0, nil
 	}
 	e, err := run.appendEntry(activities.LoyaltyEntryInput{
-		StoreHash: in.StoreHash, CustomerID: in.CustomerID, Kind: store.LedgerBonus, Points: points,
+		StoreHash: in.StoreHash, CustomerID: in.CustomerID, Kind: activities.LedgerBonus, Points: points,
 		IdempotencyKey: workflow.GetInfo(ctx).WorkflowExecution.ID, Reason: in.Kind + " bonus " + in.Reference,
 	})
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcflow/bcflow/activities"
-	"github.com/bcflow/bcflow/store"
 )
 
 // contactQuietPeriod is how long a contact sync waits for further changes
@@ -104,7 +103,7 @@ func awardAccountCreation(run *flowRun, in ContactSyncInput, channelID int, s ac
 		return 0, nil
 	}
 	e, err := run.appendEntry(activities.LoyaltyEntryInput{
-		StoreHash: in.StoreHash, CustomerID: in.CustomerID, Kind: store.LedgerBonus, Points: program.Bonuses.AccountCreation,
+		StoreHash: in.StoreHash, CustomerID: in.CustomerID, Kind: activities.LedgerBonus, Points: program.Bonuses.AccountCreation,
 		IdempotencyKey: fmt.Sprintf("bonus/account_creation/%s/%d", in.StoreHash, in.CustomerID), Reason: "account creation bonus",
 	})
 	if err != nil {

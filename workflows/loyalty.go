@@ -3,7 +3,6 @@ package workflows
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/config"
-	"github.com/bcflow/bcflow/store"
 )
 
 // LoyaltyRefundHorizon is how long an order's award watches for refunds
@@ -204,7 +202,7 @@ func (l *loyaltyFlow) award() error {
 	e := earnPoints(l.program, base, int(l.order.Shopper.GroupID), l.order.GroupName, acct.LifetimeEarned, h.EarlierPlaced > 0)
 	entry, err := l.appendEntry(activities.LoyaltyEntryInput{
 		StoreHash: l.in.StoreHash, ChannelID: l.order.ChannelID, CustomerID: l.order.CustomerID, OrderID: l.in.OrderID,
-		Kind: store.LedgerAward, Points: e.Points, Reason: e.explain(amount, l.order.Currency),
+		Kind: activities.LedgerAward, Points: e.Points, Reason: e.explain(amount, l.order.Currency),
 	})
 	if err != nil {
 		return err
@@ -220,7 +218,7 @@ func (l *loyaltyFlow) award() error {
 	if bonus := l.program.Bonuses.FirstPurchase; h.EarlierPlaced == 0 && bonus > 0 {
 		b, err := l.appendEntry(activities.LoyaltyEntryInput{
 			StoreHash: l.in.StoreHash, ChannelID: l.order.ChannelID, CustomerID: l.order.CustomerID, OrderID: l.in.OrderID,
-			Kind: store.LedgerBonus, Points: bonus, Reason: "first purchase bonus",
+			Kind: activities.LedgerBonus, Points: bonus, Reason: "first purchase bonus",
 		})
 		if err != nil {
 			return err
@@ -344,12 +342,12 @@ type earning struct {
 // volume, rounded as configured. B2B customers earn the reorder rate on
 // repeat orders and the volume multiplier above the volume threshold.
 func earnPoints(l *config.Loyalty, base float64, groupID int, groupName string, lifetime int64, repeat bool) earning {
-	e := earning{Base: base, Rate: l.PointsPerUnit, GroupMultiplier: groupMultiplier(l, groupID, groupName), TierMultiplier: 1,
+	e := earning{Base: base, Rate: l.PointsPerUnit, GroupMultiplier: l.GroupMultiplier(groupID, groupName), TierMultiplier: 1,
 		VolumeMultiplier: 1, Repeat: repeat}
 	if t, ok := l.TierFor(lifetime); ok && t.Multiplier > 0 {
 		e.TierMultiplier = t.Multiplier
 	}
-	if b := l.B2B; b.Enabled && slices.ContainsFunc(b.Groups, func(ref string) bool { return groupRefMatches(ref, groupID, groupName) }) {
+	if b := l.B2B; b.Enabled && b.Includes(groupID, groupName) {
 		e.B2B = true
 		if repeat && b.ReorderPointsPerUnit > 0 {
 			e.Rate = b.ReorderPointsPerUnit
@@ -381,32 +379,3 @@ func (e earning) explain(amount, currency string) string {
 // roundMicro drops floating-point noise (1.15 × 100 = 114.99999999999999)
 // before a rounding mode applies.
 func roundMicro(x float64) float64 { return math.Round(x*1e6) / 1e6 }
-
-// groupMultiplier is the multiplier of the customer group (id, name), 1 if
-// no listed group matches; with several matches (a name and an id of the
-// same group) the first in sorted order wins, so the result never depends
-// on map order.
-func groupMultiplier(l *config.Loyalty, id int, name string) float64 {
-	refs := make([]string, 0, len(l.GroupMultipliers))
-	// The keys are sorted before use: map order never shows.
-	//workflowcheck:ignore
-	for ref := range l.GroupMultipliers {
-		refs = append(refs, ref)
-	}
-	slices.Sort(refs)
-	for _, ref := range refs {
-		if groupRefMatches(ref, id, name) {
-			return l.GroupMultipliers[ref]
-		}
-	}
-	return 1
-}
-
-// groupRefMatches reports whether a flows-file group reference (a numeric
-// id or a case-insensitive name) is the group (id, name).
-func groupRefMatches(ref string, id int, name string) bool {
-	if n, err := strconv.Atoi(strings.TrimSpace(ref)); err == nil {
-		return n == id && id > 0
-	}
-	return name != "" && strings.EqualFold(strings.TrimSpace(ref), strings.TrimSpace(name))
-}

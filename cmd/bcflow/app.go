@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"strings"
 
@@ -106,6 +107,54 @@ func storeHashes(cfg *config.Config) []string {
 	return []string{cfg.BigCommerce.StoreHash}
 }
 
+// devStore is the emulated store `bcflow dev` points bcflow at.
+type devStore struct{ Hash, AccessToken, ClientSecret string }
+
+// applyDevDefaults is what `bcflow dev` runs with: the emulator's store and
+// keys and fixed dev secrets wherever the environment sets none, and the
+// BigCommerce and Brevo API base URLs of the emulator at base.
+// `bcflow config -mode dev` prints the same.
+func applyDevDefaults(cfg *config.Config, base string, st devStore, brevoKey string) {
+	if cfg.BigCommerce.StoreHash == "" {
+		cfg.BigCommerce.StoreHash = st.Hash
+	}
+	setDefaultSecret := func(dst *config.Secret, v string) {
+		if !dst.IsSet() {
+			*dst = config.Secret(v)
+		}
+	}
+	setDefaultSecret(&cfg.BigCommerce.AccessToken, st.AccessToken)
+	setDefaultSecret(&cfg.BigCommerce.ClientSecret, st.ClientSecret)
+	cfg.BigCommerce.APIBaseURL = base
+	cfg.Brevo.BaseURL = base + "/v3"
+	setDefaultSecret(&cfg.Brevo.APIKey, brevoKey)
+	setDefaultSecret(&cfg.WebhookSecret, "dev-webhook-secret")
+	setDefaultSecret(&cfg.Brevo.WebhookSecret, "dev-brevo-webhook-secret")
+	setDefaultSecret(&cfg.AdminToken, "dev-admin-token")
+}
+
+// applyDevDefaultsUnstarted applies, without starting the emulator, what
+// startEmulator would: the seeded store and Brevo key of an emulator on
+// BCFLOW_DEV_EMULATOR_ADDR.
+func applyDevDefaultsUnstarted(cfg *config.Config) {
+	seed := bcemu.DefaultStore()
+	applyDevDefaults(cfg, "http://"+devEmulatorHostPort(cfg.Dev.EmulatorAddr),
+		devStore{Hash: seed.Hash, AccessToken: seed.AccessToken, ClientSecret: seed.ClientSecret}, brevoemu.DefaultAPIKey)
+}
+
+// devEmulatorHostPort is the host:port the emulator answers on when it
+// listens on addr (an unspecified host answers on 127.0.0.1).
+func devEmulatorHostPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
 // startEmulator runs the BigCommerce + Brevo emulator for `bcflow dev`, with
 // state snapshots in the data directory, and points cfg at its first store.
 func startEmulator(cfg *config.Config) (*emulator.Emulator, error) {
@@ -122,25 +171,7 @@ func startEmulator(cfg *config.Config) (*emulator.Emulator, error) {
 		return nil, fmt.Errorf("start emulator on %s (set BCFLOW_DEV_EMULATOR_ADDR): %w", cfg.Dev.EmulatorAddr, err)
 	}
 	info := emu.BigCommerce().Stores()[0]
-	setDefault := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
-		}
-	}
-	setDefaultSecret := func(dst *config.Secret, v string) {
-		if !dst.IsSet() {
-			*dst = config.Secret(v)
-		}
-	}
-	setDefault(&cfg.BigCommerce.StoreHash, info.Hash)
-	setDefaultSecret(&cfg.BigCommerce.AccessToken, info.AccessToken)
-	setDefaultSecret(&cfg.BigCommerce.ClientSecret, info.ClientSecret)
-	cfg.BigCommerce.APIBaseURL = base
-	cfg.Brevo.BaseURL = base + "/v3"
-	setDefaultSecret(&cfg.Brevo.APIKey, emu.Brevo().APIKeys()[0])
-	setDefaultSecret(&cfg.WebhookSecret, "dev-webhook-secret")
-	setDefaultSecret(&cfg.Brevo.WebhookSecret, "dev-brevo-webhook-secret")
-	setDefaultSecret(&cfg.AdminToken, "dev-admin-token")
+	applyDevDefaults(cfg, base, devStore{Hash: info.Hash, AccessToken: info.AccessToken, ClientSecret: info.ClientSecret}, emu.Brevo().APIKeys()[0])
 	if err := emu.Brevo().SetWebhook(&brevoemu.WebhookConfig{
 		URL:         strings.TrimRight(cfg.PublicURL, "/") + "/webhooks/brevo",
 		BearerToken: cfg.Brevo.WebhookSecret.Reveal(),

@@ -93,8 +93,8 @@ func runVersion(_ context.Context, env *cliEnv, args []string) error {
 }
 
 func runConfig(_ context.Context, env *cliEnv, args []string) error {
-	fs := newFlags(env, "config", "config [-mode dev|worker|api]\n\nPrints every setting bcflow reads from the environment; secrets print as [redacted].")
-	mode := fs.String("mode", "dev", "mode whose defaults and required variables apply")
+	fs := newFlags(env, "config", "config [-mode "+modeList("|")+"]\n\nPrints every setting bcflow reads from the environment, as the mode runs with it\n(dev: the emulator's store, URLs and dev secrets); secrets print as [redacted].")
+	mode := fs.String("mode", "dev", "mode whose defaults and required variables apply: "+modeList(", "))
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -102,12 +102,24 @@ func runConfig(_ context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	if config.Mode(*mode) == config.ModeDev {
+		applyDevDefaultsUnstarted(cfg)
+	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "VARIABLE\tVALUE\tDESCRIPTION")
 	for _, s := range cfg.Describe() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, s.Value, s.Description)
 	}
 	return tw.Flush()
+}
+
+// modeList joins config.Modes, the one list of modes, with sep.
+func modeList(sep string) string {
+	names := make([]string, len(config.Modes))
+	for i, m := range config.Modes {
+		names[i] = string(m)
+	}
+	return strings.Join(names, sep)
 }
 
 func runFlows(_ context.Context, env *cliEnv, args []string) error {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -73,17 +74,17 @@ func run(ctx context.Context, env *cliEnv, args []string) int {
 			continue
 		}
 		err := c.run(ctx, env, args[1:])
-		var ue *usageError
-		switch {
-		case err == nil:
+		if err == nil {
 			return 0
-		case errors.As(err, &ue):
-			fmt.Fprintf(env.stderr, "bcflow %s: %s\n", c.name, ue.msg)
-			return 2
-		default:
-			fmt.Fprintf(env.stderr, "bcflow %s: %v\n", c.name, err)
-			return 1
 		}
+		// "bcflow config: config: …" says config once: errors of the
+		// package a command is named after start with its name.
+		msg := strings.TrimPrefix(err.Error(), c.name+": ")
+		fmt.Fprintf(env.stderr, "bcflow %s: %s\n", c.name, msg)
+		if _, ok := errors.AsType[*usageError](err); ok {
+			return 2
+		}
+		return 1
 	}
 	fmt.Fprintf(env.stderr, "bcflow: unknown command %q (run `bcflow help`)\n", args[0])
 	return 2

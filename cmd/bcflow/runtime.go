@@ -142,7 +142,7 @@ bcflow dev is running (Ctrl-C stops it; state persists in %s)
 Try it: a shopper leaves a cart, then watch CartRecovery in the UI:
   C=$(curl -s %s/carts -d '{"customer_id":1,"line_items":[{"sku":"TEE-M","quantity":2}]}' | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
   curl -s -X POST %s/carts/$C/abandon
-  open '%s/namespaces/%s/workflows?query=BcCartId%%3D%%22'$C'%%22'
+  echo "open %s/namespaces/%s/workflows?query=BcCartId%%3D%%22$C%%22"
 `, cfg.DataDir, apiURL, cfg.AdminToken.Reveal(), ts.HostPort(), ts.Namespace(), cfg.TaskQueue, ts.UIURL(),
 			emu.BaseURL(), cfg.BigCommerce.StoreHash, filepath.Join(cfg.DataDir, "temporal.log"), sim, sim, ts.UIURL(), ts.Namespace())
 	}

@@ -10,7 +10,7 @@
 //
 //	e, _ := bcemu.New(bcemu.Options{})     // one store: DefaultStore()
 //	defer e.Close()
-//	http.ListenAndServe(":8089", e.Handler())
+//	http.ListenAndServe("127.0.0.1:8090", e.Handler())
 //
 // # Store API
 //
@@ -171,9 +171,9 @@
 //
 // A shopper who abandons a cart, in three commands:
 //
-//	C=$(curl -s localhost:8089/_sim/bigcommerce/bcflowdev/carts -d '{"customer_id":1,"line_items":[{"sku":"TEE-M","quantity":2}]}' | jq -r .data.id)
-//	curl -s -X POST localhost:8089/_sim/bigcommerce/bcflowdev/carts/$C/abandon
-//	curl -s -X POST localhost:8089/_sim/bigcommerce/bcflowdev/carts/$C/checkout -d '{"coupon_code":"WELCOME10"}'
+//	C=$(curl -s localhost:8090/_sim/bigcommerce/bcflowdev/carts -d '{"customer_id":1,"line_items":[{"sku":"TEE-M","quantity":2}]}' | jq -r .data.id)
+//	curl -s -X POST localhost:8090/_sim/bigcommerce/bcflowdev/carts/$C/abandon
+//	curl -s -X POST localhost:8090/_sim/bigcommerce/bcflowdev/carts/$C/checkout -d '{"coupon_code":"WELCOME10"}'
 //
 // The same operations are Go methods (CreateCustomer, CreateCart, UpdateCart,
 // SetCartEmail, AbandonCart, DeleteCart, Checkout, SetOrderStatus, Ship,

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +18,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	specs "github.com/bcflow/bcflow/emulator/contract"
 )
 
 const (
@@ -165,30 +166,16 @@ func wantStatus(t *testing.T, r resp, want int) {
 	}
 }
 
-// --- contract checking against /work/shared/specs (../shared/specs beside the module root)
+// --- contract checking against the official specs (contract.SpecsDir: ../shared/specs beside the module root, or $BCFLOW_SPECS_DIR)
 
-// specsDir finds shared/specs beside the module root (or $BCFLOW_SPECS_DIR).
+// specsDir is contract.SpecsDir, the one place that finds the specs.
 func specsDir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("BCFLOW_SPECS_DIR"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
+	d, err := specs.SpecsDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			d := filepath.Join(filepath.Dir(dir), "shared", "specs")
-			if _, err := os.Stat(d); err != nil {
-				t.Fatalf("specs not found at %s (shared/ must sit beside the module root): %v", d, err)
-			}
-			return d
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-	}
+	return d
 }
 
 const specHost = "http://bcemu.test"
