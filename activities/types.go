@@ -164,6 +164,10 @@ type DecisionInput struct {
 	Reason      string
 	Details     map[string]any
 	At          time.Time
+	// DedupeKey, when set, makes the decision once per key whatever its
+	// time (a recovery is once per order); otherwise it is derived from
+	// the store, workflow, step, decision and time.
+	DedupeKey string `json:",omitempty"`
 }
 
 // RecoveryInput attributes an order's revenue to a cart flow's last send.

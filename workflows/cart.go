@@ -453,7 +453,8 @@ func (c *cartFlow) exit() (CartRecoveryResult, error) {
 		if err != nil {
 			return CartRecoveryResult{}, err
 		}
-		c.decisions = append(c.decisions, DecisionEntry{At: workflow.Now(c.ctx), Step: c.sent[len(c.sent)-1], Decision: DecisionRecovered,
+		c.decisions = append(c.decisions, DecisionEntry{At: workflow.Now(c.ctx), Flow: c.flow, WorkflowID: workflow.GetInfo(c.ctx).WorkflowExecution.ID,
+			Step: c.sent[len(c.sent)-1], Decision: DecisionRecovered,
 			Reason: rec.Total + " " + rec.Currency})
 	}
 	return CartRecoveryResult{Outcome: "exited", ExitReason: reason, Sent: c.sent}, nil

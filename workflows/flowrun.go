@@ -30,11 +30,13 @@ const QuerySignals = "signals"
 // DecisionEntry is one line of a flow's decision log. It has the JSON shape
 // of the timeline API's decisions.
 type DecisionEntry struct {
-	At       time.Time      `json:"at"`
-	Step     string         `json:"step"`
-	Decision string         `json:"decision"`
-	Reason   string         `json:"reason"`
-	Details  map[string]any `json:"details,omitempty"`
+	At         time.Time      `json:"at"`
+	Flow       string         `json:"flow"`
+	WorkflowID string         `json:"workflow_id"`
+	Step       string         `json:"step,omitempty"`
+	Decision   string         `json:"decision"`
+	Reason     string         `json:"reason,omitempty"`
+	Details    map[string]any `json:"details,omitempty"`
 }
 
 // maxQueryDecisions bounds the in-memory log served by QueryDecisions; the
@@ -292,7 +294,8 @@ func (f *flowRun) continueAsNew(workflowName string, input func() any) error {
 // store (idempotently) for the customer timeline API.
 func (f *flowRun) record(step, decision, reason string, details map[string]any) {
 	at := workflow.Now(f.ctx)
-	f.decisions = append(f.decisions, DecisionEntry{At: at, Step: step, Decision: decision, Reason: reason, Details: details})
+	f.decisions = append(f.decisions, DecisionEntry{At: at, Flow: f.flow, WorkflowID: workflow.GetInfo(f.ctx).WorkflowExecution.ID,
+		Step: step, Decision: decision, Reason: reason, Details: details})
 	if len(f.decisions) > maxQueryDecisions {
 		f.decisions = f.decisions[len(f.decisions)-maxQueryDecisions:]
 	}

@@ -22,6 +22,10 @@ const OrderIdleTimeout = 120 * 24 * time.Hour
 // DecisionStarted is logged when the hub starts a child flow.
 const DecisionStarted = "started"
 
+// DecisionAttributed is logged by the hub when it finds its order recovered
+// by a cart reminder (the "recovered" decision itself is the cart flow's).
+const DecisionAttributed = "attributed"
+
 // OrderLifecycleResult is how an order hub's run ended.
 type OrderLifecycleResult struct {
 	// Outcome is "idle" (no signal for OrderIdleTimeout).
@@ -54,6 +58,9 @@ type orderHub struct {
 	// refreshDue is a coalesced order edit.
 	actions    []func() error
 	refreshDue bool
+	// attributed: the order was checked against the shopper's cart
+	// reminders (attributeOrder).
+	attributed bool
 }
 
 // OrderLifecycle is the hub of one order, order/{store}/{order_id}. The
@@ -383,6 +390,10 @@ func (h *orderHub) apply(status int) {
 		h.cartSignalled = true
 		h.exitCart()
 	}
+	if h.durable() && !h.attributed && status != int(config.StatusIncomplete) {
+		h.attributed = true
+		h.attributeOrder()
+	}
 	st := config.OrderStatus(status)
 	if g := h.flows.OrderGoals; g != nil && g.Enabled && len(g.Goals) > 0 && g.IsPlaced(st) {
 		h.startChild(OrderGoalsWorkflowName, OrderGoalsID(h.in.StoreHash, h.in.OrderID), FlowOrderGoals)
@@ -395,6 +406,30 @@ func (h *orderHub) apply(status int) {
 	}
 	if h.hubVersion >= hubVersionSurveyTrigger && h.surveyAt(st) {
 		h.startChild(ShipmentSurveyWorkflowName, ShipmentSurveyID(h.in.StoreHash, h.in.OrderID), FlowShipmentSurvey)
+	}
+}
+
+// attributeOrder counts the order as recovered when a cart reminder
+// reached the same shopper within the channel's attribution window: an
+// order from another cart, or placed after the cart's flow ended, counts
+// too. Once per order (the store's recovery key), whichever path sees it
+// first.
+func (h *orderHub) attributeOrder() {
+	cr := h.flows.CartRecovery
+	if cr == nil || !cr.Enabled || h.customerKey == "" {
+		return
+	}
+	var a *activities.Activities
+	var rec activities.Recovery
+	ctx := workflow.WithActivityOptions(h.ctx, apiActivityOptions)
+	if err := workflow.ExecuteActivity(ctx, a.AttributeOrder, activities.AttributeOrderInput{
+		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, CustomerKey: h.customerKey, At: workflow.Now(h.ctx), Window: cr.Attribution(),
+	}).Get(ctx, &rec); err != nil {
+		workflow.GetLogger(h.ctx).Warn("order not attributed", "order_id", h.in.OrderID, "error", err)
+		return
+	}
+	if rec.OrderID != 0 {
+		h.record("", DecisionAttributed, rec.Total+" "+rec.Currency+" recovered by a cart reminder", map[string]any{"order_id": rec.OrderID})
 	}
 }
 
