@@ -62,7 +62,7 @@ func (a *Activities) RecordDecision(ctx context.Context, in DecisionInput) error
 		details = nil
 	}
 	err = a.Store.AppendDecision(ctx, store.Decision{
-		DedupeKey: in.DedupeKey, StoreHash: in.StoreHash, CustomerKey: in.CustomerKey, WorkflowID: in.WorkflowID, Flow: in.Flow,
+		DedupeKey: in.DedupeKey, StoreHash: in.StoreHash, CustomerKey: in.CustomerKey, Email: in.Email, WorkflowID: in.WorkflowID, Flow: in.Flow,
 		Step: in.Step, Decision: in.Decision, Reason: in.Reason, Details: details, At: in.At,
 	})
 	if err != nil {

@@ -157,13 +157,16 @@ type SendOutcome struct {
 type DecisionInput struct {
 	StoreHash   string
 	CustomerKey string
-	WorkflowID  string
-	Flow        string
-	Step        string
-	Decision    string
-	Reason      string
-	Details     map[string]any
-	At          time.Time
+	// Email is the shopper's email when the flow knows it: the timeline
+	// finds a registered customer by it.
+	Email      string `json:",omitempty"`
+	WorkflowID string
+	Flow       string
+	Step       string
+	Decision   string
+	Reason     string
+	Details    map[string]any
+	At         time.Time
 	// DedupeKey, when set, makes the decision once per key whatever its
 	// time (a recovery is once per order); otherwise it is derived from
 	// the store, workflow, step, decision and time.

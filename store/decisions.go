@@ -30,12 +30,15 @@ type Decision struct {
 	StoreHash   string
 	CustomerKey string
 	WorkflowID  string
-	Flow        string // e.g. "abandoned_cart"
-	Step        string
-	Decision    string // DecisionSent, DecisionSkipped, ...
-	Reason      string
-	Details     json.RawMessage // JSON text; empty stores {}
-	At          time.Time       // zero means now (which defeats derived dedupe)
+	// Email is the shopper's email when the flow knows it (stored
+	// lower-cased): a registered customer's timeline is found by it too.
+	Email    string
+	Flow     string // e.g. "abandoned_cart"
+	Step     string
+	Decision string // DecisionSent, DecisionSkipped, ...
+	Reason   string
+	Details  json.RawMessage // JSON text; empty stores {}
+	At       time.Time       // zero means now (which defeats derived dedupe)
 }
 
 // DecisionFilter selects decisions for ListDecisions. Empty fields do not
@@ -43,9 +46,12 @@ type Decision struct {
 type DecisionFilter struct {
 	StoreHash   string
 	CustomerKey string
-	WorkflowID  string
-	Limit       int       // default 100, at most 1000
-	Before      time.Time // only decisions strictly before this time
+	// Email, with CustomerKey, selects the decisions keyed to the customer
+	// or carrying this email (a registered customer looked up by email).
+	Email      string
+	WorkflowID string
+	Limit      int       // default 100, at most 1000
+	Before     time.Time // only decisions strictly before this time
 }
 
 const decisionCols = `id, dedupe_key, store_hash, customer_key, workflow_id, flow, step, decision, reason, details, at`
@@ -77,9 +83,10 @@ func (s *Store) AppendDecision(ctx context.Context, d Decision) error {
 		d.DedupeKey = derivedDecisionKey(d)
 	}
 	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO decisions
-		(dedupe_key, store_hash, customer_key, workflow_id, flow, step, decision, reason, details, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-		d.DedupeKey, d.StoreHash, d.CustomerKey, d.WorkflowID, d.Flow, d.Step, d.Decision, d.Reason, details, s.tv(d.At))
+		(dedupe_key, store_hash, customer_key, email, workflow_id, flow, step, decision, reason, details, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		d.DedupeKey, d.StoreHash, d.CustomerKey, strings.ToLower(strings.TrimSpace(d.Email)), d.WorkflowID, d.Flow, d.Step, d.Decision, d.Reason,
+		details, s.tv(d.At))
 	if err != nil {
 		return fmt.Errorf("store: append decision %q/%q: %w", d.WorkflowID, d.Step, err)
 	}
@@ -94,8 +101,13 @@ func (s *Store) ListDecisions(ctx context.Context, f DecisionFilter) ([]Decision
 	if f.StoreHash != "" {
 		where, args = append(where, "store_hash = ?"), append(args, f.StoreHash)
 	}
-	if f.CustomerKey != "" {
+	switch {
+	case f.CustomerKey != "" && f.Email != "":
+		where, args = append(where, "(customer_key = ? OR email = ?)"), append(args, f.CustomerKey, strings.ToLower(strings.TrimSpace(f.Email)))
+	case f.CustomerKey != "":
 		where, args = append(where, "customer_key = ?"), append(args, f.CustomerKey)
+	case f.Email != "":
+		where, args = append(where, "email = ?"), append(args, strings.ToLower(strings.TrimSpace(f.Email)))
 	}
 	if f.WorkflowID != "" {
 		where, args = append(where, "workflow_id = ?"), append(args, f.WorkflowID)

@@ -68,7 +68,7 @@ func LoyaltyBonus(ctx workflow.Context, in LoyaltyBonusInput) (int64, error) {
 		return 0, err
 	}
 	defer run.settle()
-	run.customerKey = fmt.Sprintf("c:%d", in.CustomerID)
+	run.customerKey, run.email = fmt.Sprintf("c:%d", in.CustomerID), lowerASCII(in.Email)
 	flows, err := run.resolveFlows(0)
 	if err != nil {
 		return 0, err

@@ -334,7 +334,7 @@ func (c *cartFlow) identify(s activities.Shopper) {
 	if c.customerKey == s.CustomerKey() {
 		return
 	}
-	c.customerKey = s.CustomerKey()
+	c.customerKey, c.email = s.CustomerKey(), lowerASCII(s.Email)
 	_ = workflow.UpsertTypedSearchAttributes(c.ctx,
 		SearchCustomerEmail.ValueSet(lowerASCII(s.Email)),
 		SearchCustomerID.ValueSet(strconv.FormatInt(s.CustomerID, 10)),
@@ -362,7 +362,7 @@ func (c *cartFlow) identifyCart(snap activities.CartSnapshot) {
 	}
 	switch {
 	case key != "":
-		c.customerKey, c.identified = key, key
+		c.customerKey, c.identified, c.email = key, key, lowerASCII(snap.Shopper.Email)
 		attrs = append(attrs, SearchCustomerID.ValueSet(strconv.FormatInt(snap.Shopper.CustomerID, 10)))
 		if snap.Shopper.Email != "" {
 			attrs = append(attrs, SearchCustomerEmail.ValueSet(lowerASCII(snap.Shopper.Email)))

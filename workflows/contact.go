@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -59,6 +60,7 @@ func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, 
 		res.Syncs++
 		if out.Email != "" && out.Email != res.Email {
 			res.Email = out.Email
+			run.customerKey, run.email = "c:"+strconv.FormatInt(in.CustomerID, 10), lowerASCII(out.Email)
 			_ = workflow.UpsertTypedSearchAttributes(ctx, SearchCustomerEmail.ValueSet(lowerASCII(out.Email)))
 		}
 		if created && !bonusChecked && out.Found {

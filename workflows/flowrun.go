@@ -67,6 +67,8 @@ type flowRun struct {
 	flow        string
 	storeHash   string
 	customerKey string
+	// email is the shopper's email once known; decisions carry it.
+	email string
 	// identified is the shopper key identifyShopper last put on the
 	// workflow's search attributes.
 	identified string
@@ -302,7 +304,7 @@ func (f *flowRun) record(step, decision, reason string, details map[string]any) 
 	var a *activities.Activities
 	ctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
 	err := workflow.ExecuteActivity(ctx, a.RecordDecision, activities.DecisionInput{
-		StoreHash: f.storeHash, CustomerKey: f.customerKey, WorkflowID: workflow.GetInfo(f.ctx).WorkflowExecution.ID,
+		StoreHash: f.storeHash, CustomerKey: f.customerKey, Email: f.email, WorkflowID: workflow.GetInfo(f.ctx).WorkflowExecution.ID,
 		Flow: f.flow, Step: step, Decision: decision, Reason: reason, Details: details, At: at,
 	}).Get(ctx, nil)
 	if err != nil {
@@ -398,7 +400,7 @@ func (f *flowRun) identifyShopper(flow string, orderID int64, channelID int, s a
 	if key == "" || key == f.identified {
 		return
 	}
-	f.customerKey, f.identified = key, key
+	f.customerKey, f.identified, f.email = key, key, lowerASCII(s.Email)
 	_ = workflow.UpsertTypedSearchAttributes(f.ctx,
 		SearchStoreHash.ValueSet(f.storeHash),
 		SearchFlow.ValueSet(flow),

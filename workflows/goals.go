@@ -200,7 +200,7 @@ func (g *goalsFlow) load() error {
 // unsubscribe fan-out) and on the decision log.
 func (g *goalsFlow) identify() {
 	s := g.order.Shopper
-	g.customerKey = s.CustomerKey()
+	g.customerKey, g.email = s.CustomerKey(), lowerASCII(s.Email)
 	_ = workflow.UpsertTypedSearchAttributes(g.ctx,
 		SearchStoreHash.ValueSet(g.in.StoreHash),
 		SearchFlow.ValueSet(FlowOrderGoals),

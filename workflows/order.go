@@ -361,7 +361,7 @@ func (h *orderHub) identify() {
 	if key == h.customerKey {
 		return
 	}
-	h.customerKey = key
+	h.customerKey, h.email = key, lowerASCII(h.order.BillingEmail)
 	_ = workflow.UpsertTypedSearchAttributes(h.ctx, h.searchAttributes(FlowOrderLifecycle)...)
 }
 
