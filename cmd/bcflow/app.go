@@ -87,7 +87,7 @@ func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *stor
 		Logger:      logger.With("component", "webhooks"),
 	})
 	admin := srv.Admin([]byte(cfg.AdminToken.Reveal()))
-	api.MountTimeline(admin, st)
+	api.MountTimeline(admin, st, storeHashes(cfg))
 	bcs, err := bigCommerceClients(cfg, logger)
 	if err != nil {
 		return err
