@@ -65,6 +65,10 @@ const (
 	SignalShipment = "shipment-created"
 	// SignalCustomerChanged: the customer record changed; sync again.
 	SignalCustomerChanged = "customer-changed"
+	// SignalOrderUpdated: BigCommerce reported store/order/updated (status,
+	// coupon, addresses... changed); the hub re-reads the order. Payload
+	// OrderEvent.
+	SignalOrderUpdated = "order-updated"
 )
 
 // CartRecoveryInput starts a cart's recovery flow.
@@ -145,8 +149,8 @@ type OrderStatus struct {
 	EventTime        time.Time
 }
 
-// OrderEvent is the payload of SignalOrderCreated, SignalOrderRefund and
-// SignalShipment.
+// OrderEvent is the payload of SignalOrderCreated, SignalOrderUpdated,
+// SignalOrderRefund and SignalShipment.
 type OrderEvent struct {
 	// Scope is the BigCommerce webhook scope.
 	Scope string
