@@ -88,6 +88,7 @@ func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *stor
 	})
 	admin := srv.Admin([]byte(cfg.AdminToken.Reveal()))
 	api.MountTimeline(admin, st, storeHashes(cfg))
+	api.MountRedrive(admin, dispatcher, storeHashes(cfg), logger.With("component", "redrive"))
 	bcs, err := bigCommerceClients(cfg, logger)
 	if err != nil {
 		return err
