@@ -18,7 +18,7 @@ var (
 	uuidPattern      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	// scopePattern: "store/cart/lineItem/created", "store/channel/1/..." —
 	// printable, slash-separated words.
-	scopePattern = regexp.MustCompile(`^store(/[A-Za-z0-9_*]+){1,8}$`)
+	scopePattern = regexp.MustCompile(`^store(/[A-Za-z0-9_*-]+){1,8}$`)
 	// eventHashPattern bounds BigCommerce's payload hash (SHA-1 hex in
 	// practice), which becomes part of the dedupe key.
 	eventHashPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
