@@ -3,12 +3,14 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/store"
 )
 
@@ -32,18 +34,39 @@ type DecisionLog interface {
 	ListDecisions(ctx context.Context, f store.DecisionFilter) ([]store.Decision, error)
 }
 
+// knownStore checks a store hash of an admin path: 400 unless it is a
+// store hash, 404 unless it is one of stores (when stores is not empty). On
+// failure it has answered.
+func knownStore(c *gin.Context, stores []string, s string) bool {
+	if err := starter.CheckStoreHash(s); err != nil {
+		AbortError(c, http.StatusBadRequest, "bad_store", err.Error())
+		return false
+	}
+	if len(stores) > 0 && !slices.Contains(stores, s) {
+		AbortError(c, http.StatusNotFound, "unknown_store", "no store "+strconv.Quote(s))
+		return false
+	}
+	return true
+}
+
 // MountTimeline adds GET /api/v1/stores/{store}/customers/{customer}/timeline:
 // every decision bcflow took about a customer (sent, skipped, deferred,
 // exited, goal reached...), newest first. {customer} is a BigCommerce
 // customer id or, for guests, an email address. Query: limit (default 100,
-// max 1000), before (RFC 3339) for paging.
-func MountTimeline(g *gin.RouterGroup, log DecisionLog) {
+// max 1000), before (RFC 3339) for paging. stores, when not empty, are the
+// only store hashes it answers for (others: 404).
+func MountTimeline(g *gin.RouterGroup, log DecisionLog, stores []string) {
 	g.GET("/stores/:store/customers/:customer/timeline", func(c *gin.Context) {
+		if !knownStore(c, stores, c.Param("store")) {
+			return
+		}
 		customer := c.Param("customer")
-		key := "e:" + strings.ToLower(customer)
-		if id, err := strconv.ParseInt(customer, 10, 64); err == nil && id > 0 {
-			key = "c:" + customer
-		} else if !strings.Contains(customer, "@") {
+		var key string
+		if id, err := starter.ParseID("customer", customer); err == nil {
+			key = "c:" + strconv.FormatInt(id, 10)
+		} else if email, err := starter.ParseEmail("customer", customer); err == nil {
+			key = "e:" + email
+		} else {
 			AbortError(c, http.StatusBadRequest, "bad_customer", "customer must be a customer id or an email address")
 			return
 		}

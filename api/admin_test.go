@@ -28,7 +28,7 @@ func TestTimelineBehindAdminToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
-	MountTimeline(s.Admin([]byte("admin-token")), f.store)
+	MountTimeline(s.Admin([]byte("admin-token")), f.store, []string{"abc123"})
 	get := func(path, token string) (int, map[string]any) {
 		req := httptest.NewRequest(http.MethodGet, path, nil)
 		if token != "" {
@@ -76,9 +76,26 @@ func TestTimelineBehindAdminToken(t *testing.T) {
 	if code, _ := get("/api/v1/stores/abc123/customers/7/timeline?limit=0", "admin-token"); code != 400 {
 		t.Fatalf("bad limit: %d", code)
 	}
+	// Malformed ids are 400 with a JSON error; a store bcflow does not serve
+	// is 404, not an empty timeline.
+	for path, want := range map[string]struct {
+		status int
+		code   string
+	}{
+		"/api/v1/stores/zzz999/customers/7/timeline":              {404, "unknown_store"},
+		"/api/v1/stores/ABC123/customers/7/timeline":              {400, "bad_store"},
+		"/api/v1/stores/abc123/customers/-5/timeline":             {400, "bad_customer"},
+		"/api/v1/stores/abc123/customers/0/timeline":              {400, "bad_customer"},
+		"/api/v1/stores/abc123/customers/a@b@c/timeline":          {400, "bad_customer"},
+		"/api/v1/stores/abc123/customers/%3Cscript%3E@x/timeline": {400, "bad_customer"},
+	} {
+		if code, out := get(path, "admin-token"); code != want.status || errorCode(out) != want.code {
+			t.Errorf("%s: %d %v, want %d %s", path, code, out, want.status, want.code)
+		}
+	}
 	// An empty configured token never opens the admin API.
 	s2 := New(Options{Logger: slog.New(slog.DiscardHandler)})
-	MountTimeline(s2.Admin(nil), f.store)
+	MountTimeline(s2.Admin(nil), f.store, nil)
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/stores/abc123/customers/7/timeline", nil)
 	req.Header.Set("Authorization", "Bearer ")
 	rec := httptest.NewRecorder()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/workflows"
 )
 
@@ -54,6 +55,12 @@ func (h *loyaltyHandler) bonus(c *gin.Context) {
 	if req.Kind != workflows.BonusNewsletterSignup && strings.TrimSpace(req.Reference) == "" {
 		AbortError(c, http.StatusBadRequest, "bad_reference", "reference (the review id, the referred customer) is required for "+req.Kind)
 		return
+	}
+	if req.Email != "" {
+		if _, err := starter.ParseEmail("email", req.Email); err != nil {
+			AbortError(c, http.StatusBadRequest, "bad_email", err.Error())
+			return
+		}
 	}
 	if strings.ContainsAny(req.Reference, "/ ") || len(req.Reference) > 100 {
 		AbortError(c, http.StatusBadRequest, "bad_reference", "reference must be at most 100 characters without '/' or spaces")

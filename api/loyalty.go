@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/store"
 )
 
@@ -98,13 +99,7 @@ type loyaltyHandler struct{ opts LoyaltyOptions }
 // storeParam reads the store of the path; on failure it has answered.
 func (h *loyaltyHandler) storeParam(c *gin.Context) (string, bool) {
 	s := c.Param("store")
-	if len(h.opts.Stores) > 0 {
-		for _, known := range h.opts.Stores {
-			if known == s {
-				return s, true
-			}
-		}
-		AbortError(c, http.StatusNotFound, "unknown_store", "no store "+strconv.Quote(s))
+	if !knownStore(c, h.opts.Stores, s) {
 		return "", false
 	}
 	return s, true
@@ -117,8 +112,8 @@ func (h *loyaltyHandler) storeAndCustomer(c *gin.Context) (string, int64, bool) 
 	if !ok {
 		return "", 0, false
 	}
-	id, err := strconv.ParseInt(c.Param("customer"), 10, 64)
-	if err != nil || id <= 0 {
+	id, err := starter.ParseID("customer", c.Param("customer"))
+	if err != nil {
 		AbortError(c, http.StatusBadRequest, "bad_customer", "customer must be a BigCommerce customer id")
 		return "", 0, false
 	}

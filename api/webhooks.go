@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -33,8 +34,7 @@ type Dispatcher interface {
 // Deliveries is the dedupe table of webhook deliveries and the suppression
 // list; *store.Store implements it.
 type Deliveries interface {
-	RecordDelivery(ctx context.Context, d store.Delivery) (bool, error)
-	GetDelivery(ctx context.Context, k store.DeliveryKey) (store.Delivery, error)
+	ClaimDelivery(ctx context.Context, d store.Delivery, staleBefore time.Time) (claimed bool, err error)
 	MarkDeliveryOutcome(ctx context.Context, k store.DeliveryKey, outcome string) error
 	DeleteDelivery(ctx context.Context, k store.DeliveryKey) error
 	AddSuppression(ctx context.Context, s store.Suppression) error
@@ -44,6 +44,10 @@ type Deliveries interface {
 type StoreAuth struct {
 	// ClientSecret keys the Standard Webhooks signature.
 	ClientSecret []byte
+	// StoreID, when set, is the store's numeric id: a payload whose
+	// store_id differs is rejected (400), as is one that is not consistent
+	// with its producer.
+	StoreID string
 }
 
 // WebhookOptions configure the webhook receivers.
@@ -60,8 +64,13 @@ type WebhookOptions struct {
 	Logger      *slog.Logger
 }
 
-// outcomeAccepted marks a delivery that Temporal accepted.
-const outcomeAccepted = "accepted"
+// dispatchTimeout bounds one webhook's start or signal; claimLease, longer,
+// is how long a claimed delivery counts as in flight before a later copy
+// may take it over (its dispatcher died between claim and answer).
+const (
+	dispatchTimeout = 20 * time.Second
+	claimLease      = time.Minute
+)
 
 // MountWebhooks adds POST /webhooks/bigcommerce and POST /webhooks/brevo.
 func (s *Server) MountWebhooks(opts WebhookOptions) {
@@ -92,6 +101,10 @@ func (h *webhookHandler) bigcommerce(c *gin.Context) {
 	auth, known := h.opts.Stores[ev.StoreHash]
 	if !known {
 		AbortError(c, http.StatusNotFound, "unknown_store", "bcflow does not serve store "+ev.StoreHash)
+		return
+	}
+	if auth.StoreID != "" && ev.StoreID != auth.StoreID {
+		AbortError(c, http.StatusBadRequest, "bad_payload", "store_id: "+ev.StoreID+" is not the id of store "+ev.StoreHash+" (producer)")
 		return
 	}
 	if c.GetHeader("webhook-signature") != "" || c.GetHeader("webhook-id") != "" || c.GetHeader("webhook-timestamp") != "" {
@@ -125,24 +138,24 @@ func (h *webhookHandler) bigcommerce(c *gin.Context) {
 		dedupe = ev.Hash + "/" + id
 	}
 	d := store.Delivery{StoreHash: ev.StoreHash, Scope: ev.Scope, Hash: dedupe, CreatedAt: ev.CreatedAt.Unix(), PayloadDigest: hex.EncodeToString(digest[:])}
-	ctx := c.Request.Context()
-	fresh, err := h.opts.Deliveries.RecordDelivery(ctx, d)
+	// One atomic claim: of concurrent copies of one delivery exactly one
+	// dispatches; the others find it accepted or in flight and answer
+	// duplicate. A claim older than claimLease whose dispatch never
+	// finished (the process died) is taken over by the next copy.
+	now := time.Now()
+	claimed, err := h.opts.Deliveries.ClaimDelivery(c.Request.Context(), d, now.Add(-claimLease))
 	if err != nil {
-		log.Error("record webhook delivery", "error", err.Error())
+		log.Error("claim webhook delivery", "error", err.Error())
 		AbortError(c, http.StatusServiceUnavailable, "unavailable", "could not record the delivery; retry later")
 		return
 	}
-	if !fresh {
-		prev, err := h.opts.Deliveries.GetDelivery(ctx, d.Key())
-		// A delivery recorded but never accepted (a crash or a Temporal
-		// outage in between) is dispatched again; deterministic workflow ids
-		// make that safe.
-		if err == nil && prev.Outcome == outcomeAccepted {
-			log.Info("duplicate webhook delivery")
-			c.JSON(http.StatusOK, gin.H{"status": "duplicate"})
-			return
-		}
+	if !claimed {
+		log.Info("duplicate webhook delivery")
+		c.JSON(http.StatusOK, gin.H{"status": "duplicate"})
+		return
 	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), dispatchTimeout)
+	defer cancel()
 	res, err := h.opts.Dispatcher.Dispatch(ctx, ev)
 	if err != nil {
 		var pe *starter.ParseError
@@ -151,7 +164,8 @@ func (h *webhookHandler) bigcommerce(c *gin.Context) {
 			AbortError(c, http.StatusBadRequest, "bad_payload", pe.Error())
 			return
 		}
-		// Forget the delivery so BigCommerce's retry is not taken for a duplicate.
+		// Release the claim so BigCommerce's retry is dispatched, not taken
+		// for a duplicate.
 		if derr := h.opts.Deliveries.DeleteDelivery(context.WithoutCancel(ctx), d.Key()); derr != nil {
 			log.Error("forget undelivered webhook", "error", derr.Error())
 		}
@@ -159,7 +173,7 @@ func (h *webhookHandler) bigcommerce(c *gin.Context) {
 		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "the event was not accepted; BigCommerce will retry")
 		return
 	}
-	if err := h.opts.Deliveries.MarkDeliveryOutcome(context.WithoutCancel(ctx), d.Key(), outcomeAccepted); err != nil {
+	if err := h.opts.Deliveries.MarkDeliveryOutcome(context.WithoutCancel(ctx), d.Key(), store.DeliveryAccepted); err != nil {
 		log.Warn("mark webhook delivery accepted", "error", err.Error())
 	}
 	log.Info("webhook accepted", "action", string(res.Action), "workflow_id", res.WorkflowID)
@@ -201,17 +215,22 @@ func (h *webhookHandler) brevo(c *gin.Context) {
 		AbortError(c, http.StatusBadRequest, "bad_payload", "event and email are required")
 		return
 	}
+	email, err := starter.ParseEmail("email", ev.Email)
+	if err != nil {
+		AbortError(c, http.StatusBadRequest, "bad_payload", err.Error())
+		return
+	}
 	if !brevoOptOuts[ev.Event] {
 		c.JSON(http.StatusOK, gin.H{"status": "ignored"})
 		return
 	}
 	ctx := c.Request.Context()
-	if err := h.opts.Deliveries.AddSuppression(ctx, store.Suppression{StoreHash: store.AllStores, Email: ev.Email, Reason: ev.Event}); err != nil {
+	if err := h.opts.Deliveries.AddSuppression(ctx, store.Suppression{StoreHash: store.AllStores, Email: email, Reason: ev.Event}); err != nil {
 		h.opts.Logger.Error("record suppression", "error", err.Error())
 		AbortError(c, http.StatusServiceUnavailable, "unavailable", "could not record the opt-out; retry later")
 		return
 	}
-	n, err := h.opts.Dispatcher.Unsubscribe(ctx, ev.Email, ev.Event)
+	n, err := h.opts.Dispatcher.Unsubscribe(ctx, email, ev.Event)
 	if err != nil {
 		var pe *starter.ParseError
 		if errors.As(err, &pe) {

@@ -107,7 +107,7 @@ func BenchmarkIngress(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				n := benchSeq.Add(1)
-				body := fmt.Sprintf(`{"scope":"store/cart/created","store_id":"1","producer":"stores/bench","hash":"h%d","created_at":%d,"data":{"type":"cart","id":"wh-%d"}}`,
+				body := fmt.Sprintf(`{"scope":"store/cart/created","store_id":"1","producer":"stores/bench","hash":"h%d","created_at":%d,"data":{"type":"cart","id":"00000000-0000-4000-8000-%012d"}}`,
 					n, time.Now().Unix(), n)
 				req, _ := http.NewRequest(http.MethodPost, s.apiURL+"/webhooks/bigcommerce", bytes.NewBufferString(body))
 				req.Header.Set(api.WebhookSecretHeader, webhookSecret)

@@ -156,8 +156,8 @@ func TestDevRunsEverythingAndKeepsStateAcrossRestarts(t *testing.T) {
 	}
 
 	// A manual start, as the webhook would do it.
-	if res := runBcflow(t, toolEnv, "start", "-store", "bcflowdev", "store/cart/abandoned", "manual-cart-1", "token=tok1"); res.code != 0 ||
-		!strings.Contains(res.stdout, "signalled cart/bcflowdev/manual-cart-1") {
+	if res := runBcflow(t, toolEnv, "start", "-store", "bcflowdev", "store/cart/abandoned", "0b8f6a3e-7c1d-4f2a-9e5b-3c4d5e6f7a81", "token=tok1"); res.code != 0 ||
+		!strings.Contains(res.stdout, "signalled cart/bcflowdev/0b8f6a3e-7c1d-4f2a-9e5b-3c4d5e6f7a81") {
 		t.Fatalf("start: code %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if res := runBcflow(t, toolEnv, "start", "-store", "bcflowdev", "store/product/updated", "5"); res.code != 2 || !strings.Contains(res.stderr, "does not act on scope") {

@@ -7,10 +7,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Event is one BigCommerce webhook callback, decoded.
@@ -42,6 +42,8 @@ type EventData struct {
 	OrderID int64
 	// CartID is data.cartId (cart line item scopes).
 	CartID string
+	// CouponID is data.couponId (store/cart/couponApplied).
+	CouponID int64
 	// PreviousStatusID and NewStatusID come from data.status
 	// (store/order/statusUpdated).
 	PreviousStatusID, NewStatusID int
@@ -49,11 +51,7 @@ type EventData struct {
 
 // IntID returns ID as an integer, for scopes whose ids are numeric.
 func (d EventData) IntID() (int64, error) {
-	n, err := strconv.ParseInt(d.ID, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("data.id %q is not a positive integer", d.ID)
-	}
-	return n, nil
+	return ParseID("data.id", d.ID)
 }
 
 // ParseError says which field of a webhook body is wrong.
@@ -79,15 +77,21 @@ type wireData struct {
 	Token   string          `json:"token"`
 	OrderID json.RawMessage `json:"orderId"`
 	CartID  string          `json:"cartId"`
+	Coupon  json.RawMessage `json:"couponId"`
 	Status  *struct {
 		Previous json.RawMessage `json:"previous_status_id"`
 		New      json.RawMessage `json:"new_status_id"`
 	} `json:"status"`
 }
 
-// ParseEvent decodes a webhook body. Errors are *ParseError naming the
-// field; the caller answers 400 with it.
+// ParseEvent decodes a webhook body and checks every id in the shape
+// BigCommerce documents (see validate.go): anything else is a *ParseError
+// naming the field, which the caller answers with 400 before any row or
+// workflow exists.
 func ParseEvent(body []byte) (Event, error) {
+	if !utf8.Valid(body) {
+		return Event{}, &ParseError{Field: "body", Message: "not valid UTF-8"}
+	}
 	var w wireEvent
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&w); err != nil {
@@ -100,19 +104,28 @@ func ParseEvent(body []byte) (Event, error) {
 		return Event{}, &ParseError{Field: "scope", Message: "missing"}
 	}
 	ev := Event{Scope: strings.TrimSpace(*w.Scope), Hash: w.Hash}
+	if err := CheckScope(ev.Scope); err != nil {
+		return Event{}, err
+	}
 	storeID, err := scalarString(w.StoreID)
 	if err != nil || storeID == "" {
 		return Event{}, &ParseError{Field: "store_id", Message: "missing or not a string/number"}
 	}
+	if _, err := ParseID("store_id", storeID); err != nil {
+		return Event{}, err
+	}
 	ev.StoreID = storeID
 	hash, ok := strings.CutPrefix(w.Producer, "stores/")
-	if !ok || hash == "" || strings.ContainsAny(hash, "/ ") {
-		return Event{}, &ParseError{Field: "producer", Message: `want "stores/{store_hash}"`}
+	if !ok || CheckStoreHash(hash) != nil {
+		return Event{}, &ParseError{Field: "producer", Message: `want "stores/{store_hash}" with a store hash of lower-case letters and digits`}
 	}
 	ev.StoreHash = hash
+	if ev.Hash != "" && !eventHashPattern.MatchString(ev.Hash) {
+		return Event{}, &ParseError{Field: "hash", Message: "must be 1 to 128 letters, digits, '-' or '_'"}
+	}
 	if len(w.CreatedAt) > 0 && string(w.CreatedAt) != "null" {
 		secs, err := scalarInt(w.CreatedAt)
-		if err != nil {
+		if err != nil || secs <= 0 {
 			return Event{}, &ParseError{Field: "created_at", Message: "not a unix timestamp"}
 		}
 		ev.CreatedAt = time.Unix(secs, 0).UTC()
@@ -133,13 +146,21 @@ func ParseEvent(body []byte) (Event, error) {
 			return Event{}, &ParseError{Field: "data.orderId", Message: "not an integer"}
 		}
 	}
+	if len(d.Coupon) > 0 && string(d.Coupon) != "null" {
+		if ev.Data.CouponID, err = scalarInt(d.Coupon); err != nil || ev.Data.CouponID <= 0 {
+			return Event{}, &ParseError{Field: "data.couponId", Message: "must be a positive integer"}
+		}
+	}
 	if d.Status != nil {
 		prev, err1 := scalarInt(d.Status.Previous)
 		next, err2 := scalarInt(d.Status.New)
-		if err1 != nil || err2 != nil {
-			return Event{}, &ParseError{Field: "data.status", Message: "previous_status_id and new_status_id must be integers"}
+		if err1 != nil || err2 != nil || prev < 0 || next < 0 || prev > maxStatusID || next > maxStatusID {
+			return Event{}, &ParseError{Field: "data.status", Message: "previous_status_id and new_status_id must be order status ids (0 to 255)"}
 		}
 		ev.Data.PreviousStatusID, ev.Data.NewStatusID = int(prev), int(next)
+	}
+	if err := checkData(ev.Scope, &ev.Data); err != nil {
+		return Event{}, err
 	}
 	return ev, nil
 }
@@ -156,7 +177,7 @@ func scalarString(raw json.RawMessage) (string, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return "", err
 		}
-		return strings.TrimSpace(s), nil
+		return s, nil
 	}
 	var n json.Number
 	if err := json.Unmarshal(raw, &n); err != nil {

@@ -75,15 +75,23 @@ type target struct {
 	attrs  []temporal.SearchAttributeUpdate
 }
 
-// Routes is the scope table. Policies, on purpose:
-//   - cart scopes use REJECT_DUPLICATE: a cart flow that ended (converted,
-//     deleted, unsubscribed) stays ended; a late or redelivered cart
-//     webhook gets ActionClosed instead of a new recovery run.
-//   - exit scopes (cart deleted/converted) only signal: nothing running
-//     means nothing to stop, never a new run.
-//   - order and contact scopes use ALLOW_DUPLICATE: a refund or status change
-//     after the order flow closed starts a new run, which reads the order's
-//     truth and relies on idempotent side effects (ledger keys, message keys).
+// Routes is the scope table. Its Temporal id reuse policies, on purpose:
+//
+//	scopes                          call                policy when the id's last run is closed
+//	cart created/updated/           signal-with-start   ALLOW_DUPLICATE_FAILED_ONLY: a run that failed,
+//	  couponApplied/lineItem/*,                           was terminated or timed out starts again; one
+//	  abandoned                                           that completed (converted, deleted, emptied,
+//	                                                      unsubscribed, sequence done) stays ended, and the
+//	                                                      late webhook gets ActionClosed
+//	cart deleted/converted          signal only         none: nothing running means nothing to stop
+//	order created/updated/          signal-with-start   ALLOW_DUPLICATE: an event after the order flow
+//	  statusUpdated/refund,                               closed starts a new run, which reads the order's
+//	  shipment created                                    truth; side effects are keyed (ledger, messages)
+//	customer created/updated        signal-with-start   ALLOW_DUPLICATE: a new sync run
+//
+// The admin re-drive (Redrive) restarts failed runs with
+// ALLOW_DUPLICATE_FAILED_ONLY as well, so it can never reopen a completed
+// flow.
 func Routes() []Route {
 	cartActivity := func(ev Event) (target, error) {
 		cartID := ev.Data.ID
@@ -143,22 +151,26 @@ func Routes() []Route {
 		}, nil
 	}
 	const (
-		rejectDup = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
-		allowDup  = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+		failedOnly = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
+		allowDup   = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 	)
 	cart := workflows.CartRecoveryWorkflowName
 	return []Route{
-		{"store/cart/created", cart, workflows.SignalCartActivity, signalWithStart, rejectDup, cartActivity},
-		{"store/cart/updated", cart, workflows.SignalCartActivity, signalWithStart, rejectDup, cartActivity},
-		{"store/cart/lineItem/created", cart, workflows.SignalCartActivity, signalWithStart, rejectDup, cartActivity},
-		{"store/cart/lineItem/updated", cart, workflows.SignalCartActivity, signalWithStart, rejectDup, cartActivity},
-		{"store/cart/lineItem/deleted", cart, workflows.SignalCartActivity, signalWithStart, rejectDup, cartActivity},
-		{"store/cart/abandoned", cart, workflows.SignalCartAbandoned, signalWithStart, rejectDup, func(ev Event) (target, error) {
+		{"store/cart/created", cart, workflows.SignalCartActivity, signalWithStart, failedOnly, cartActivity},
+		{"store/cart/updated", cart, workflows.SignalCartActivity, signalWithStart, failedOnly, cartActivity},
+		{"store/cart/couponApplied", cart, workflows.SignalCartActivity, signalWithStart, failedOnly, cartActivity},
+		{"store/cart/lineItem/created", cart, workflows.SignalCartActivity, signalWithStart, failedOnly, cartActivity},
+		{"store/cart/lineItem/updated", cart, workflows.SignalCartActivity, signalWithStart, failedOnly, cartActivity},
+		{"store/cart/lineItem/deleted", cart, workflows.SignalCartActivity, signalWithStart, failedOnly, cartActivity},
+		{"store/cart/abandoned", cart, workflows.SignalCartAbandoned, signalWithStart, failedOnly, func(ev Event) (target, error) {
 			return cartTarget(ev, ev.Data.ID, workflows.CartAbandoned{Token: ev.Data.Token, EventTime: ev.CreatedAt})
 		}},
 		{"store/cart/deleted", cart, workflows.SignalCartExit, signalOnly, 0, cartExit(workflows.ExitDeleted)},
 		{"store/cart/converted", cart, workflows.SignalCartExit, signalOnly, 0, cartExit(workflows.ExitConverted)},
 		{"store/order/created", workflows.OrderLifecycleWorkflowName, workflows.SignalOrderCreated, signalWithStart, allowDup, order(orderEvent, dataID)},
+		{"store/order/updated", workflows.OrderLifecycleWorkflowName, workflows.SignalOrderUpdated, signalWithStart, allowDup, order(func(ev Event) any {
+			return workflows.OrderEvent{Scope: ev.Scope, EventTime: ev.CreatedAt}
+		}, dataID)},
 		{"store/order/statusUpdated", workflows.OrderLifecycleWorkflowName, workflows.SignalOrderStatus, signalWithStart, allowDup, order(func(ev Event) any {
 			return workflows.OrderStatus{PreviousStatusID: ev.Data.PreviousStatusID, NewStatusID: ev.Data.NewStatusID, EventTime: ev.CreatedAt}
 		}, dataID)},

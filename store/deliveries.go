@@ -8,8 +8,15 @@ import (
 	"time"
 )
 
-// DeliveryReceived is the outcome RecordDelivery stores when none is given.
-const DeliveryReceived = "received"
+// Delivery outcomes bcflow itself reads.
+const (
+	// DeliveryReceived is the outcome RecordDelivery and ClaimDelivery store
+	// when none is given: the delivery is claimed and being dispatched.
+	DeliveryReceived = "received"
+	// DeliveryAccepted marks a delivery whose event Temporal accepted: every
+	// later copy is a duplicate.
+	DeliveryAccepted = "accepted"
+)
 
 // DeliveryKey identifies one BigCommerce webhook event. BigCommerce's hash is
 // not unique per event (every update of one cart carries the same hash), so
@@ -60,6 +67,39 @@ func (s *Store) RecordDelivery(ctx context.Context, d Delivery) (fresh bool, err
 	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("store: record delivery %s: %w", d.Key(), err)
+	}
+	return n == 1, nil
+}
+
+// ClaimDelivery claims d for dispatch in one atomic statement and reports
+// whether this caller holds the claim and must dispatch the event. It
+// claims when no delivery with d's key is stored, or when the stored one
+// was never accepted and its claim is older than staleBefore (its
+// dispatcher crashed or gave up); otherwise another copy is accepted or in
+// flight, and the caller answers duplicate. Of N concurrent claims of one
+// delivery exactly one wins. A claim whose dispatch failed must be released
+// with DeleteDelivery, so the sender's retry is claimed again.
+func (s *Store) ClaimDelivery(ctx context.Context, d Delivery, staleBefore time.Time) (claimed bool, err error) {
+	if d.StoreHash == "" || d.Scope == "" {
+		return false, fmt.Errorf("store: claim delivery %s: store hash and scope are required: %w", d.Key(), ErrInvalid)
+	}
+	if d.Outcome == "" {
+		d.Outcome = DeliveryReceived
+	}
+	res, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO webhook_deliveries
+		(store_hash, scope, hash, created_at, received_at, payload_digest, outcome)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (store_hash, scope, hash, created_at) DO UPDATE
+		SET received_at = excluded.received_at, payload_digest = excluded.payload_digest, outcome = excluded.outcome
+		WHERE webhook_deliveries.outcome <> ? AND webhook_deliveries.received_at < ?`),
+		d.StoreHash, d.Scope, d.Hash, d.CreatedAt, s.tv(orNow(d.ReceivedAt)), d.PayloadDigest, d.Outcome,
+		DeliveryAccepted, s.tv(staleBefore))
+	if err != nil {
+		return false, fmt.Errorf("store: claim delivery %s: %w", d.Key(), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: claim delivery %s: %w", d.Key(), err)
 	}
 	return n == 1, nil
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -91,6 +93,67 @@ func TestPruneDeliveries(t *testing.T) {
 			if gone := errors.Is(err, ErrNotFound); gone != wantGone {
 				t.Errorf("delivery %d: gone=%v want %v (err %v)", i, gone, wantGone, err)
 			}
+		}
+	})
+}
+
+// TestClaimDeliveryIsAtomic: of many concurrent claims of one delivery
+// exactly one wins; an accepted delivery is never claimed again; a claim
+// left by a crashed dispatcher is taken over only once it is stale; a
+// released claim is claimed again.
+func TestClaimDeliveryIsAtomic(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		d := Delivery{StoreHash: "abc", Scope: "store/cart/updated", Hash: "h1/msg_1", CreatedAt: 1700000000}
+		long := time.Now().Add(-time.Hour) // claims newer than this are in flight
+		const n = 8
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				claimed, err := s.ClaimDelivery(ctx, d, long)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if claimed {
+					wins.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if wins.Load() != 1 {
+			t.Fatalf("%d of %d concurrent claims won, want exactly 1", wins.Load(), n)
+		}
+
+		// The in-flight claim is stale once its dispatcher is given up on.
+		if claimed, err := s.ClaimDelivery(ctx, d, time.Now().Add(time.Minute)); err != nil || !claimed {
+			t.Fatalf("stale claim not taken over: %v %v", claimed, err)
+		}
+		// Accepted: never claimed again, however old.
+		must(t, s.MarkDeliveryOutcome(ctx, d.Key(), DeliveryAccepted))
+		if claimed, err := s.ClaimDelivery(ctx, d, time.Now().Add(time.Hour)); err != nil || claimed {
+			t.Fatalf("accepted delivery claimed again: %v %v", claimed, err)
+		}
+		// Released after a failed dispatch: the retry claims it.
+		d2 := d
+		d2.Hash = "h1/msg_2"
+		if claimed, err := s.ClaimDelivery(ctx, d2, long); err != nil || !claimed {
+			t.Fatalf("first claim: %v %v", claimed, err)
+		}
+		must(t, s.DeleteDelivery(ctx, d2.Key()))
+		if claimed, err := s.ClaimDelivery(ctx, d2, long); err != nil || !claimed {
+			t.Fatalf("released claim not claimed again: %v %v", claimed, err)
+		}
+		if _, err := s.ClaimDelivery(ctx, Delivery{Hash: "h"}, long); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("missing store/scope: %v, want ErrInvalid", err)
 		}
 	})
 }

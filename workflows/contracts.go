@@ -65,8 +65,9 @@ const (
 	SignalShipment = "shipment-created"
 	// SignalCustomerChanged: the customer record changed; sync again.
 	SignalCustomerChanged = "customer-changed"
-	// SignalOrderUpdated: the order was edited (items, totals, addresses);
-	// the hub re-reads it.
+	// SignalOrderUpdated: BigCommerce reported store/order/updated (status,
+	// coupon, addresses... changed); the hub re-reads the order. Payload
+	// OrderEvent.
 	SignalOrderUpdated = "order-updated"
 )
 
@@ -189,8 +190,8 @@ type OrderStatus struct {
 	EventTime        time.Time
 }
 
-// OrderEvent is the payload of SignalOrderCreated, SignalOrderRefund and
-// SignalShipment.
+// OrderEvent is the payload of SignalOrderCreated, SignalOrderUpdated,
+// SignalOrderRefund and SignalShipment.
 type OrderEvent struct {
 	// Scope is the BigCommerce webhook scope.
 	Scope string

@@ -88,7 +88,8 @@ func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *stor
 		Logger:      logger.With("component", "webhooks"),
 	})
 	admin := srv.Admin([]byte(cfg.AdminToken.Reveal()))
-	api.MountTimeline(admin, st)
+	api.MountTimeline(admin, st, storeHashes(cfg))
+	api.MountRedrive(admin, dispatcher, storeHashes(cfg), logger.With("component", "redrive"))
 	bcs, err := bigCommerceClients(cfg, logger)
 	if err != nil {
 		return err

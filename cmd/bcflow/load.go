@@ -59,8 +59,8 @@ func runLoad(ctx context.Context, env *cliEnv, args []string) error {
 				if i > int64(*n) || ctx.Err() != nil {
 					return
 				}
-				body := fmt.Sprintf(`{"scope":"store/cart/created","store_id":"1","producer":"stores/%s","hash":"load-%d-%d","created_at":%d,"data":{"type":"cart","id":"load-%d-%d"}}`,
-					store, run, i, time.Now().Unix(), run, i)
+				body := fmt.Sprintf(`{"scope":"store/cart/created","store_id":"1","producer":"stores/%s","hash":"load-%d-%d","created_at":%d,"data":{"type":"cart","id":"%08x-0000-4000-8000-%012x"}}`,
+					store, run, i, time.Now().Unix(), uint32(run), i)
 				req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewBufferString(body))
 				if err != nil {
 					failures.Add(1)

@@ -42,6 +42,7 @@ func commands() []command {
 		{"sim", "run the BigCommerce + Brevo emulator on its own, with its shopper control API", runSim},
 		{"hooks", "register and inspect the store's webhooks: `bcflow hooks sync|status`", runHooks},
 		{"start", "start or signal a workflow as a webhook would: `bcflow start SCOPE ID`", runStart},
+		{"redrive", "start failed, terminated or timed-out flows again through the admin API", runRedrive},
 		{"migrate", "apply database migrations (and register Temporal search attributes with -temporal)", runMigrate},
 		{"flows", "work with flows files: `bcflow flows check FILE`", runFlows},
 		{"config", "print the configuration bcflow would use (secrets redacted)", runConfig},

@@ -153,7 +153,8 @@ func runStart(ctx context.Context, env *cliEnv, args []string) error {
 	if len(status) > 0 {
 		data["status"] = status
 	}
-	body, _ := json.Marshal(map[string]any{"scope": fs.Arg(0), "store_id": "0", "producer": "stores/" + *storeHash,
+	// store_id is not read past validation; any positive id will do.
+	body, _ := json.Marshal(map[string]any{"scope": fs.Arg(0), "store_id": "1", "producer": "stores/" + *storeHash,
 		"created_at": time.Now().Unix(), "data": data})
 	ev, err := starter.ParseEvent(body)
 	if err != nil {

@@ -582,6 +582,29 @@ func (e *Emulator) SetCartEmail(hash, cartID, email string) (Cart, error) {
 	return out, err
 }
 
+// ApplyCartCoupon applies a coupon code to a cart as the storefront does
+// (the code is checked as at checkout) and fires store/cart/couponApplied
+// with the coupon's id. The code is not kept on the cart: pass it to
+// Checkout to redeem it.
+func (e *Emulator) ApplyCartCoupon(hash, cartID, code string) (int, error) {
+	var couponID int
+	err := e.withStore(hash, func(s *store) error {
+		c := s.Carts[cartID]
+		if c == nil {
+			return errf(404, "Cart not found.")
+		}
+		p, _, _, err := s.couponDiscount(code, 0)
+		if err != nil {
+			return err
+		}
+		couponID = p.ID
+		c.Updated = e.now()
+		e.emit(s, "store/cart/couponApplied", map[string]any{"type": "cart", "id": c.ID, "couponId": p.ID})
+		return nil
+	})
+	return couponID, err
+}
+
 // AbandonCart fires store/cart/abandoned now (the platform waits for an hour
 // of inactivity) and returns the abandoned-cart token that
 // GET /v3/abandoned-carts/{token} resolves.

@@ -85,7 +85,8 @@
 //	 "data":{"id":"<cart uuid>","token":"<32 hex>","type":"cart"},
 //	 "hash":"<sha1>","created_at":1741964966,"producer":"stores/bcflowdev"}
 //
-// Scopes: store/cart/created|updated|deleted|abandoned|converted (orderId),
+// Scopes: store/cart/created|updated|deleted|abandoned|converted (orderId)|
+// couponApplied (couponId),
 // store/cart/lineItem/created|updated|deleted (cartId), store/order/created|
 // updated|statusUpdated (status.previous_status_id/new_status_id),
 // store/order/refund/created (refund.refund_id), store/shipment/created
@@ -150,6 +151,8 @@
 //	PUT    /_sim/bigcommerce/{hash}/carts/{id}            CartUpdate {"add":[…],"remove":["<item id|sku>"],
 //	                                                       "quantities":[{"sku"|"item_id","quantity"}]}
 //	PUT    /_sim/bigcommerce/{hash}/carts/{id}/email      {"email"} (guest enters an email)
+//	POST   /_sim/bigcommerce/{hash}/carts/{id}/coupon     {"coupon_code"} → {data: {cart_id, coupon_id}};
+//	                                                      fires store/cart/couponApplied (couponId)
 //	POST   /_sim/bigcommerce/{hash}/carts/{id}/abandon    → {data: {cart_id, token}}; fires store/cart/abandoned now
 //	DELETE /_sim/bigcommerce/{hash}/carts/{id}            204; fires store/cart/deleted
 //	POST   /_sim/bigcommerce/{hash}/carts/{id}/checkout   CheckoutInput {"coupon_code","status_id" (default 11),
@@ -176,7 +179,7 @@
 //	curl -s -X POST localhost:8090/_sim/bigcommerce/bcflowdev/carts/$C/checkout -d '{"coupon_code":"WELCOME10"}'
 //
 // The same operations are Go methods (CreateCustomer, CreateCart, UpdateCart,
-// SetCartEmail, AbandonCart, DeleteCart, Checkout, SetOrderStatus, Ship,
+// SetCartEmail, ApplyCartCoupon, AbandonCart, DeleteCart, Checkout, SetOrderStatus, Ship,
 // Refund, CreatePromotion, BulkGenerate, LoadSeedFile, ApplySeed, SetQuota,
 // SetFaults, ReleaseHeld, Deliveries) taking the store hash first.
 //

@@ -296,6 +296,20 @@ func (e *Emulator) registerSim() {
 		}
 		return cartOut(w, r, http.StatusOK, c)
 	})
+	e.simRoute("POST /{hash}/carts/{id}/coupon", func(w http.ResponseWriter, r *http.Request) error {
+		var in struct {
+			CouponCode string `json:"coupon_code"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		id, err := e.ApplyCartCoupon(r.PathValue("hash"), r.PathValue("id"), in.CouponCode)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"cart_id": r.PathValue("id"), "coupon_id": id}, "meta": map[string]any{}})
+		return nil
+	})
 	e.simRoute("POST /{hash}/carts/{id}/abandon", func(w http.ResponseWriter, r *http.Request) error {
 		token, err := e.AbandonCart(r.PathValue("hash"), r.PathValue("id"))
 		if err != nil {

@@ -72,6 +72,11 @@ func TestWebhookPayloadsSignaturesAndSchemas(t *testing.T) {
 	must(t, err)
 	_, err = e.UpdateCart(testHash, c.ID, CartUpdate{Add: []ItemInput{{SKU: "MUG-WHITE", Quantity: 2}}, Quantities: []QuantityChange{{SKU: "TEE-S", Quantity: 3}}})
 	must(t, err)
+	couponID, err := e.ApplyCartCoupon(testHash, c.ID, "welcome10")
+	must(t, err)
+	if _, err := e.ApplyCartCoupon(testHash, c.ID, "NO-SUCH-CODE"); err == nil {
+		t.Fatal("an unknown coupon code was applied")
+	}
 	token, err := e.AbandonCart(testHash, c.ID)
 	must(t, err)
 	o, err := e.Checkout(testHash, c.ID, CheckoutInput{})
@@ -88,7 +93,7 @@ func TestWebhookPayloadsSignaturesAndSchemas(t *testing.T) {
 		"store/customer/created", "store/customer/updated",
 		"store/cart/created", "store/cart/updated", "store/cart/lineItem/created",
 		"store/cart/lineItem/created", "store/cart/lineItem/updated", "store/cart/updated",
-		"store/cart/abandoned", "store/cart/converted", "store/order/created",
+		"store/cart/couponApplied", "store/cart/abandoned", "store/cart/converted", "store/order/created",
 		"store/shipment/created", "store/order/updated", "store/order/statusUpdated",
 		"store/order/refund/created", "store/order/updated", "store/order/statusUpdated",
 		"store/cart/created", "store/cart/updated", "store/cart/lineItem/created", "store/cart/deleted",
@@ -126,6 +131,10 @@ func TestWebhookPayloadsSignaturesAndSchemas(t *testing.T) {
 		case "store/cart/abandoned":
 			if cb.Data["token"] != token || cb.Data["id"] != c.ID || cb.Data["type"] != "cart" {
 				t.Errorf("abandoned data %v", cb.Data)
+			}
+		case "store/cart/couponApplied":
+			if cb.Data["couponId"] != float64(couponID) || cb.Data["id"] != c.ID || cb.Data["type"] != "cart" {
+				t.Errorf("couponApplied data %v", cb.Data)
 			}
 		case "store/cart/converted":
 			if cb.Data["orderId"] != float64(o.ID) || cb.Data["id"] != c.ID {
