@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -267,6 +269,7 @@ func (e *Emulator) registerAPI() {
 	e.registerPromotions()
 	e.registerSegments()
 	e.registerHooks()
+	e.registerSites()
 }
 
 // buildStore creates a store from its seed.
@@ -319,6 +322,11 @@ func (e *Emulator) buildStore(seed StoreSeed) (*store, error) {
 			AcceptsAbandonedCartEmails: &c.AcceptsAbandonedCartEmails,
 		}, now); err != nil {
 			return nil, err
+		}
+	}
+	for _, ch := range slices.Sorted(maps.Keys(seed.Sites)) {
+		if err := s.setSite(ch, seed.Sites[ch]); err != nil {
+			return nil, fmt.Errorf("bcemu: site of channel %d: %w", ch, err)
 		}
 	}
 	for _, p := range seed.Promotions {

@@ -87,8 +87,12 @@ type StoreSeed struct {
 	StoreID int `json:"store_id,omitempty"`
 	// Domain is the storefront base URL used in product, cart and redirect URLs;
 	// default "https://store-<hash>.mybigcommerce.com".
-	Domain         string              `json:"domain,omitempty"`
-	Channels       []int               `json:"channels,omitempty"`
+	Domain   string `json:"domain,omitempty"`
+	Channels []int  `json:"channels,omitempty"`
+	// Sites sets the storefront URL of channels (GET /v3/channels/{id}/site);
+	// the first channel defaults to Domain, others have no site unless set
+	// here. A channel named here and missing from Channels is added.
+	Sites          map[int]string      `json:"sites,omitempty"`
 	Catalog        []ProductSeed       `json:"catalog,omitempty"`
 	CustomerGroups []CustomerGroupSeed `json:"customer_groups,omitempty"`
 	Customers      []CustomerSeed      `json:"customers,omitempty"`

@@ -11,13 +11,15 @@ import (
 
 // state is the persistent part of a store (what Save writes).
 type state struct {
-	Hash          string               `json:"hash"`
-	AccessToken   string               `json:"access_token"`
-	ClientSecret  string               `json:"client_secret"`
-	ClientID      string               `json:"client_id"`
-	StoreID       int                  `json:"store_id"`
-	Domain        string               `json:"domain"`
-	Channels      []int                `json:"channels"`
+	Hash         string `json:"hash"`
+	AccessToken  string `json:"access_token"`
+	ClientSecret string `json:"client_secret"`
+	ClientID     string `json:"client_id"`
+	StoreID      int    `json:"store_id"`
+	Domain       string `json:"domain"`
+	Channels     []int  `json:"channels"`
+	// Sites are the storefront URLs of channels other than the first (see sites.go).
+	Sites         map[int]string       `json:"sites,omitempty"`
 	Quota         int                  `json:"quota"`
 	Products      []*Product           `json:"products"`
 	Groups        []*CustomerGroup     `json:"customer_groups"`
