@@ -63,6 +63,8 @@ type FlowSet struct {
 	QuietHours *QuietHours `yaml:"quiet_hours,omitempty"`
 	// FrequencyCaps limit how many messages a customer receives.
 	FrequencyCaps []FrequencyCap `yaml:"frequency_caps,omitempty"`
+	// Consent says where SMS and WhatsApp opt-ins are read (consent.go).
+	Consent *Consent `yaml:"consent,omitempty"`
 }
 
 // StoreFlows overrides sections for one store, and optionally for some of its
@@ -84,6 +86,10 @@ type ChannelFlows struct {
 	ChannelID int `yaml:"channel_id" flows:"required"`
 	// Name is a free-form label for people reading the file.
 	Name string `yaml:"name,omitempty"`
+	// StorefrontURL overrides the channel's storefront base URL, which
+	// otherwise comes from BigCommerce's channel site; every link in a
+	// message of the channel is made absolute against it.
+	StorefrontURL string `yaml:"storefront_url,omitempty"`
 	// FlowSet holds the channel's overrides.
 	FlowSet `yaml:",inline"`
 }
@@ -717,6 +723,7 @@ func DefaultFlows() *Flows {
 				{Status: StatusShipped, Event: "order_shipped"},
 				{Status: StatusCompleted, Event: "order_completed"},
 			},
+			Consent: &Consent{SMSField: "SMS opt-in", DefaultCountryCode: "1"},
 		},
 	}
 }
@@ -761,6 +768,9 @@ func (f *Flows) For(storeHash string, channelID int) FlowSet {
 	}
 	if set.Survey == nil {
 		set.Survey = &Survey{}
+	}
+	if set.Consent == nil {
+		set.Consent = &Consent{}
 	}
 	return set
 }
