@@ -34,7 +34,8 @@
 //	v3 customers       GET /customers (id:in, email:in, customer_group_id:in,
 //	                   date_created[:min|:max], date_modified[:min|:max], sort, include=
 //	                   addresses,attributes,formfields,shopper_profile_id,segment_ids),
-//	                   POST|PUT /customers
+//	                   POST|PUT /customers, GET /customers/attribute-values (customer_id:in,
+//	                   attribute_id:in, name)
 //	v2 customer groups GET /customer_groups, GET /customer_groups/{id}
 //	v3 catalog         GET /catalog/products (id, id:in, sku, sku:in, name, keyword,
 //	                   include=variants,images,primary_image,channels),
@@ -146,7 +147,10 @@
 //	                                                      {"email","first_name","last_name","phone",
 //	                                                       "customer_group_id","accepts_marketing",
 //	                                                       "accepts_product_review_abandoned_cart_emails",
-//	                                                       "guest": true for a guest shopper}
+//	                                                       "guest": true for a guest shopper,
+//	                                                       "attributes": {"SMS opt-in": "Yes"} (by name; new
+//	                                                       names create string attributes; "" removes),
+//	                                                       "form_fields": {"<sign-up form field>": "value"}}
 //	PUT    /_sim/bigcommerce/{hash}/customers/{id}        CustomerInput (changed fields) → {data: customer}
 //	PUT    /_sim/bigcommerce/{hash}/channels/{id}/site    {"url"} (absolute http(s)) → {data: site}; adds the channel
 //	POST   /_sim/bigcommerce/{hash}/carts                 CartInput → 201 {data: cart}

@@ -270,6 +270,7 @@ func (e *Emulator) registerAPI() {
 	e.registerSegments()
 	e.registerHooks()
 	e.registerSites()
+	e.registerAttributes()
 }
 
 // buildStore creates a store from its seed.

@@ -166,20 +166,24 @@ type CustomerGroup struct {
 
 // Customer is a registered customer (ID > 0) or, when returned by CreateCustomer for a guest, a guest shopper (ID 0).
 type Customer struct {
-	ID                         int       `json:"id"`
-	Email                      string    `json:"email"`
-	FirstName                  string    `json:"first_name"`
-	LastName                   string    `json:"last_name"`
-	Phone                      string    `json:"phone"`
-	Company                    string    `json:"company"`
-	GroupID                    int       `json:"customer_group_id"`
-	AcceptsMarketing           bool      `json:"accepts_marketing"`
-	AcceptsAbandonedCartEmails bool      `json:"accepts_product_review_abandoned_cart_emails"`
-	ChannelIDs                 []int     `json:"channel_ids"`
-	OriginChannelID            int       `json:"origin_channel_id"`
-	Notes                      string    `json:"notes"`
-	Created                    time.Time `json:"date_created"`
-	Modified                   time.Time `json:"date_modified"`
+	ID                         int    `json:"id"`
+	Email                      string `json:"email"`
+	FirstName                  string `json:"first_name"`
+	LastName                   string `json:"last_name"`
+	Phone                      string `json:"phone"`
+	Company                    string `json:"company"`
+	GroupID                    int    `json:"customer_group_id"`
+	AcceptsMarketing           bool   `json:"accepts_marketing"`
+	AcceptsAbandonedCartEmails bool   `json:"accepts_product_review_abandoned_cart_emails"`
+	ChannelIDs                 []int  `json:"channel_ids"`
+	OriginChannelID            int    `json:"origin_channel_id"`
+	Notes                      string `json:"notes"`
+	// AttributeValues are the customer's attribute values (attributes.go).
+	AttributeValues []*AttributeValue `json:"attribute_values,omitempty"`
+	// FormFields are the account sign-up form's custom fields by name.
+	FormFields map[string]string `json:"form_fields,omitempty"`
+	Created    time.Time         `json:"date_created"`
+	Modified   time.Time         `json:"date_modified"`
 }
 
 // LineItem is one line of a cart.

@@ -23,6 +23,7 @@ type state struct {
 	Quota         int                  `json:"quota"`
 	Products      []*Product           `json:"products"`
 	Groups        []*CustomerGroup     `json:"customer_groups"`
+	Attributes    []*CustomerAttribute `json:"customer_attributes,omitempty"`
 	Customers     []*Customer          `json:"customers"`
 	Guests        map[string]*Customer `json:"guests"`
 	Carts         map[string]*Cart     `json:"carts"`
@@ -37,6 +38,7 @@ type state struct {
 
 type sequences struct {
 	Customer, Order, OrderProduct, Shipment, Refund, Promotion, Code, Hook, Product, Image, Variant, OptionValue, OrderCoupon int
+	Attribute, AttributeValue                                                                                                 int
 }
 
 // store is one emulated store. Every field is guarded by mu.
@@ -255,6 +257,10 @@ func (s *store) addCustomer(in CustomerInput, now time.Time) (*Customer, error) 
 	} else {
 		c.AcceptsAbandonedCartEmails = true
 	}
+	if err := s.setAttributes(c, in.Attributes, now); err != nil {
+		return nil, err
+	}
+	c.setFormFields(in.FormFields)
 	s.Customers = append(s.Customers, c)
 	sort.Slice(s.Customers, func(i, j int) bool { return s.Customers[i].ID < s.Customers[j].ID })
 	return c, nil
