@@ -28,3 +28,27 @@ func TestEmulatorChannelSite(t *testing.T) {
 		t.Error("channel 0 accepted")
 	}
 }
+
+func TestEmulatorCustomerConsentFields(t *testing.T) {
+	env, emu := newEmuEnv(t, bcemu.Options{}, nil)
+	c, ctx := env.c, context.Background()
+	cu := try(emu.CreateCustomer(testHash, bcemu.CustomerInput{Email: "texts@example.com",
+		Attributes: map[string]string{"SMS opt-in": "Yes", "Tier": "gold"}, FormFields: map[string]string{"WhatsApp opt-in": "yes"}})).must(t)
+	vals := try(c.CustomerAttributeValuesByName(ctx, cu.ID, "SMS opt-in")).must(t)
+	if len(vals) != 1 || vals[0].Value != "Yes" || vals[0].AttributeID == 0 {
+		t.Errorf("SMS opt-in values %+v", vals)
+	}
+	if vals := try(c.CustomerAttributeValuesByName(ctx, 1, "SMS opt-in")).must(t); len(vals) != 0 {
+		t.Errorf("values of a customer without the attribute %+v", vals)
+	}
+	ff := try(c.CustomerFormFields(ctx, cu.ID)).must(t)
+	if len(ff) != 1 || ff[0].Name != "WhatsApp opt-in" || ff[0].Text() != "yes" {
+		t.Errorf("form fields %+v", ff)
+	}
+	if ff := try(c.CustomerFormFields(ctx, 98765)).must(t); len(ff) != 0 {
+		t.Errorf("form fields of a missing customer %+v", ff)
+	}
+	if _, err := c.CustomerAttributeValuesByName(ctx, cu.ID, ""); err == nil {
+		t.Error("empty attribute name accepted")
+	}
+}
