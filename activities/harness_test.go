@@ -22,6 +22,9 @@ type world struct {
 
 	mu   sync.Mutex
 	hits map[string]int // requests by "METHOD path"
+	// intercept, when set, may answer a request instead of the emulators
+	// (it returns true when it did).
+	intercept func(rw http.ResponseWriter, r *http.Request) bool
 }
 
 // requests returns how many requests the emulators received for
@@ -50,7 +53,11 @@ func newWorldWith(t *testing.T, opts emulator.Options) *world {
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		w.mu.Lock()
 		w.hits[r.Method+" "+r.URL.Path]++
+		intercept := w.intercept
 		w.mu.Unlock()
+		if intercept != nil && intercept(rw, r) {
+			return
+		}
 		emu.Handler().ServeHTTP(rw, r)
 	}))
 	t.Cleanup(srv.Close)

@@ -103,7 +103,10 @@ func (a *Activities) storefrontURL(ctx context.Context, bc *bigcommerce.Client, 
 	}
 	return a.sites.get(ctx, siteKey{storeHash, channelID}, a.now(), ttl, func() (string, error) {
 		site, err := bc.GetChannelSite(ctx, channelID)
-		if bigcommerce.IsNotFound(err) {
+		if ae, ok := bigcommerce.AsAPIError(err); ok && !ae.Retryable() {
+			// No site (404), or an API token without the Channel Settings
+			// read scope (403): retrying cannot help; links of this channel
+			// need storefront_url in the flows file.
 			return "", nil
 		}
 		if err != nil {
@@ -165,7 +168,7 @@ func (l *linker) problem() string {
 	if ch <= 0 {
 		ch = 1
 	}
-	return fmt.Sprintf("no storefront URL for channel %d: %d relative link(s) left out; set storefront_url for the channel in the flows file or give the channel a site in BigCommerce", ch, l.dropped)
+	return fmt.Sprintf("no storefront URL for channel %d: %d relative link(s) left out; set storefront_url for the channel in the flows file, or give the channel a site in BigCommerce and the API token the Channel Settings read scope", ch, l.dropped)
 }
 
 // absoluteLink returns link unchanged when it is empty or already absolute

@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -121,6 +123,42 @@ func TestCartLinkWithoutStorefrontIsLeftOut(t *testing.T) {
 	if err != nil || snap.LinkProblem != "" || snap.RecoveryURL != "" {
 		t.Errorf("load without link: %+v, %v", snap, err)
 	}
+}
+
+func TestStorefrontLookupFailures(t *testing.T) {
+	w := linkWorld(t)
+	status := http.StatusForbidden
+	w.mu.Lock()
+	w.intercept = func(rw http.ResponseWriter, r *http.Request) bool {
+		if !strings.HasSuffix(r.URL.Path, "/site") {
+			return false
+		}
+		rw.Header().Set("Content-Type", "application/json")
+		rw.WriteHeader(status)
+		_, _ = rw.Write([]byte(`{"status":` + strconv.Itoa(status) + `,"title":"refused","type":"about:blank"}`))
+		return true
+	}
+	w.mu.Unlock()
+	id, token := abandonedCart(t, w, 1)
+	// A token without the Channel Settings scope (403) cannot be fixed by
+	// retrying: the link is left out with the reason.
+	snap := loadCartLinks(t, w, id, token)
+	if snap.RecoveryURL != "" || !strings.Contains(snap.LinkProblem, "Channel Settings read scope") {
+		t.Errorf("after a 403: recovery URL %q, problem %q", snap.RecoveryURL, snap.LinkProblem)
+	}
+	// An outage fails the activity so Temporal retries it; it is not cached.
+	status = http.StatusServiceUnavailable
+	id2, token2 := abandonedCart(t, w, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := w.acts.LoadCart(ctx, LoadCartInput{CartRef: CartRef{StoreHash: w.hash, CartID: id2}, Token: token2, WithRecoveryURL: true})
+	if err == nil {
+		t.Fatal("a 503 from the site API gave no error")
+	}
+	w.mu.Lock()
+	w.intercept = nil
+	w.mu.Unlock()
+	wantCartLink(t, loadCartLinks(t, w, id2, token2), "https://eu.example.com")
 }
 
 func TestOrderProductLinksAreAbsolute(t *testing.T) {
