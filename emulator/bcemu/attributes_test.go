@@ -33,7 +33,8 @@ func TestCustomerAttributesAndFormFields(t *testing.T) {
 		t.Fatalf("opt-in values %v", got)
 	}
 	attrID := got[0]["attribute_id"]
-	if got := values("name=" + url.QueryEscape("SMS opt-in")); len(got) != 2 || got[1]["attribute_value"] != "No" || got[1]["attribute_id"] != attrID {
+	// Jane (customer 1) opted in in the default store as well.
+	if got := values("name=" + url.QueryEscape("SMS opt-in")); len(got) != 3 || got[2]["attribute_value"] != "No" || got[2]["attribute_id"] != attrID {
 		t.Errorf("all opt-in values %v", got)
 	}
 	if got := values("name=Unknown"); len(got) != 0 {
@@ -64,5 +65,15 @@ func TestCustomerAttributesAndFormFields(t *testing.T) {
 	}
 	if ff := c["form_fields"].([]any); len(ff) != 1 || ff[0].(map[string]any)["name"] != "WhatsApp opt-in" || ff[0].(map[string]any)["value"] != "yes" {
 		t.Errorf("customer form fields %v", c["form_fields"])
+	}
+}
+
+func TestDefaultStoreJaneOptedInToSMS(t *testing.T) {
+	en := newEnv(t, Options{})
+	r := en.api("GET", "v3", "/customers/attribute-values?name=SMS+opt-in", nil)
+	wantStatus(t, r, 200)
+	data := r.obj(t)["data"].([]any)
+	if len(data) != 1 || data[0].(map[string]any)["customer_id"] != float64(1) || data[0].(map[string]any)["attribute_value"] != "Yes" {
+		t.Errorf("SMS opt-ins of the default store %v", data)
 	}
 }

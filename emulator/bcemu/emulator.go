@@ -320,7 +320,7 @@ func (e *Emulator) buildStore(seed StoreSeed) (*store, error) {
 		if _, err := s.addCustomer(CustomerInput{
 			ID: c.ID, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone,
 			Company: c.Company, GroupID: c.GroupID, AcceptsMarketing: c.AcceptsMarketing,
-			AcceptsAbandonedCartEmails: &c.AcceptsAbandonedCartEmails,
+			AcceptsAbandonedCartEmails: &c.AcceptsAbandonedCartEmails, Attributes: c.Attributes,
 		}, now); err != nil {
 			return nil, err
 		}

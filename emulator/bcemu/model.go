@@ -74,6 +74,8 @@ type CustomerSeed struct {
 	GroupID                    int    `json:"customer_group_id,omitempty"`
 	AcceptsMarketing           bool   `json:"accepts_marketing,omitempty"`
 	AcceptsAbandonedCartEmails bool   `json:"accepts_product_review_abandoned_cart_emails,omitempty"`
+	// Attributes are customer attribute values by attribute name.
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // StoreSeed configures one emulated store.

@@ -342,8 +342,9 @@ func defaultGroups() []CustomerGroupSeed {
 // DefaultStore returns the seed of the development store: hash "bcflowdev",
 // token "dev-access-token", client secret "dev-client-secret", channel 1, a
 // dozen products (some with variants), customer groups Retail (1), Wholesale
-// (2) and VIP (3), four customers and a coupon promotion with code WELCOME10
-// (10% off the cart).
+// (2) and VIP (3), four customers (Jane, customer 1, has the "SMS opt-in"
+// attribute set to Yes) and a coupon promotion with code WELCOME10 (10% off
+// the cart).
 func DefaultStore() StoreSeed {
 	return StoreSeed{
 		Hash: "bcflowdev", AccessToken: "dev-access-token", ClientSecret: "dev-client-secret",
@@ -368,7 +369,8 @@ func DefaultStore() StoreSeed {
 		},
 		Promotions: []PromotionInput{{Name: "Welcome 10% off", Code: "WELCOME10", PercentOff: 10}},
 		Customers: []CustomerSeed{
-			{ID: 1, Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe", Phone: "+15125550101", GroupID: 1, AcceptsMarketing: true, AcceptsAbandonedCartEmails: true},
+			{ID: 1, Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe", Phone: "+15125550101", GroupID: 1, AcceptsMarketing: true, AcceptsAbandonedCartEmails: true,
+				Attributes: map[string]string{"SMS opt-in": "Yes"}},
 			{ID: 2, Email: "john.smith@example.com", FirstName: "John", LastName: "Smith", Phone: "+15125550102", GroupID: 1, AcceptsMarketing: false, AcceptsAbandonedCartEmails: true},
 			{ID: 3, Email: "buyer@wholesale.example.com", FirstName: "Wanda", LastName: "Holesale", Company: "Wholesale Co", GroupID: 2, AcceptsMarketing: true, AcceptsAbandonedCartEmails: false},
 			{ID: 4, Email: "vip@example.com", FirstName: "Victor", LastName: "Important", Phone: "+447700900123", GroupID: 3, AcceptsMarketing: true, AcceptsAbandonedCartEmails: true},
