@@ -188,3 +188,21 @@ func TestOrderShopperPhoneFallsBackToBilling(t *testing.T) {
 		t.Errorf("guest order shopper %+v", s)
 	}
 }
+
+func TestSyncContactSendsThePhoneInE164(t *testing.T) {
+	w := consentWorld(t)
+	ctx := context.Background()
+	national := w.customer(t, bcemu.CustomerInput{Email: "national@example.com", Phone: "(512) 555-0131"})
+	garbled := w.customer(t, bcemu.CustomerInput{Email: "garbled@example.com", Phone: "ask at the desk"})
+	for _, id := range []int{national, garbled} {
+		if res, err := w.acts.SyncContact(ctx, SyncContactInput{StoreHash: w.hash, CustomerID: int64(id)}); err != nil || !res.Found {
+			t.Fatalf("sync customer %d: %+v, %v", id, res, err)
+		}
+	}
+	if c, ok := w.emu.Brevo().Contact("national@example.com"); !ok || c.Attributes["SMS"] != "+15125550131" {
+		t.Errorf("contact with a national number: %+v", c)
+	}
+	if c, ok := w.emu.Brevo().Contact("garbled@example.com"); !ok || c.Attributes["SMS"] != nil {
+		t.Errorf("contact with a phone that is no number: %+v", c)
+	}
+}
