@@ -35,6 +35,11 @@ type Activities struct {
 	Hooks hooks.Spec
 	// Now is the clock of activities (default time.Now).
 	Now func() time.Time
+	// StorefrontTTL is how long a channel's storefront URL from BigCommerce
+	// is cached (default DefaultStorefrontTTL).
+	StorefrontTTL time.Duration
+
+	sites siteCache
 }
 
 // Sender is who messages come from.

@@ -39,28 +39,40 @@ func (a *Activities) LoadCart(ctx context.Context, in LoadCartInput) (CartSnapsh
 	snap.ChannelID = cart.ChannelID
 	snap.Amount = cart.CartAmount.String()
 	snap.Currency = cart.Currency.Code
+	links := a.linker(bc, in.StoreHash, cart.ChannelID)
 	for _, it := range cart.Items() {
-		snap.Items = append(snap.Items, LineItem{
+		item := LineItem{
 			ProductID: int64(it.ProductID), VariantID: int64(it.VariantID), SKU: it.SKU, Name: it.Name, Quantity: it.Quantity,
-			Price: it.SalePrice.String(), ImageURL: it.ImageURL, ProductURL: it.URL,
-		})
+			Price: it.SalePrice.String(),
+		}
+		if item.ImageURL, err = links.abs(ctx, it.ImageURL); err != nil {
+			return snap, err
+		}
+		if item.ProductURL, err = links.abs(ctx, it.URL); err != nil {
+			return snap, err
+		}
+		snap.Items = append(snap.Items, item)
 		snap.ItemCount += it.Quantity
 	}
-	snap.Shopper, err = a.shopper(ctx, bc, in.StoreHash, int64(cart.CustomerID), cart.Email)
+	snap.Shopper, err = a.shopper(ctx, bc, in.StoreHash, cart.ChannelID, int64(cart.CustomerID), cart.Email)
 	if err != nil {
 		return snap, err
 	}
 	if in.WithRecoveryURL {
-		snap.RecoveryURL = a.recoveryURL(ctx, bc, in)
+		if snap.RecoveryURL, err = links.abs(ctx, a.recoveryURL(ctx, bc, in)); err != nil {
+			return snap, err
+		}
 	}
+	snap.LinkProblem = links.problem()
 	return snap, nil
 }
 
 // shopper loads a registered customer's record and consent, or describes a
 // guest by the cart's email. Guests who typed their email at checkout are
 // treated as accepting abandoned-cart reminders (BigCommerce has no consent
-// field for them); every send still honours the suppression list.
-func (a *Activities) shopper(ctx context.Context, bc *bigcommerce.Client, storeHash string, customerID int64, email string) (Shopper, error) {
+// field for them); every send still honours the suppression list. SMS and
+// WhatsApp consent come from the flows file's consent source (applyConsent).
+func (a *Activities) shopper(ctx context.Context, bc *bigcommerce.Client, storeHash string, channelID int, customerID int64, email string) (Shopper, error) {
 	s := Shopper{CustomerID: customerID, Email: email, AcceptsAbandonedCartEmails: true}
 	if customerID > 0 {
 		c, err := bc.GetCustomer(ctx, int(customerID))
@@ -81,12 +93,16 @@ func (a *Activities) shopper(ctx context.Context, bc *bigcommerce.Client, storeH
 		}
 		s.Suppressed, s.SuppressedReason = ok, reason
 	}
+	if err := a.applyConsent(ctx, bc, storeHash, channelID, &s); err != nil {
+		return s, err
+	}
 	return s, nil
 }
 
 // recoveryURL is the cart's checkout redirect URL where the platform allows
 // it (carts created through the API), otherwise the storefront's
-// abandoned-cart link with the token BigCommerce sent.
+// abandoned-cart link with the token BigCommerce sent, relative to the
+// storefront (LoadCart makes it absolute).
 func (a *Activities) recoveryURL(ctx context.Context, bc *bigcommerce.Client, in LoadCartInput) string {
 	if urls, err := bc.CreateRedirectURLs(ctx, in.CartID); err == nil && urls.CheckoutURL != "" {
 		return urls.CheckoutURL

@@ -25,7 +25,7 @@ type SyncContactResult struct {
 }
 
 // SyncContact mirrors a BigCommerce customer to the messaging provider's
-// contact (name, phone, customer group, store, BigCommerce id). Upserts are
+// contact (name, phone in E.164, customer group, store, BigCommerce id). Upserts are
 // idempotent, so a retry or a redelivered webhook changes nothing twice.
 func (a *Activities) SyncContact(ctx context.Context, in SyncContactInput) (SyncContactResult, error) {
 	bc, err := a.bc(in.StoreHash)
@@ -42,8 +42,11 @@ func (a *Activities) SyncContact(ctx context.Context, in SyncContactInput) (Sync
 	if c.Email == "" {
 		return SyncContactResult{Found: true, ChannelID: c.OriginChannelID}, nil
 	}
+	// The provider takes E.164 only: a phone that cannot be normalised is
+	// left out rather than failing the sync.
+	phone := normalizePhone(c.Phone, a.consentOf(in.StoreHash, c.OriginChannelID).DefaultCountryCode)
 	err = a.Messaging.UpsertContact(ctx, messaging.Contact{
-		Email: c.Email, ExtID: in.StoreHash + ":" + strconv.FormatInt(in.CustomerID, 10), Phone: c.Phone, FirstName: c.FirstName, LastName: c.LastName,
+		Email: c.Email, ExtID: in.StoreHash + ":" + strconv.FormatInt(in.CustomerID, 10), Phone: phone, FirstName: c.FirstName, LastName: c.LastName,
 		Attributes: map[string]any{"BC_CUSTOMER_GROUP_ID": c.CustomerGroupID, "BC_STORE": in.StoreHash,
 			"BC_ACCEPTS_MARKETING": c.AcceptsAbandonedCartEmails},
 	})

@@ -156,7 +156,7 @@ func (a *Activities) cartMergeFields(ctx context.Context, bc *bigcommerce.Client
 		return out, classify("merge fields: load cart", err)
 	}
 	out.Exists = true
-	shopper, err := a.shopper(ctx, bc, in.StoreHash, int64(cart.CustomerID), cart.Email)
+	shopper, err := a.shopper(ctx, bc, in.StoreHash, cart.ChannelID, int64(cart.CustomerID), cart.Email)
 	if err != nil {
 		return out, err
 	}

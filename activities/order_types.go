@@ -46,6 +46,10 @@ type OrderSnapshot struct {
 	// GroupName is the name of the customer's group (registered customers
 	// in a group only).
 	GroupName string
+	// LinkProblem is set when a line's relative product or image URL had
+	// to be left out because the channel has no storefront URL; a flow must
+	// not send a message (a review request) whose link is missing.
+	LinkProblem string
 
 	// With shipments.
 	Shipments []ShipmentInfo

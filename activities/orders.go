@@ -37,9 +37,11 @@ func (a *Activities) LoadOrder(ctx context.Context, in OrderInput) (OrderSnapsho
 	snap.DateCreated = o.DateCreated.Time
 	snap.ItemsTotal = o.ItemsTotal
 	if in.WithDetails && snap.Exists {
-		if snap.Lines, err = a.orderLines(ctx, bc, o.ID); err != nil {
+		links := a.linker(bc, in.StoreHash, o.ChannelID)
+		if snap.Lines, err = a.orderLines(ctx, bc, o.ID, links); err != nil {
 			return snap, err
 		}
+		snap.LinkProblem = links.problem()
 		coupons, err := bc.OrderCoupons(ctx, o.ID)
 		if err != nil {
 			return snap, classify("load order coupons", err)
@@ -75,7 +77,7 @@ func (a *Activities) LoadOrder(ctx context.Context, in OrderInput) (OrderSnapsho
 // orderLines loads an order's lines with their products' SKUs, image and
 // URL from the catalog (a product deleted since keeps its line, without
 // them).
-func (a *Activities) orderLines(ctx context.Context, bc *bigcommerce.Client, orderID int) ([]OrderLine, error) {
+func (a *Activities) orderLines(ctx context.Context, bc *bigcommerce.Client, orderID int, links *linker) ([]OrderLine, error) {
 	products, err := bc.OrderProducts(ctx, orderID)
 	if err != nil {
 		return nil, classify(fmt.Sprintf("load products of order %d", orderID), err)
@@ -100,7 +102,13 @@ func (a *Activities) orderLines(ctx context.Context, bc *bigcommerce.Client, ord
 		l := OrderLine{LineItem: LineItem{ProductID: int64(p.ProductID), VariantID: int64(p.VariantID), SKU: p.SKU, Name: p.Name,
 			Quantity: p.Quantity, Price: p.PriceIncTax.String()}}
 		if c, ok := catalog[p.ProductID]; ok {
-			l.ProductSKU, l.ImageURL, l.ProductURL = c.SKU, c.ThumbnailURL(), c.CustomURL.URL
+			l.ProductSKU = c.SKU
+			if l.ImageURL, err = links.abs(ctx, c.ThumbnailURL()); err != nil {
+				return nil, err
+			}
+			if l.ProductURL, err = links.abs(ctx, c.CustomURL.URL); err != nil {
+				return nil, err
+			}
 		}
 		lines = append(lines, l)
 	}
@@ -149,6 +157,9 @@ func (a *Activities) orderShopper(ctx context.Context, bc *bigcommerce.Client, s
 			return s, "", fmt.Errorf("check suppression list: %w", err)
 		}
 		s.Suppressed, s.SuppressedReason = ok, reason
+	}
+	if err := a.applyConsent(ctx, bc, storeHash, o.ChannelID, &s); err != nil {
+		return s, "", err
 	}
 	return s, group, nil
 }
@@ -211,7 +222,7 @@ func (a *Activities) FindReorder(ctx context.Context, in ReorderInput) (Reorder,
 		if !slices.Contains(in.PlacedStatuses, o.StatusID) || o.IsDeleted {
 			continue
 		}
-		lines, err := a.orderLines(ctx, bc, o.ID)
+		lines, err := a.orderLines(ctx, bc, o.ID, a.linker(bc, in.StoreHash, o.ChannelID))
 		if err != nil {
 			return Reorder{}, err
 		}

@@ -31,16 +31,21 @@ type Shopper struct {
 	Email      string
 	FirstName  string
 	LastName   string
-	Phone      string
-	GroupID    int64
+	// Phone is in E.164 (the customer's, else the order's billing phone),
+	// "" when none could be normalised (config.Consent.DefaultCountryCode).
+	Phone   string
+	GroupID int64
 	// AcceptsMarketing is the customer's newsletter/marketing consent
 	// (guests: the consent captured at checkout, false if unknown).
 	AcceptsMarketing bool
 	// AcceptsAbandonedCartEmails mirrors BigCommerce's
 	// accepts_product_review_abandoned_cart_emails (registered customers).
 	AcceptsAbandonedCartEmails bool
-	// SMSConsent is the SMS opt-in recorded for the shopper.
+	// SMSConsent is the shopper's SMS opt-in from the consent source named
+	// in the flows file (config.Consent); false for guests.
 	SMSConsent bool
+	// WhatsAppConsent is the WhatsApp opt-in, from the same source.
+	WhatsAppConsent bool
 	// Suppressed is set when the email is on the suppression list.
 	Suppressed       bool
 	SuppressedReason string
@@ -73,8 +78,13 @@ type CartSnapshot struct {
 	OrderID int64
 	// RecoveryURL brings the shopper back to the cart: the checkout
 	// redirect URL where the platform allows it, otherwise the
-	// abandoned-cart token link.
+	// abandoned-cart token link, absolute against the channel's storefront.
+	// It is "" when no storefront URL is known (see LinkProblem).
 	RecoveryURL string
+	// LinkProblem is set when a relative link (the recovery link, a
+	// product or image URL) had to be left out because the channel has no
+	// storefront URL; a flow must not send a message whose link is missing.
+	LinkProblem string
 }
 
 // LoadCartInput asks for a cart's snapshot.

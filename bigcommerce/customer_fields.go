@@ -3,8 +3,10 @@ package bigcommerce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -103,4 +105,37 @@ func containsString(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// CustomerAttributeValuesByName returns a customer's values of the store
+// attribute named name (GET /v3/customers/attribute-values filtered by
+// customer and attribute name): none when the customer has no value or the
+// store no such attribute.
+func (c *Client) CustomerAttributeValuesByName(ctx context.Context, customerID int, name string) ([]CustomerAttributeValue, error) {
+	if customerID <= 0 || name == "" {
+		return nil, errors.New("bigcommerce: customer attribute values: a customer id and an attribute name are required")
+	}
+	q := url.Values{}
+	q.Set("customer_id:in", strconv.Itoa(customerID))
+	q.Set("name", name)
+	var items []CustomerAttributeValue
+	_, err := c.callV3(ctx, request{op: "get attribute values of customer " + strconv.Itoa(customerID), method: http.MethodGet,
+		path: "/customers/attribute-values", query: q}, &items)
+	return items, err
+}
+
+// CustomerFormFields returns a customer's account sign-up form field values
+// (GET /v3/customers?id:in={id}&include=formfields); none when the customer
+// does not exist.
+func (c *Client) CustomerFormFields(ctx context.Context, customerID int) ([]FormFieldValue, error) {
+	if customerID <= 0 {
+		return nil, errors.New("bigcommerce: customer form fields: a customer id is required")
+	}
+	var items []CustomerWithFields
+	_, err := c.callV3(ctx, request{op: "get form fields of customer " + strconv.Itoa(customerID), method: http.MethodGet,
+		path: "/customers", query: CustomerFilter{IDs: []int{customerID}, Include: []string{IncludeFormFields}}.query()}, &items)
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	return items[0].FormFields, nil
 }

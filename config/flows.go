@@ -54,6 +54,8 @@ type FlowSet struct {
 	QuietHours *QuietHours `yaml:"quiet_hours,omitempty"`
 	// FrequencyCaps limit how many messages a customer receives.
 	FrequencyCaps []FrequencyCap `yaml:"frequency_caps,omitempty"`
+	// Consent says where SMS and WhatsApp opt-ins are read (consent.go).
+	Consent *Consent `yaml:"consent,omitempty"`
 }
 
 // StoreFlows overrides sections for one store, and optionally for some of its
@@ -75,6 +77,10 @@ type ChannelFlows struct {
 	ChannelID int `yaml:"channel_id" flows:"required"`
 	// Name is a free-form label for people reading the file.
 	Name string `yaml:"name,omitempty"`
+	// StorefrontURL overrides the channel's storefront base URL, which
+	// otherwise comes from BigCommerce's channel site; every link in a
+	// message of the channel is made absolute against it.
+	StorefrontURL string `yaml:"storefront_url,omitempty"`
 	// FlowSet holds the channel's overrides.
 	FlowSet `yaml:",inline"`
 }

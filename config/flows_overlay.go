@@ -38,6 +38,9 @@ func (f *Flows) For(storeHash string, channelID int) FlowSet {
 	if set.Survey == nil {
 		set.Survey = &Survey{}
 	}
+	if set.Consent == nil {
+		set.Consent = &Consent{}
+	}
 	return set
 }
 

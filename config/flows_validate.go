@@ -67,6 +67,7 @@ func (f *Flows) check() []issue {
 			} else {
 				ids[ch.ChannelID] = ci
 			}
+			c.storefrontURL(cp+".storefront_url", ch.StorefrontURL)
 			c.set(cp, ch.FlowSet)
 		}
 	}
@@ -243,6 +244,9 @@ func (c *checker) set(p string, s FlowSet) {
 				c.add(qp+"."+t.name, "must be a time HH:MM between 00:00 and 23:59")
 			}
 		}
+	}
+	if s.Consent != nil {
+		c.consent(p+".consent", s.Consent)
 	}
 	type capKey struct {
 		ch  Channel

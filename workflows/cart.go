@@ -409,6 +409,12 @@ func (c *cartFlow) runSteps(abandonedAt time.Time, snap activities.CartSnapshot,
 				return reason, fresh.Shopper, err
 			},
 			params: func() map[string]any { return cartParams(snap) },
+			unusable: func() string {
+				if c.durable() && snap.RecoveryURL == "" {
+					return "no usable cart link: " + snap.LinkProblem
+				}
+				return ""
+			},
 		})
 		if err != nil {
 			return false, err

@@ -248,3 +248,19 @@ func TestOrderHubCoalescesEditsAndContinuesAsNew(t *testing.T) {
 		t.Fatalf("the order was loaded %d times for two bursts of edits", w.loads)
 	}
 }
+
+// A reminder whose cart link cannot be made absolute is not sent with a
+// broken link: the step is skipped with the reason and the flow goes on.
+func TestCartStepWithoutAUsableLinkIsSkipped(t *testing.T) {
+	w := newCartWorld(t)
+	w.cart.RecoveryURL = ""
+	w.cart.LinkProblem = "no storefront URL for channel 1"
+	w.signal(0, SignalCartActivity, CartActivity{})
+	res := w.run()
+	if res.Outcome != "completed" || len(w.sends) != 0 {
+		t.Fatalf("result %+v, sent %v: want every step skipped and the flow completed", res, w.sentSteps())
+	}
+	if !hasDecision(w.decisions(), DecisionSkipped, "no usable cart link: no storefront URL") {
+		t.Fatalf("no skip with the link problem: %+v", w.decisions())
+	}
+}

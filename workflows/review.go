@@ -108,6 +108,8 @@ type orderView struct {
 	// Params are the template parameters (and, but for Items, the event's
 	// properties).
 	Params map[string]any
+	// LinkProblem says why a link of the order could not be made absolute.
+	LinkProblem string
 }
 
 // loadOrderView is orderMessage.load for messages about the order itself.
@@ -117,7 +119,7 @@ func (f *flowRun) loadOrderView(orderID int64, withShipments bool) func() (order
 		if err != nil {
 			return orderView{}, err
 		}
-		return orderView{Exists: o.Exists, StatusID: o.StatusID, Shopper: o.Shopper, Params: orderParams(o)}, nil
+		return orderView{Exists: o.Exists, StatusID: o.StatusID, Shopper: o.Shopper, Params: orderParams(o), LinkProblem: o.LinkProblem}, nil
 	}
 }
 
@@ -156,7 +158,13 @@ func sendOrderMessage(f *flowRun, m orderMessage) (OrderMessageResult, error) {
 		}
 	} else {
 		res, err := f.deliver(sendPlan{step: m.step, flows: m.flows, channelID: m.channelID, tags: m.tags, recheck: recheck,
-			params: func() map[string]any { return view.Params }})
+			params: func() map[string]any { return view.Params },
+			unusable: func() string {
+				if url, _ := view.Params["ReviewURL"].(string); f.durable() && m.requireReviewConsent && url == "" {
+					return "no usable review link: " + view.LinkProblem
+				}
+				return ""
+			}})
 		if err != nil {
 			return OrderMessageResult{}, err
 		}

@@ -41,6 +41,10 @@ type sendPlan struct {
 	// recheck re-reads the truth right before each send attempt; a non-empty
 	// exit reason cancels the send and ends the flow.
 	recheck func() (exitReason string, shopper activities.Shopper, err error)
+	// unusable, after the re-check, names why the message cannot go out as
+	// the shopper would need it (a link that cannot be made absolute): the
+	// step is skipped with that reason, the flow goes on.
+	unusable func() string
 }
 
 // exitBySignal is sendResult.exitReason when a signal (whose handler set
@@ -94,6 +98,12 @@ func (f *flowRun) deliver(p sendPlan) (sendResult, error) {
 		if reason := missingConsent(step, p.shopper); reason != "" {
 			f.record(step.Name, DecisionSkipped, reason, nil)
 			return sendResult{skipped: reason}, nil
+		}
+		if p.unusable != nil {
+			if reason := p.unusable(); reason != "" {
+				f.record(step.Name, DecisionSkipped, reason, nil)
+				return sendResult{skipped: reason}, nil
+			}
 		}
 		var window activities.SendWindow
 		wctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
@@ -184,7 +194,7 @@ func missingConsent(step config.Step, s activities.Shopper) string {
 				return "no SMS consent"
 			}
 		case config.RequireWhatsAppConsent:
-			if !s.SMSConsent {
+			if !s.WhatsAppConsent {
 				return "no WhatsApp consent"
 			}
 		}

@@ -26,6 +26,12 @@ type CustomerInput struct {
 	ChannelIDs       []int `json:"channel_ids,omitempty"`
 	// AcceptsAbandonedCartEmails defaults to true for new customers.
 	AcceptsAbandonedCartEmails *bool `json:"accepts_product_review_abandoned_cart_emails,omitempty"`
+	// Attributes sets customer attribute values by attribute name (a new
+	// name creates a string attribute; "" removes the value).
+	Attributes map[string]string `json:"attributes,omitempty"`
+	// FormFields sets account sign-up form field values by field name
+	// ("" removes the value).
+	FormFields map[string]string `json:"form_fields,omitempty"`
 }
 
 // CreateCustomer registers a customer (store/customer/created) or, with Guest, records a guest shopper.
@@ -105,6 +111,10 @@ func (e *Emulator) updateCustomer(s *store, id int, in CustomerInput) (*Customer
 	if len(in.ChannelIDs) > 0 {
 		c.ChannelIDs = in.ChannelIDs
 	}
+	if err := s.setAttributes(c, in.Attributes, e.now()); err != nil {
+		return nil, err
+	}
+	c.setFormFields(in.FormFields)
 	c.Modified = e.now()
 	e.emit(s, "store/customer/updated", map[string]any{"type": "customer", "id": c.ID})
 	return c, nil
@@ -116,7 +126,7 @@ func (s *store) renderCustomer(c *Customer, include map[string]bool) map[string]
 		"id": c.ID, "email": c.Email, "first_name": c.FirstName, "last_name": c.LastName, "company": c.Company,
 		"phone": c.Phone, "registration_ip_address": "", "notes": c.Notes, "tax_exempt_category": "",
 		"customer_group_id": c.GroupID, "date_created": iso8601(c.Created), "date_modified": iso8601(c.Modified),
-		"address_count": 0, "attribute_count": 0, "authentication": map[string]any{"force_password_reset": false},
+		"address_count": 0, "attribute_count": len(c.AttributeValues), "authentication": map[string]any{"force_password_reset": false},
 		"accepts_product_review_abandoned_cart_emails": c.AcceptsAbandonedCartEmails,
 		"store_credit_amounts":                         []any{map[string]any{"amount": 0}}, "origin_channel_id": c.OriginChannelID,
 		"channel_ids": c.ChannelIDs,
@@ -125,10 +135,14 @@ func (s *store) renderCustomer(c *Customer, include map[string]bool) map[string]
 		m["addresses"] = []any{}
 	}
 	if include["attributes"] {
-		m["attributes"] = []any{}
+		attrs := []any{}
+		for _, v := range c.AttributeValues {
+			attrs = append(attrs, renderAttributeValue(c.ID, v))
+		}
+		m["attributes"] = attrs
 	}
 	if include["formfields"] {
-		m["form_fields"] = []any{}
+		m["form_fields"] = renderFormFields(c)
 	}
 	if include["shopper_profile_id"] || include["segment_ids"] {
 		var prof *ShopperProfile

@@ -34,7 +34,8 @@
 //	v3 customers       GET /customers (id:in, email:in, customer_group_id:in,
 //	                   date_created[:min|:max], date_modified[:min|:max], sort, include=
 //	                   addresses,attributes,formfields,shopper_profile_id,segment_ids),
-//	                   POST|PUT /customers
+//	                   POST|PUT /customers, GET /customers/attribute-values (customer_id:in,
+//	                   attribute_id:in, name)
 //	v2 customer groups GET /customer_groups, GET /customer_groups/{id}
 //	v3 catalog         GET /catalog/products (id, id:in, sku, sku:in, name, keyword,
 //	                   include=variants,images,primary_image,channels),
@@ -45,6 +46,7 @@
 //	                   /segments/{id}/shopper-profiles, GET|POST|DELETE /shopper-profiles,
 //	                   GET /shopper-profiles/{id}/segments
 //	v3 webhooks        GET|POST /hooks, GET|PUT|DELETE /hooks/{id}
+//	v3 channels        GET /channels/{channel_id}/site (the channel's storefront URL)
 //
 // Behaviours worth knowing:
 //   - Redirect URLs exist only for carts created through POST /v3/carts; carts
@@ -63,6 +65,9 @@
 //     destinations may be http:// as well as https:// (local development);
 //     events_history_enabled is accepted and ignored. POST answers 200, as the
 //     spec says.
+//   - Sites: the store's first channel has a site at StoreSeed.Domain; other
+//     channels answer 404 until a site is set (StoreSeed.Sites,
+//     SeedFile.Sites or the control API).
 //   - The catalog omits option_set_id and base_variant_id when they would be
 //     null, because the spec declares them non-nullable.
 //
@@ -143,8 +148,12 @@
 //	                                                      {"email","first_name","last_name","phone",
 //	                                                       "customer_group_id","accepts_marketing",
 //	                                                       "accepts_product_review_abandoned_cart_emails",
-//	                                                       "guest": true for a guest shopper}
+//	                                                       "guest": true for a guest shopper,
+//	                                                       "attributes": {"SMS opt-in": "Yes"} (by name; new
+//	                                                       names create string attributes; "" removes),
+//	                                                       "form_fields": {"<sign-up form field>": "value"}}
 //	PUT    /_sim/bigcommerce/{hash}/customers/{id}        CustomerInput (changed fields) → {data: customer}
+//	PUT    /_sim/bigcommerce/{hash}/channels/{id}/site    {"url"} (absolute http(s)) → {data: site}; adds the channel
 //	POST   /_sim/bigcommerce/{hash}/carts                 CartInput → 201 {data: cart}
 //	                                                      {"customer_id","email","channel_id",
 //	                                                       "line_items":[{"sku"|"product_id"+"variant_id","quantity"}]}

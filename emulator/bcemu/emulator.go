@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -267,6 +269,8 @@ func (e *Emulator) registerAPI() {
 	e.registerPromotions()
 	e.registerSegments()
 	e.registerHooks()
+	e.registerSites()
+	e.registerAttributes()
 }
 
 // buildStore creates a store from its seed.
@@ -316,9 +320,14 @@ func (e *Emulator) buildStore(seed StoreSeed) (*store, error) {
 		if _, err := s.addCustomer(CustomerInput{
 			ID: c.ID, Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone,
 			Company: c.Company, GroupID: c.GroupID, AcceptsMarketing: c.AcceptsMarketing,
-			AcceptsAbandonedCartEmails: &c.AcceptsAbandonedCartEmails,
+			AcceptsAbandonedCartEmails: &c.AcceptsAbandonedCartEmails, Attributes: c.Attributes,
 		}, now); err != nil {
 			return nil, err
+		}
+	}
+	for _, ch := range slices.Sorted(maps.Keys(seed.Sites)) {
+		if err := s.setSite(ch, seed.Sites[ch]); err != nil {
+			return nil, fmt.Errorf("bcemu: site of channel %d: %w", ch, err)
 		}
 	}
 	for _, p := range seed.Promotions {

@@ -205,7 +205,7 @@ func loadContract(t testing.TB) *contract {
 		c := &contract{}
 		files := map[string]string{
 			"carts.v3.yml": "v3", "abandoned_carts.v3.yml": "v3", "customers.v3.yml": "v3", "products_catalog.v3.yml": "v3",
-			"promotions.v3.yml": "v3", "segments.v3.yml": "v3", "webhooks.v3.yml": "v3",
+			"promotions.v3.yml": "v3", "segments.v3.yml": "v3", "webhooks.v3.yml": "v3", "channels.v3.yml": "v3",
 			"orders.v2.oas2.yml": "v2", "customers.v2.yml": "v2", "marketing.v2.yml": "v2",
 		}
 		for file, version := range files {

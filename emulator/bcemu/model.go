@@ -74,6 +74,8 @@ type CustomerSeed struct {
 	GroupID                    int    `json:"customer_group_id,omitempty"`
 	AcceptsMarketing           bool   `json:"accepts_marketing,omitempty"`
 	AcceptsAbandonedCartEmails bool   `json:"accepts_product_review_abandoned_cart_emails,omitempty"`
+	// Attributes are customer attribute values by attribute name.
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // StoreSeed configures one emulated store.
@@ -87,8 +89,12 @@ type StoreSeed struct {
 	StoreID int `json:"store_id,omitempty"`
 	// Domain is the storefront base URL used in product, cart and redirect URLs;
 	// default "https://store-<hash>.mybigcommerce.com".
-	Domain         string              `json:"domain,omitempty"`
-	Channels       []int               `json:"channels,omitempty"`
+	Domain   string `json:"domain,omitempty"`
+	Channels []int  `json:"channels,omitempty"`
+	// Sites sets the storefront URL of channels (GET /v3/channels/{id}/site);
+	// the first channel defaults to Domain, others have no site unless set
+	// here. A channel named here and missing from Channels is added.
+	Sites          map[int]string      `json:"sites,omitempty"`
 	Catalog        []ProductSeed       `json:"catalog,omitempty"`
 	CustomerGroups []CustomerGroupSeed `json:"customer_groups,omitempty"`
 	Customers      []CustomerSeed      `json:"customers,omitempty"`
@@ -162,20 +168,24 @@ type CustomerGroup struct {
 
 // Customer is a registered customer (ID > 0) or, when returned by CreateCustomer for a guest, a guest shopper (ID 0).
 type Customer struct {
-	ID                         int       `json:"id"`
-	Email                      string    `json:"email"`
-	FirstName                  string    `json:"first_name"`
-	LastName                   string    `json:"last_name"`
-	Phone                      string    `json:"phone"`
-	Company                    string    `json:"company"`
-	GroupID                    int       `json:"customer_group_id"`
-	AcceptsMarketing           bool      `json:"accepts_marketing"`
-	AcceptsAbandonedCartEmails bool      `json:"accepts_product_review_abandoned_cart_emails"`
-	ChannelIDs                 []int     `json:"channel_ids"`
-	OriginChannelID            int       `json:"origin_channel_id"`
-	Notes                      string    `json:"notes"`
-	Created                    time.Time `json:"date_created"`
-	Modified                   time.Time `json:"date_modified"`
+	ID                         int    `json:"id"`
+	Email                      string `json:"email"`
+	FirstName                  string `json:"first_name"`
+	LastName                   string `json:"last_name"`
+	Phone                      string `json:"phone"`
+	Company                    string `json:"company"`
+	GroupID                    int    `json:"customer_group_id"`
+	AcceptsMarketing           bool   `json:"accepts_marketing"`
+	AcceptsAbandonedCartEmails bool   `json:"accepts_product_review_abandoned_cart_emails"`
+	ChannelIDs                 []int  `json:"channel_ids"`
+	OriginChannelID            int    `json:"origin_channel_id"`
+	Notes                      string `json:"notes"`
+	// AttributeValues are the customer's attribute values (attributes.go).
+	AttributeValues []*AttributeValue `json:"attribute_values,omitempty"`
+	// FormFields are the account sign-up form's custom fields by name.
+	FormFields map[string]string `json:"form_fields,omitempty"`
+	Created    time.Time         `json:"date_created"`
+	Modified   time.Time         `json:"date_modified"`
 }
 
 // LineItem is one line of a cart.

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -79,7 +81,9 @@ type SeedCart struct {
 
 // SeedFile scripts a store's life in JSON (LoadSeedFile, POST /_sim/bigcommerce/seed).
 type SeedFile struct {
-	Store      string           `json:"store,omitempty"` // store hash; default the first store
+	Store string `json:"store,omitempty"` // store hash; default the first store
+	// Sites sets channels' storefront URLs (channel id → URL), as SetChannelSite.
+	Sites      map[int]string   `json:"sites,omitempty"`
 	Customers  []CustomerInput  `json:"customers,omitempty"`
 	Promotions []PromotionInput `json:"promotions,omitempty"`
 	Carts      []SeedCart       `json:"carts,omitempty"`
@@ -106,6 +110,11 @@ func (e *Emulator) ApplySeed(sf SeedFile) error {
 	hash := sf.Store
 	if hash == "" {
 		hash = e.order[0]
+	}
+	for _, ch := range slices.Sorted(maps.Keys(sf.Sites)) {
+		if err := e.SetChannelSite(hash, ch, sf.Sites[ch]); err != nil {
+			return fmt.Errorf("site of channel %d: %w", ch, err)
+		}
 	}
 	for _, c := range sf.Customers {
 		if _, err := e.CreateCustomer(hash, c); err != nil {
@@ -235,6 +244,25 @@ func (e *Emulator) registerSim() {
 		}
 		return e.render(w, r.PathValue("hash"), http.StatusCreated, func(s *store) (any, error) {
 			return map[string]any{"data": s.renderCustomer(s.customer(c.ID), nil), "meta": map[string]any{}}, nil
+		})
+	})
+	e.simRoute("PUT /{hash}/channels/{channel_id}/site", func(w http.ResponseWriter, r *http.Request) error {
+		var in struct {
+			URL string `json:"url"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		id, err := pathInt(r, "channel_id")
+		if err != nil {
+			return err
+		}
+		if err := e.SetChannelSite(r.PathValue("hash"), id, in.URL); err != nil {
+			return err
+		}
+		return e.render(w, r.PathValue("hash"), http.StatusOK, func(s *store) (any, error) {
+			u, _ := s.siteURL(id)
+			return map[string]any{"data": renderSite(id, u, e.now()), "meta": map[string]any{}}, nil
 		})
 	})
 	e.simRoute("PUT /{hash}/customers/{id}", func(w http.ResponseWriter, r *http.Request) error {

@@ -11,16 +11,19 @@ import (
 
 // state is the persistent part of a store (what Save writes).
 type state struct {
-	Hash          string               `json:"hash"`
-	AccessToken   string               `json:"access_token"`
-	ClientSecret  string               `json:"client_secret"`
-	ClientID      string               `json:"client_id"`
-	StoreID       int                  `json:"store_id"`
-	Domain        string               `json:"domain"`
-	Channels      []int                `json:"channels"`
+	Hash         string `json:"hash"`
+	AccessToken  string `json:"access_token"`
+	ClientSecret string `json:"client_secret"`
+	ClientID     string `json:"client_id"`
+	StoreID      int    `json:"store_id"`
+	Domain       string `json:"domain"`
+	Channels     []int  `json:"channels"`
+	// Sites are the storefront URLs of channels other than the first (see sites.go).
+	Sites         map[int]string       `json:"sites,omitempty"`
 	Quota         int                  `json:"quota"`
 	Products      []*Product           `json:"products"`
 	Groups        []*CustomerGroup     `json:"customer_groups"`
+	Attributes    []*CustomerAttribute `json:"customer_attributes,omitempty"`
 	Customers     []*Customer          `json:"customers"`
 	Guests        map[string]*Customer `json:"guests"`
 	Carts         map[string]*Cart     `json:"carts"`
@@ -35,6 +38,7 @@ type state struct {
 
 type sequences struct {
 	Customer, Order, OrderProduct, Shipment, Refund, Promotion, Code, Hook, Product, Image, Variant, OptionValue, OrderCoupon int
+	Attribute, AttributeValue                                                                                                 int
 }
 
 // store is one emulated store. Every field is guarded by mu.
@@ -253,6 +257,10 @@ func (s *store) addCustomer(in CustomerInput, now time.Time) (*Customer, error) 
 	} else {
 		c.AcceptsAbandonedCartEmails = true
 	}
+	if err := s.setAttributes(c, in.Attributes, now); err != nil {
+		return nil, err
+	}
+	c.setFormFields(in.FormFields)
 	s.Customers = append(s.Customers, c)
 	sort.Slice(s.Customers, func(i, j int) bool { return s.Customers[i].ID < s.Customers[j].ID })
 	return c, nil
@@ -334,8 +342,9 @@ func defaultGroups() []CustomerGroupSeed {
 // DefaultStore returns the seed of the development store: hash "bcflowdev",
 // token "dev-access-token", client secret "dev-client-secret", channel 1, a
 // dozen products (some with variants), customer groups Retail (1), Wholesale
-// (2) and VIP (3), four customers and a coupon promotion with code WELCOME10
-// (10% off the cart).
+// (2) and VIP (3), four customers (Jane, customer 1, has the "SMS opt-in"
+// attribute set to Yes) and a coupon promotion with code WELCOME10 (10% off
+// the cart).
 func DefaultStore() StoreSeed {
 	return StoreSeed{
 		Hash: "bcflowdev", AccessToken: "dev-access-token", ClientSecret: "dev-client-secret",
@@ -360,7 +369,8 @@ func DefaultStore() StoreSeed {
 		},
 		Promotions: []PromotionInput{{Name: "Welcome 10% off", Code: "WELCOME10", PercentOff: 10}},
 		Customers: []CustomerSeed{
-			{ID: 1, Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe", Phone: "+15125550101", GroupID: 1, AcceptsMarketing: true, AcceptsAbandonedCartEmails: true},
+			{ID: 1, Email: "jane.doe@example.com", FirstName: "Jane", LastName: "Doe", Phone: "+15125550101", GroupID: 1, AcceptsMarketing: true, AcceptsAbandonedCartEmails: true,
+				Attributes: map[string]string{"SMS opt-in": "Yes"}},
 			{ID: 2, Email: "john.smith@example.com", FirstName: "John", LastName: "Smith", Phone: "+15125550102", GroupID: 1, AcceptsMarketing: false, AcceptsAbandonedCartEmails: true},
 			{ID: 3, Email: "buyer@wholesale.example.com", FirstName: "Wanda", LastName: "Holesale", Company: "Wholesale Co", GroupID: 2, AcceptsMarketing: true, AcceptsAbandonedCartEmails: false},
 			{ID: 4, Email: "vip@example.com", FirstName: "Victor", LastName: "Important", Phone: "+447700900123", GroupID: 3, AcceptsMarketing: true, AcceptsAbandonedCartEmails: true},

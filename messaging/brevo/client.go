@@ -265,6 +265,9 @@ var (
 	epEvent = endpoint{http.MethodPost, "/events", true}
 	// An upsert with the same body converges to the same contact.
 	epContact = endpoint{http.MethodPost, "/contacts", true}
+	// Reading a contact changes nothing; the request path is
+	// /contacts/{identifier} (callPath).
+	epGetContact = endpoint{http.MethodGet, "/contacts/{identifier}", true}
 )
 
 // apiError is Brevo's error body.
@@ -293,10 +296,21 @@ func (c *Client) errorf(op string, kind messaging.Kind, format string, args ...a
 // says, and decodes a 2xx answer into out (when not nil). It returns the
 // final HTTP status.
 func (c *Client) call(ctx context.Context, op string, ep endpoint, body any, header http.Header, out any) (int, error) {
-	payload, err := json.Marshal(body)
-	if err != nil {
-		return 0, &messaging.Error{Provider: ProviderName, Op: op, Kind: messaging.KindValidation,
-			Message: c.redact("encode request: " + err.Error()), Err: err}
+	return c.callPath(ctx, op, ep, ep.path, body, header, out)
+}
+
+// callPath is call with the request path given apart from ep (for paths
+// holding an identifier such as /contacts/{email}); ep still names the
+// operation in rate limits and logs, so the identifier appears in neither.
+// A nil body sends no body.
+func (c *Client) callPath(ctx context.Context, op string, ep endpoint, path string, body any, header http.Header, out any) (int, error) {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return 0, &messaging.Error{Provider: ProviderName, Op: op, Kind: messaging.KindValidation,
+				Message: c.redact("encode request: " + err.Error()), Err: err}
+		}
 	}
 	var last *messaging.Error
 	for attempt := 1; ; attempt++ {
@@ -312,7 +326,7 @@ func (c *Client) call(ctx context.Context, op string, ep endpoint, body any, hea
 			}
 			c.forget(ep)
 		}
-		status, e := c.attempt(ctx, op, ep, payload, header, out)
+		status, e := c.attempt(ctx, op, ep, path, payload, header, out)
 		if e == nil {
 			return status, nil
 		}
@@ -456,8 +470,12 @@ func (c *Client) observe(ep endpoint, h http.Header, status int) (reset time.Dur
 
 // attempt makes one request. It returns the HTTP status and nil, or the
 // classified failure.
-func (c *Client) attempt(ctx context.Context, op string, ep endpoint, payload []byte, header http.Header, out any) (int, *messaging.Error) {
-	req, err := http.NewRequestWithContext(ctx, ep.method, c.base+ep.path, bytes.NewReader(payload))
+func (c *Client) attempt(ctx context.Context, op string, ep endpoint, path string, payload []byte, header http.Header, out any) (int, *messaging.Error) {
+	var reqBody io.Reader
+	if payload != nil {
+		reqBody = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, ep.method, c.base+path, reqBody)
 	if err != nil {
 		return 0, &messaging.Error{Provider: ProviderName, Op: op, Kind: messaging.KindValidation, Message: c.redact(err.Error()), Err: err}
 	}
@@ -466,7 +484,9 @@ func (c *Client) attempt(ctx context.Context, op string, ep endpoint, payload []
 	}
 	req.Header.Set("api-key", c.key)
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("User-Agent", "bcflow-messaging/1")
 
 	var w writeTrace
