@@ -173,7 +173,24 @@ type OrderLifecycleInput struct {
 	StoreHash string
 	OrderID   int64
 	// Carry is what the previous run carried over (continue-as-new).
-	Carry FlowCarry `json:",omitempty"`
+	Carry HubCarry `json:",omitempty"`
+}
+
+// HubCarry is what an order's hub carries into its next run.
+type HubCarry struct {
+	FlowCarry
+	// Pending are the signals read and not acted on yet, in order.
+	Pending []HubSignal `json:",omitempty"`
+	// RefreshDue: an edit of the order is not re-read yet.
+	RefreshDue bool `json:",omitempty"`
+}
+
+// HubSignal is one order signal the hub read and has not acted on yet.
+type HubSignal struct {
+	Name         string
+	Status       *OrderStatus  `json:",omitempty"`
+	Event        *OrderEvent   `json:",omitempty"`
+	Unsubscribed *Unsubscribed `json:",omitempty"`
 }
 
 // FlowCarry is what every flow carries into its next run when its history

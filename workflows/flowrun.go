@@ -46,7 +46,7 @@ const maxQueryDecisions = 200
 // historyBudget is the number of history events after which a long-lived
 // or signal-driven flow continues as new, well under Temporal's 4 096-event
 // warning (and sooner when Temporal suggests it).
-const historyBudget = 2000
+const historyBudget = 1500
 
 // durableChange is the workflow.GetVersion change id of the machinery's
 // command changes; runs recorded before it keep their commands.

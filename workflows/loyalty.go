@@ -135,7 +135,10 @@ func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult,
 				return l.res, nil
 			}
 		}
-		stopped, full := l.sleepOrContinue(deadline, "watching refunds until "+deadline.Format(time.DateOnly))
+		stopped, full := false, l.durable() && l.historyFull()
+		if !full {
+			stopped, full = l.sleepOrContinue(deadline, "watching refunds until "+deadline.Format(time.DateOnly))
+		}
 		if full {
 			return LoyaltyAwardResult{}, l.continueAsNew(LoyaltyAwardWorkflowName, func() any {
 				next := in

@@ -54,9 +54,9 @@ type orderHub struct {
 	// already started): it never tries twice.
 	tried   []string
 	started []string
-	// actions are the signals read and not acted on yet, in order;
+	// pending are the signals read and not acted on yet, in order;
 	// refreshDue is a coalesced order edit.
-	actions    []func() error
+	pending    []HubSignal
 	refreshDue bool
 	// attributed: the order was checked against the shopper's cart
 	// reminders (attributeOrder).
@@ -89,40 +89,47 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 		return h.runTimerFirst()
 	}
 	h.counts = in.Carry.Signals
+	h.pending, h.refreshDue = in.Carry.Pending, in.Carry.RefreshDue
 	h.listen()
 
 	// The order's truth first: a new run re-derives its state from it.
 	if err := h.refresh(); err != nil {
 		return OrderLifecycleResult{}, err
 	}
+	h.refreshDue = false
 	for {
-		signalled := h.waitForSignal(OrderIdleTimeout, "waiting for refunds and status changes")
 		// Act on every signal, in the order they were read, and on those
-		// that arrive meanwhile.
-		for len(h.actions) > 0 || h.refreshDue {
+		// that arrive meanwhile; a full history continues as new carrying
+		// what is not acted on yet.
+		for len(h.pending) > 0 || h.refreshDue {
+			if h.historyFull() {
+				return OrderLifecycleResult{}, h.continueAsNew(OrderLifecycleWorkflowName, h.carry)
+			}
 			if err := h.act(); err != nil {
 				return OrderLifecycleResult{}, err
 			}
 			h.drain()
 		}
-		if !signalled {
-			break // idle: no signal for OrderIdleTimeout
-		}
 		if h.historyFull() {
-			if h.drain() {
-				continue // act on what arrived first: nothing is carried half-done
-			}
-			// Children, goals and campaigns are idempotent across runs.
-			return OrderLifecycleResult{}, h.continueAsNew(OrderLifecycleWorkflowName, func() any {
-				return OrderLifecycleInput{StoreHash: in.StoreHash, OrderID: in.OrderID, Carry: FlowCarry{Signals: h.counts}}
-			})
+			return OrderLifecycleResult{}, h.continueAsNew(OrderLifecycleWorkflowName, h.carry)
+		}
+		if !h.waitForSignal(OrderIdleTimeout, "waiting for refunds and status changes") {
+			break // idle: no signal for OrderIdleTimeout
 		}
 	}
 	return h.idle()
 }
 
-// listen turns the order's signals into the hub's queue of actions, in the
-// order they are read. Edits coalesce: one re-read covers any number.
+// carry is the hub's state for its next run: the signals read and not
+// acted on yet (children, goals and campaigns are idempotent across runs,
+// and the next run re-reads the order first).
+func (h *orderHub) carry() any {
+	return OrderLifecycleInput{StoreHash: h.in.StoreHash, OrderID: h.in.OrderID,
+		Carry: HubCarry{FlowCarry: FlowCarry{Signals: h.counts}, Pending: h.pending, RefreshDue: h.refreshDue}}
+}
+
+// listen turns the order's signals into the hub's queue, in the order they
+// are read. Edits coalesce: one re-read covers any number.
 func (h *orderHub) listen() {
 	h.on(SignalOrderCreated, func(c workflow.ReceiveChannel) bool {
 		var e OrderEvent
@@ -130,27 +137,27 @@ func (h *orderHub) listen() {
 		return true // the load at start covers it
 	})
 	h.on(SignalOrderStatus, func(c workflow.ReceiveChannel) bool {
-		var s OrderStatus
-		c.ReceiveAsync(&s)
-		h.actions = append(h.actions, func() error { return h.onStatus(s) })
+		var st OrderStatus
+		c.ReceiveAsync(&st)
+		h.pending = append(h.pending, HubSignal{Name: SignalOrderStatus, Status: &st})
 		return true
 	})
 	h.on(SignalOrderRefund, func(c workflow.ReceiveChannel) bool {
 		var e OrderEvent
 		c.ReceiveAsync(&e)
-		h.actions = append(h.actions, func() error { h.forward(SignalOrderRefund, e); return nil })
+		h.pending = append(h.pending, HubSignal{Name: SignalOrderRefund, Event: &e})
 		return true
 	})
 	h.on(SignalShipment, func(c workflow.ReceiveChannel) bool {
 		var e OrderEvent
 		c.ReceiveAsync(&e)
-		h.actions = append(h.actions, func() error { return h.onShipment(e) })
+		h.pending = append(h.pending, HubSignal{Name: SignalShipment, Event: &e})
 		return true
 	})
 	h.on(SignalUnsubscribed, func(c workflow.ReceiveChannel) bool {
 		var u Unsubscribed
 		c.ReceiveAsync(&u)
-		h.actions = append(h.actions, func() error { h.forward(SignalUnsubscribed, u); return nil })
+		h.pending = append(h.pending, HubSignal{Name: SignalUnsubscribed, Unsubscribed: &u})
 		return true
 	})
 	h.on(SignalOrderUpdated, func(c workflow.ReceiveChannel) bool {
@@ -161,16 +168,26 @@ func (h *orderHub) listen() {
 	})
 }
 
-// act runs the next queued action, or the coalesced re-read of an edited
-// order.
+// act handles the next queued signal, or the coalesced re-read of an
+// edited order.
 func (h *orderHub) act() error {
-	if len(h.actions) > 0 {
-		next := h.actions[0]
-		h.actions = h.actions[1:]
-		return next()
+	if len(h.pending) == 0 {
+		h.refreshDue = false
+		return h.refresh()
 	}
-	h.refreshDue = false
-	return h.refresh()
+	next := h.pending[0]
+	h.pending = h.pending[1:]
+	switch {
+	case next.Name == SignalOrderStatus && next.Status != nil:
+		return h.onStatus(*next.Status)
+	case next.Name == SignalOrderRefund && next.Event != nil:
+		h.forward(SignalOrderRefund, *next.Event)
+	case next.Name == SignalShipment && next.Event != nil:
+		return h.onShipment(*next.Event)
+	case next.Name == SignalUnsubscribed && next.Unsubscribed != nil:
+		h.forward(SignalUnsubscribed, *next.Unsubscribed)
+	}
+	return nil
 }
 
 // idle ends the hub after OrderIdleTimeout without a signal.
