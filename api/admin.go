@@ -52,7 +52,8 @@ func knownStore(c *gin.Context, stores []string, s string) bool {
 // MountTimeline adds GET /api/v1/stores/{store}/customers/{customer}/timeline:
 // every decision bcflow took about a customer (sent, skipped, deferred,
 // exited, goal reached...), newest first. {customer} is a BigCommerce
-// customer id or, for guests, an email address. Query: limit (default 100,
+// customer id or an email address (a guest's, or a registered customer's:
+// their decisions carry it). Query: limit (default 100,
 // max 1000), before (RFC 3339) for paging. stores, when not empty, are the
 // only store hashes it answers for (others: 404).
 func MountTimeline(g *gin.RouterGroup, log DecisionLog, stores []string) {
@@ -61,11 +62,13 @@ func MountTimeline(g *gin.RouterGroup, log DecisionLog, stores []string) {
 			return
 		}
 		customer := c.Param("customer")
-		var key string
+		var key, byEmail string
 		if id, err := starter.ParseID("customer", customer); err == nil {
 			key = "c:" + strconv.FormatInt(id, 10)
 		} else if email, err := starter.ParseEmail("customer", customer); err == nil {
-			key = "e:" + email
+			// A guest's decisions are keyed by the email; a registered
+			// customer's carry it once the flow knew it.
+			key, byEmail = "e:"+email, email
 		} else {
 			AbortError(c, http.StatusBadRequest, "bad_customer", "customer must be a customer id or an email address")
 			return
@@ -79,7 +82,7 @@ func MountTimeline(g *gin.RouterGroup, log DecisionLog, stores []string) {
 			}
 			limit = n
 		}
-		f := store.DecisionFilter{StoreHash: c.Param("store"), CustomerKey: key, Limit: limit}
+		f := store.DecisionFilter{StoreHash: c.Param("store"), CustomerKey: key, Email: byEmail, Limit: limit}
 		if v := c.Query("before"); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {

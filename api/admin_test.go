@@ -17,7 +17,7 @@ func TestTimelineBehindAdminToken(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 2, 16, 0, 0, 0, time.UTC)
 	for i, d := range []string{"sent", "deferred", "exited"} {
-		if err := f.store.AppendDecision(ctx, store.Decision{StoreHash: "abc123", CustomerKey: "c:7", WorkflowID: "cart/abc123/x",
+		if err := f.store.AppendDecision(ctx, store.Decision{StoreHash: "abc123", CustomerKey: "c:7", Email: "Ann@Example.com", WorkflowID: "cart/abc123/x",
 			Flow: "cart-recovery", Step: "reminder", Decision: d, Reason: "r" + d, At: at.Add(time.Duration(i) * time.Minute),
 			Details: json.RawMessage(`{"channel":"email"}`)}); err != nil {
 			t.Fatal(err)
@@ -62,6 +62,10 @@ func TestTimelineBehindAdminToken(t *testing.T) {
 	}
 	if code, out = get("/api/v1/stores/abc123/customers/Guest@Example.com/timeline", "admin-token"); code != 200 || len(out["decisions"].([]any)) != 1 {
 		t.Fatalf("guest by email: %d %v", code, out)
+	}
+	// A registered customer is found by email too: their decisions carry it.
+	if code, out = get("/api/v1/stores/abc123/customers/ann@example.com/timeline", "admin-token"); code != 200 || len(out["decisions"].([]any)) != 3 {
+		t.Fatalf("registered customer by email: %d %v", code, out)
 	}
 	// No decisions is an empty list, as the workflows' decisions query
 	// answers: [] not null.
