@@ -41,14 +41,21 @@ func (h *loyaltyHandler) bonus(c *gin.Context) {
 		Kind      string `json:"kind"`
 		Reference string `json:"reference"`
 		Email     string `json:"email"`
+		// ChannelID is the storefront the bonus was earned on (default
+		// 0: the store's settings); its flows apply.
+		ChannelID int `json:"channel_id"`
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		AbortError(c, http.StatusBadRequest, "bad_body", `body must be {"kind": K, "reference": R, "email": E}: `+err.Error())
+		AbortError(c, http.StatusBadRequest, "bad_body", `body must be {"kind": K, "reference": R, "email": E, "channel_id": C}: `+err.Error())
 		return
 	}
-	if _, known := workflows.BonusPoints(h.opts.Flows.For(s, 0).Loyalty.Bonuses, req.Kind); !known {
+	if req.ChannelID < 0 {
+		AbortError(c, http.StatusBadRequest, "bad_channel", "channel_id must be a BigCommerce channel id (0 for the store's settings)")
+		return
+	}
+	if _, known := workflows.BonusPoints(h.opts.Flows.For(s, req.ChannelID).Loyalty.Bonuses, req.Kind); !known {
 		AbortError(c, http.StatusBadRequest, "bad_kind", "kind must be review_submitted, referral or newsletter_signup")
 		return
 	}
@@ -67,7 +74,7 @@ func (h *loyaltyHandler) bonus(c *gin.Context) {
 		return
 	}
 	started, wfID, err := h.opts.Bonuses.AwardBonus(c.Request.Context(), workflows.LoyaltyBonusInput{
-		StoreHash: s, CustomerID: id, Email: req.Email, Kind: req.Kind, Reference: req.Reference,
+		StoreHash: s, CustomerID: id, Email: req.Email, Kind: req.Kind, Reference: req.Reference, ChannelID: req.ChannelID,
 	})
 	if err != nil {
 		h.opts.Logger.ErrorContext(c.Request.Context(), "start bonus award", "error", err.Error())

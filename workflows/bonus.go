@@ -34,6 +34,9 @@ type LoyaltyBonusInput struct {
 	// Reference makes the bonus unique: the review id, the referred
 	// customer; ignored for the newsletter (once per customer).
 	Reference string
+	// ChannelID is the storefront the bonus was earned on; the loyalty
+	// program of that channel applies (0: the store's).
+	ChannelID int `json:",omitempty"`
 }
 
 // LoyaltyBonusID is the workflow id of one bonus: the same report twice is
@@ -69,7 +72,11 @@ func LoyaltyBonus(ctx workflow.Context, in LoyaltyBonusInput) (int64, error) {
 	}
 	defer run.settle()
 	run.customerKey, run.email = fmt.Sprintf("c:%d", in.CustomerID), lowerASCII(in.Email)
-	flows, err := run.resolveFlows(0)
+	channel := 0
+	if run.durable() {
+		channel = in.ChannelID
+	}
+	flows, err := run.resolveFlows(channel)
 	if err != nil {
 		return 0, err
 	}

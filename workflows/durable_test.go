@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/bcflow/bcflow/activities"
@@ -263,4 +264,68 @@ func TestCartStepWithoutAUsableLinkIsSkipped(t *testing.T) {
 	if !hasDecision(w.decisions(), DecisionSkipped, "no usable cart link: no storefront URL") {
 		t.Fatalf("no skip with the link problem: %+v", w.decisions())
 	}
+}
+
+// Every flow resolves its settings for its own channel: a channel whose
+// loyalty program awards other bonus points decides a bonus earned there
+// and the account-creation bonus of a customer who signed up there.
+func TestFlowsResolveTheirOwnChannel(t *testing.T) {
+	channelFlows := func(channel int) config.FlowSet {
+		fs := config.DefaultFlows().For("abc", 0)
+		if channel == 2 {
+			l := *fs.Loyalty
+			l.Bonuses.ReviewSubmitted, l.Bonuses.AccountCreation = 77, 33
+			fs.Loyalty = &l
+		}
+		return fs
+	}
+	// world runs one flow on a fresh env; points are the ledger entries it
+	// wrote, asked the channels it resolved flows for.
+	type world struct {
+		env    *testsuite.TestWorkflowEnvironment
+		points []int64
+		asked  []int
+	}
+	newWorld := func(t *testing.T) *world {
+		w := &world{env: newTestEnv(t)}
+		a := &activities.Activities{}
+		w.env.RegisterActivity(a)
+		w.env.OnActivity(a.ResolveFlows, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, in activities.FlowsInput) (config.FlowSet, error) {
+				w.asked = append(w.asked, in.ChannelID)
+				return channelFlows(in.ChannelID), nil
+			})
+		w.env.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(nil)
+		w.env.OnActivity(a.AppendLoyaltyEntry, mock.Anything, mock.Anything).Return(
+			func(_ context.Context, e activities.LoyaltyEntryInput) (activities.LoyaltyEntry, error) {
+				w.points = append(w.points, e.Points)
+				return activities.LoyaltyEntry{Inserted: true, Points: e.Points, Account: activities.LoyaltyAccount{Tier: "Bronze"}}, nil
+			})
+		w.env.OnActivity(a.SetLoyaltyTier, mock.Anything, mock.Anything).Return(nil)
+		w.env.OnActivity(a.TrackEvent, mock.Anything, mock.Anything).Return(nil)
+		w.env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(
+			activities.SyncContactResult{Found: true, Email: "new@example.com", ChannelID: 2}, nil)
+		return w
+	}
+	t.Run("loyalty bonus", func(t *testing.T) {
+		w := newWorld(t)
+		w.env.ExecuteWorkflow(LoyaltyBonus, LoyaltyBonusInput{StoreHash: "abc", CustomerID: 5, Kind: BonusReviewSubmitted, Reference: "r1", ChannelID: 2})
+		if err := w.env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.points) != 1 || w.points[0] != 77 || w.asked[0] != 2 {
+			t.Fatalf("points %v from channels %v, want channel 2's 77", w.points, w.asked)
+		}
+	})
+	t.Run("account creation bonus", func(t *testing.T) {
+		w := newWorld(t)
+		w.env.RegisterDelayedCallback(func() { w.env.SignalWorkflow(SignalCustomerChanged, CustomerChanged{Scope: "store/customer/created"}) }, 0)
+		w.env.ExecuteWorkflow(ContactSync, ContactSyncInput{StoreHash: "abc", CustomerID: 9})
+		if err := w.env.GetWorkflowError(); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.points) != 1 || w.points[0] != 33 || w.asked[0] != 2 {
+			t.Fatalf("points %v from channels %v, want the sign-up channel 2's 33", w.points, w.asked)
+		}
+	})
 }
