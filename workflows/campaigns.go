@@ -3,6 +3,7 @@ package workflows
 import (
 	"slices"
 	"strconv"
+	"time"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -161,8 +162,16 @@ func OrderStatusCampaign(ctx workflow.Context, in OrderChildInput) (OrderMessage
 	}
 	start := workflow.Now(ctx)
 	var out OrderMessageResult
-	for _, step := range campaign.Sequence {
-		if run.sleepUntil(start.Add(step.Delay.Std()), "step "+step.Name) && exit != "" {
+	var prev *config.Step
+	var prevRanAt time.Time
+	for i, step := range campaign.Sequence {
+		due := start.Add(step.Delay.Std())
+		if run.durable() && prev != nil {
+			// After quiet hours, steps go out spaced as the campaign spaces them.
+			due = spacedDue(due, prevRanAt, step.Delay.Std()-prev.Delay.Std())
+		}
+		prev = &campaign.Sequence[i]
+		if run.sleepUntil(due, "step "+step.Name) && exit != "" {
 			res, err := exitOrderMessage(run, step.Name, exit)
 			res.Sent = out.Sent
 			return res, err
@@ -176,6 +185,7 @@ func OrderStatusCampaign(ctx workflow.Context, in OrderChildInput) (OrderMessage
 			return OrderMessageResult{}, err
 		}
 		out.Sent = append(out.Sent, res.Sent...)
+		prevRanAt = workflow.Now(ctx)
 		if res.Outcome == "exited" {
 			res.Sent = out.Sent
 			return res, nil

@@ -329,3 +329,25 @@ func TestFlowsResolveTheirOwnChannel(t *testing.T) {
 		}
 	})
 }
+
+// spacedDue is the one rule every sequence (cart, goals, status campaigns)
+// uses to space steps released together after quiet hours.
+func TestSpacedDue(t *testing.T) {
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	cases := []struct {
+		name      string
+		due, prev time.Time
+		gap       time.Duration
+		want      time.Time
+	}{
+		{"on time: its own time", at(10), at(2), 3 * time.Hour, at(10)},
+		{"released late: the gap after the previous", at(4), at(8), 3 * time.Hour, at(11)},
+		{"no previous send", at(4), time.Time{}, 3 * time.Hour, at(4)},
+		{"no gap", at(4), at(8), 0, at(4)},
+	}
+	for _, tc := range cases {
+		if got := spacedDue(tc.due, tc.prev, tc.gap); !got.Equal(tc.want) {
+			t.Errorf("%s: spacedDue = %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}

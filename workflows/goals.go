@@ -146,11 +146,19 @@ func OrderGoals(ctx workflow.Context, in OrderChildInput) (OrderGoalsResult, err
 	}
 
 	// 3. Their sequences, merged into one timeline.
+	var prevDue, prevRanAt time.Time
 	for _, s := range g.plan(fresh) {
-		if g.drain() || g.sleepUntil(s.due, "step "+s.step.Name) {
+		due := s.due
+		if g.durable() && !prevRanAt.IsZero() {
+			// After quiet hours, steps go out spaced as planned.
+			due = spacedDue(due, prevRanAt, s.due.Sub(prevDue))
+		}
+		if g.drain() || g.sleepUntil(due, "step "+s.step.Name) {
 			return g.exit()
 		}
+		prevDue = s.due
 		done, err := g.runStep(s)
+		prevRanAt = workflow.Now(ctx)
 		if err != nil {
 			return OrderGoalsResult{}, err
 		}
