@@ -440,3 +440,50 @@ func TestREADMEDevScript(t *testing.T) {
 		t.Errorf("bcflow load -n 20 -c 2: %d %s%s", code, out, errOut)
 	}
 }
+
+// TestREADMEGuaranteesNameRealTests: every test README's "What bcflow
+// guarantees" names as proof exists, so a renamed or deleted test cannot
+// leave a guarantee unproved on paper.
+func TestREADMEGuaranteesNameRealTests(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	start := strings.Index(section, "## What bcflow guarantees")
+	if start < 0 {
+		t.Fatal(`README has no "What bcflow guarantees" section`)
+	}
+	section = section[start+3:]
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	named := regexp.MustCompile("`(?:[a-z0-9]+/)?((?:Test|Fuzz)[A-Za-z0-9]+)`").FindAllStringSubmatch(section, -1)
+	if len(named) < 10 {
+		t.Fatalf("the guarantees name %d tests; expected one or more per guarantee", len(named))
+	}
+	defined := map[string]bool{}
+	err = filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil {
+				defined[fn.Name.Name] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range named {
+		if !defined[m[1]] {
+			t.Errorf("README's guarantees cite %s, which no test file defines", m[1])
+		}
+	}
+}
