@@ -267,7 +267,7 @@ func cleanEnv() []string {
 // outside service run for real.
 func TestREADMECommands(t *testing.T) {
 	bin := bcflowBinary(t)
-	flagRE := regexp.MustCompile(`\[(-[a-z]+)`)
+	flagRE := regexp.MustCompile(`\[(-[a-z][a-z-]*)`)
 	cmds := readmeInlineCommands(t, "bcflow ")
 	named := map[string]bool{}
 	for _, cmd := range cmds {
