@@ -21,6 +21,8 @@ type AttributeOrderInput struct {
 	StoreHash   string
 	OrderID     int64
 	CustomerKey string
+	// Email is the shopper's email, when known.
+	Email string `json:",omitempty"`
 	// At is when the order was placed (the hub's time).
 	At time.Time
 	// Window is the attribution window of the order's channel.
@@ -48,7 +50,7 @@ func (a *Activities) AttributeOrder(ctx context.Context, in AttributeOrderInput)
 		return Recovery{}, nil
 	}
 	return a.RecordRecovery(ctx, RecoveryInput{
-		StoreHash: in.StoreHash, CustomerKey: in.CustomerKey, WorkflowID: msg.IdempotencyKey[:cut],
+		StoreHash: in.StoreHash, CustomerKey: in.CustomerKey, Email: in.Email, WorkflowID: msg.IdempotencyKey[:cut],
 		OrderID: in.OrderID, LastStep: msg.IdempotencyKey[cut+1:], At: in.At,
 	})
 }

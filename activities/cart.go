@@ -126,7 +126,7 @@ func (a *Activities) RecordRecovery(ctx context.Context, in RecoveryInput) (Reco
 	}
 	rec := Recovery{OrderID: in.OrderID, Total: o.TotalIncTax.String(), Currency: o.CurrencyCode}
 	err = a.RecordDecision(ctx, DecisionInput{
-		StoreHash: in.StoreHash, CustomerKey: in.CustomerKey, WorkflowID: in.WorkflowID, Flow: "cart-recovery",
+		StoreHash: in.StoreHash, CustomerKey: in.CustomerKey, Email: in.Email, WorkflowID: in.WorkflowID, Flow: "cart-recovery",
 		Step: in.LastStep, Decision: "recovered", Reason: "order placed after a reminder", DedupeKey: RecoveryKey(in.StoreHash, in.OrderID),
 		Details: map[string]any{"order_id": in.OrderID, "total": rec.Total, "currency": rec.Currency}, At: in.At,
 	})

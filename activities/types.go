@@ -187,10 +187,12 @@ type DecisionInput struct {
 type RecoveryInput struct {
 	StoreHash   string
 	CustomerKey string
-	WorkflowID  string
-	OrderID     int64
-	LastStep    string
-	At          time.Time
+	// Email is the shopper's email, when known (the timeline by email).
+	Email      string `json:",omitempty"`
+	WorkflowID string
+	OrderID    int64
+	LastStep   string
+	At         time.Time
 }
 
 // Recovery is what RecordRecovery recorded.

@@ -453,7 +453,7 @@ func (c *cartFlow) exit() (CartRecoveryResult, error) {
 		var rec activities.Recovery
 		ctx := workflow.WithActivityOptions(c.ctx, apiActivityOptions)
 		err := workflow.ExecuteActivity(ctx, a.RecordRecovery, activities.RecoveryInput{
-			StoreHash: c.in.StoreHash, CustomerKey: c.customerKey, WorkflowID: workflow.GetInfo(c.ctx).WorkflowExecution.ID,
+			StoreHash: c.in.StoreHash, CustomerKey: c.customerKey, Email: c.email, WorkflowID: workflow.GetInfo(c.ctx).WorkflowExecution.ID,
 			OrderID: c.exitOrderID, LastStep: c.sent[len(c.sent)-1], At: workflow.Now(c.ctx),
 		}).Get(ctx, &rec)
 		if err != nil {
