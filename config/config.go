@@ -102,7 +102,10 @@ type Config struct {
 // BigCommerceConfig holds the BigCommerce store API settings
 // (variables prefixed BCFLOW_BC_).
 type BigCommerceConfig struct {
-	StoreHash    string `env:"STORE_HASH" desc:"BigCommerce store hash (the abc123 in stores/abc123)"`
+	StoreHash string `env:"STORE_HASH" desc:"BigCommerce store hash (the abc123 in stores/abc123)"`
+	// StoreID is the store's numeric id: a webhook whose store_id is
+	// another is refused (400). Empty: not checked.
+	StoreID      string `env:"STORE_ID" desc:"BigCommerce numeric store id; webhooks whose store_id differs are refused (400)"`
 	AccessToken  Secret `env:"ACCESS_TOKEN" desc:"BigCommerce API account access token (X-Auth-Token)"`
 	ClientSecret Secret `env:"CLIENT_SECRET" desc:"BigCommerce app client secret, used to verify signed payloads"`
 	APIBaseURL   string `env:"API_BASE_URL" envDefault:"https://api.bigcommerce.com" desc:"BigCommerce API base URL (point it at the emulator in dev)"`
@@ -283,6 +286,11 @@ func (c *Config) validate(mode Mode) error {
 
 	if c.BigCommerce.StoreHash != "" && !storeHashRE.MatchString(c.BigCommerce.StoreHash) {
 		add("BCFLOW_BC_STORE_HASH must be the lowercase letters and digits after stores/ in the API path, got %q", c.BigCommerce.StoreHash)
+	}
+	if id := c.BigCommerce.StoreID; id != "" {
+		if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 || strconv.FormatInt(n, 10) != id {
+			add("BCFLOW_BC_STORE_ID must be the store's numeric id (a positive integer), got %q", id)
+		}
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		add("BCFLOW_DATA_DIR must not be blank")

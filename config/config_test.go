@@ -283,6 +283,7 @@ func TestValidation(t *testing.T) {
 		{"port too big", map[string]string{"BCFLOW_DEV_UI_PORT": "65536"}, "config: BCFLOW_DEV_UI_PORT must be between 1 and 65535, got 65536"},
 		{"ports collide", map[string]string{"BCFLOW_DEV_UI_PORT": "7233"}, "config: BCFLOW_DEV_TEMPORAL_PORT and BCFLOW_DEV_UI_PORT must differ, both are 7233"},
 		{"store hash", map[string]string{"BCFLOW_BC_STORE_HASH": "stores/ABC"}, `config: BCFLOW_BC_STORE_HASH must be the lowercase letters and digits after stores/ in the API path, got "stores/ABC"`},
+		{"store id", map[string]string{"BCFLOW_BC_STORE_ID": "0012"}, `config: BCFLOW_BC_STORE_ID must be the store's numeric id (a positive integer), got "0012"`},
 		{"blank data dir", map[string]string{"BCFLOW_DATA_DIR": "  "}, "config: BCFLOW_DATA_DIR must not be blank"},
 		{"several problems, one line each", map[string]string{"BCFLOW_LOG_LEVEL": "x", "BCFLOW_DEV_UI_PORT": "0"},
 			"config: BCFLOW_LOG_LEVEL must be one of debug, info, warn, error; got \"x\"\nconfig: BCFLOW_DEV_UI_PORT must be between 1 and 65535, got 0"},

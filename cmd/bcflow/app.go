@@ -76,7 +76,7 @@ func newActivities(cfg *config.Config, st *store.Store, flows *config.Flows, log
 func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *store.Store, c client.Client, logger *slog.Logger) error {
 	stores := map[string]api.StoreAuth{}
 	if cfg.BigCommerce.StoreHash != "" {
-		stores[cfg.BigCommerce.StoreHash] = api.StoreAuth{ClientSecret: []byte(cfg.BigCommerce.ClientSecret.Reveal())}
+		stores[cfg.BigCommerce.StoreHash] = api.StoreAuth{ClientSecret: []byte(cfg.BigCommerce.ClientSecret.Reveal()), StoreID: cfg.BigCommerce.StoreID}
 	}
 	dispatcher := starter.New(c, cfg.TaskQueue)
 	srv.MountWebhooks(api.WebhookOptions{
