@@ -171,29 +171,9 @@ func OrderGoals(ctx workflow.Context, in OrderChildInput) (OrderGoalsResult, err
 }
 
 // listen wires the signals the hub forwards: a refund or cancellation ends
-// the flow, other status changes do not.
+// the flow, other status changes do not; so does an unsubscribe.
 func (g *goalsFlow) listen() {
-	g.on(SignalOrderStatus, func(ch workflow.ReceiveChannel) bool {
-		var s OrderStatus
-		ch.ReceiveAsync(&s)
-		if reason := OrderStatusExit(s.NewStatusID); reason != "" {
-			g.exitReason = reason
-			return true
-		}
-		return false
-	})
-	g.on(SignalOrderRefund, func(ch workflow.ReceiveChannel) bool {
-		var e OrderEvent
-		ch.ReceiveAsync(&e)
-		g.exitReason = ExitRefunded
-		return true
-	})
-	g.on(SignalUnsubscribed, func(ch workflow.ReceiveChannel) bool {
-		var u Unsubscribed
-		ch.ReceiveAsync(&u)
-		g.exitReason = ExitUnsubscribed
-		return true
-	})
+	g.listenOrderExits(&g.exitReason, OrderStatusExit, true)
 }
 
 // load reads the order with its lines, coupons and shopper.
