@@ -33,9 +33,17 @@ func TestShopperScriptStartsExpectedWorkflows(t *testing.T) {
 		t.Fatal(err)
 	}
 	cartID := workflows.CartRecoveryID(s.hash, cart.ID)
-	eventually(t, "cart flow abandoned", func() (bool, string) {
+	// Wait until the flow has acted on the abandonment, not merely received
+	// it: the flow names the shopper (BcCustomerEmail) only after it loaded
+	// the cart. A checkout before that load makes the flow exit with
+	// order-placed without ever naming the shopper, which is right for the
+	// flow and would leave the attributes below unset: the signal being in
+	// the history is not enough (that race failed 3 runs in 8 under load).
+	eventually(t, "cart flow abandoned and the shopper identified", func() (bool, string) {
 		n := s.signalCount(cartID, workflows.SignalCartAbandoned)
-		return n == 1, fmt.Sprintf("%d abandoned signals", n)
+		status, attrs := s.describe(cartID)
+		return n == 1 && status == enums.WORKFLOW_EXECUTION_STATUS_RUNNING && attrs["BcCustomerEmail"] == "ann@example.com",
+			fmt.Sprintf("%d abandoned signals, %s, attributes %v", n, status, attrs)
 	})
 	order, err := s.bc.Checkout(s.hash, cart.ID, bcemu.CheckoutInput{})
 	if err != nil {
