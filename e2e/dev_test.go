@@ -86,6 +86,7 @@ func startDev(t *testing.T, env []string) *devProcess {
 			_ = cmd.Process.Kill()
 			<-p.done
 		}
+		checkProcessLog(t, "bcflow dev", out.String())
 	})
 	select {
 	case <-ready:

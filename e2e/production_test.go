@@ -82,6 +82,7 @@ func TestProductionProcessesOnPostgreSQL(t *testing.T) {
 		t.Cleanup(func() {
 			_ = cmd.Process.Signal(syscall.SIGINT)
 			_, _ = cmd.Process.Wait()
+			checkProcessLog(t, "bcflow "+args[0], out.String())
 			if t.Failed() {
 				t.Logf("%v output:\n%s", args, out.String())
 			}

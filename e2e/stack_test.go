@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -49,6 +50,10 @@ type stack struct {
 	disp    *switchableDispatcher
 	acts    *activities.Activities
 	stopped bool
+	// emuURL is the emulator's base URL; proxy, with stackOptions.faults,
+	// stands between the clients and it.
+	emuURL string
+	proxy  *faultProxy
 }
 
 // switchableDispatcher lets a test point the receiver at an unreachable
@@ -79,13 +84,32 @@ func (s *switchableDispatcher) Unsubscribe(ctx context.Context, email, reason st
 type stackOptions struct {
 	flowsYAML  string
 	retryScale float64
+	// temporal, when set, is the Temporal client to use instead of a fresh
+	// in-process test server (the fault suite's restartable dev server).
+	temporal client.Client
+	// databaseURL, when set, is the store instead of a fresh SQLite file.
+	databaseURL string
+	// noWorker leaves the worker to the test (a `bcflow worker` process).
+	noWorker bool
+	// faults puts a faultProxy between the clients and the emulator and
+	// gives the clients short retries, so an outage outlasts them in
+	// seconds and Temporal's activity retries take over.
+	faults bool
 }
 
 func newStack(t *testing.T, o stackOptions) *stack {
 	t.Helper()
 	ctx := context.Background()
-	_, c := newTemporal(t)
-	st := openSQLite(t)
+	c := o.temporal
+	if c == nil {
+		_, c = newTemporal(t)
+	}
+	var st *store.Store
+	if o.databaseURL == "" {
+		st = openSQLite(t)
+	} else {
+		st = openStore(t, o.databaseURL)
+	}
 
 	if o.retryScale == 0 {
 		o.retryScale = 0.001
@@ -107,11 +131,21 @@ func newStack(t *testing.T, o stackOptions) *stack {
 			t.Fatal(err)
 		}
 	}
-	bcClient, err := bigcommerce.New(bigcommerce.Options{BaseURL: base, StoreHash: info.Hash, AccessToken: info.AccessToken})
+	bcOpts := bigcommerce.Options{BaseURL: base, StoreHash: info.Hash, AccessToken: info.AccessToken}
+	brevoOpts := brevo.Options{BaseURL: base + "/v3", APIKey: emu.Brevo().APIKeys()[0]}
+	var proxy *faultProxy
+	if o.faults {
+		proxy = newFaultProxy(t, base)
+		bcOpts.BaseURL, brevoOpts.BaseURL = proxy.url, proxy.url+"/v3"
+		bcOpts.MaxRetries, bcOpts.AttemptTimeout, bcOpts.BackoffBase, bcOpts.BackoffMax = faultClientRetries, faultAttemptTimeout, 20*time.Millisecond, 50*time.Millisecond
+		brevoOpts.MaxAttempts, brevoOpts.BaseBackoff, brevoOpts.MaxBackoff = faultClientRetries+1, 20*time.Millisecond, 50*time.Millisecond
+		brevoOpts.HTTPClient = &http.Client{Timeout: faultAttemptTimeout}
+	}
+	bcClient, err := bigcommerce.New(bcOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	provider, err := brevo.New(brevo.Options{BaseURL: base + "/v3", APIKey: emu.Brevo().APIKeys()[0]})
+	provider, err := brevo.New(brevoOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,18 +181,28 @@ func newStack(t *testing.T, o stackOptions) *stack {
 	if err := emu.Brevo().SetWebhook(&brevoemu.WebhookConfig{URL: apiURL + "/webhooks/brevo", BearerToken: brevoSecret}); err != nil {
 		t.Fatal(err)
 	}
-	w := worker.New(c, taskQueue, acts, worker.Options{})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
+	if !o.noWorker {
+		w := worker.New(c, taskQueue, acts, worker.Options{})
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(w.Stop)
 	}
-	t.Cleanup(w.Stop)
-	return &stack{t: t, c: c, emu: emu, bc: emu.BigCommerce(), brevo: emu.Brevo(), store: st, hash: info.Hash, apiURL: apiURL, disp: disp, acts: acts}
+	return &stack{t: t, c: c, emu: emu, bc: emu.BigCommerce(), brevo: emu.Brevo(), store: st, hash: info.Hash, apiURL: apiURL, disp: disp, acts: acts,
+		emuURL: base, proxy: proxy}
 }
 
 // eventually polls cond until it holds or 30 s pass.
 func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	eventuallyWithin(t, 30*time.Second, what, cond)
+}
+
+// eventuallyWithin polls cond until it holds or limit passes: for waits
+// that include a Temporal retry or timeout by design.
+func eventuallyWithin(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
 		ok, detail := cond()
 		if ok {

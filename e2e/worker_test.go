@@ -18,10 +18,13 @@ import (
 )
 
 // newTemporal starts an in-process Temporal server with bcflow's search
-// attributes registered on its namespace.
+// attributes registered on its namespace. Its clients, and so the workers
+// built on them, log through a workerWatch: a broken-flow line (unhandled
+// signals, a workflow panic, a failed workflow task) fails the test.
 func newTemporal(t *testing.T) (*temporaltest.TestServer, client.Client) {
 	t.Helper()
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	watch := watchWorker(t)
+	ts := temporaltest.NewServer(temporaltest.WithT(t), temporaltest.WithBaseClientOptions(client.Options{Logger: watch}))
 	c := ts.GetDefaultClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -33,8 +36,14 @@ func newTemporal(t *testing.T) (*temporaltest.TestServer, client.Client) {
 
 func openSQLite(t *testing.T) *store.Store {
 	t.Helper()
+	return openStore(t, "sqlite:"+filepath.Join(t.TempDir(), "bcflow.db"))
+}
+
+// openStore opens and migrates the store at databaseURL, closed at cleanup.
+func openStore(t *testing.T, databaseURL string) *store.Store {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "bcflow.db"))
+	st, err := store.Open(ctx, databaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
