@@ -489,9 +489,14 @@ func TestFaultSuite(t *testing.T) {
 	t.Run("Brevo 5xx beyond the client's retries", func(t *testing.T) {
 		t.Parallel()
 		s := newStack(t, stackOptions{flowsYAML: faultFlows, faults: true})
-		// Every send of the second email fails for three activity attempts
-		// (two requests each), then Brevo recovers.
-		s.proxy.fail(emailOfStep("second-reminder"), answer503, answer503, answer503, answer503, answer503, answer503)
+		// Every send of the second email fails for ten activity attempts
+		// (two requests each), then Brevo recovers: the flow waits it out
+		// (an hour and more of outage: workflows/TestBrevoOutageOfHoursSendsOnceAfterwards).
+		var outage []faultMode
+		for range 20 {
+			outage = append(outage, answer503)
+		}
+		s.proxy.fail(emailOfStep("second-reminder"), outage...)
 		sh := s.abandonCart(t, "brevo-outage@example.com")
 		s.checkFaultOutcome(t, sh)
 		if n := s.proxy.pending(); n != 0 {
@@ -719,7 +724,7 @@ func newProcessWorkerStack(t *testing.T) (*stack, *workerProcess) {
 		"TEMPORAL_ADDRESS=" + ts.GetFrontendHostPort(), "TEMPORAL_NAMESPACE=" + ts.GetDefaultNamespace(), "BCFLOW_TASK_QUEUE=" + taskQueue,
 		"DATABASE_URL=" + dbURL, "BCFLOW_LOG_LEVEL=warn", "BCFLOW_FLOWS_FILE=" + flowsFile,
 		"BCFLOW_BC_STORE_HASH=" + info.Hash, "BCFLOW_BC_ACCESS_TOKEN=" + info.AccessToken, "BCFLOW_BC_CLIENT_SECRET=" + info.ClientSecret,
-		"BCFLOW_BC_API_BASE_URL=" + s.proxy.url, "BCFLOW_BREVO_BASE_URL=" + s.proxy.url + "/v3", "BCFLOW_BREVO_API_KEY=" + s.brevo.APIKeys()[0],
+		"BCFLOW_RETRY_MAX_INTERVAL=2s", "BCFLOW_BC_API_BASE_URL=" + s.proxy.url, "BCFLOW_BREVO_BASE_URL=" + s.proxy.url + "/v3", "BCFLOW_BREVO_API_KEY=" + s.brevo.APIKeys()[0],
 		"BCFLOW_WEBHOOK_SECRET=" + webhookSecret, "BCFLOW_ADMIN_TOKEN=fault-admin", "BCFLOW_PUBLIC_URL=" + s.apiURL,
 		"BCFLOW_SENDER_EMAIL=shop@example.com", "BCFLOW_SENDER_NAME=E2E Store",
 	}}

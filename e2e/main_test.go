@@ -10,14 +10,20 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/bcflow/bcflow/workflows"
 )
 
 // bcflowBin is the bcflow binary built once for the tests that run it.
 var bcflowBin string
 
 func TestMain(m *testing.M) {
+	// Outages in these tests last seconds: retries of failed activities
+	// come at most 2 s apart (production: 1 min database, 10 min APIs).
+	workflows.SetRetryCap(2 * time.Second)
 	dir, err := os.MkdirTemp("", "bcflow-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -41,8 +41,11 @@ type cartWorld struct {
 	loads    int
 	failSend int    // fail this many SendMessage attempts first
 	failStep string // fail the first attempt of this step
-	sendErr  error  // every SendMessage fails with this
-	sentKeys map[string]bool
+	// failUntil: every SendMessage attempt before this time fails (5xx).
+	failUntil time.Time
+	attempts  int
+	sendErr   error // every SendMessage fails with this
+	sentKeys  map[string]bool
 	// outcomes answers SendMessage for these steps instead of sending
 	// (refused, unknown).
 	outcomes map[string]activities.SendOutcome
@@ -93,8 +96,12 @@ func newCartWorld(t *testing.T) *cartWorld {
 		})
 	w.env.OnActivity(a.SendMessage, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.SendInput) (activities.SendOutcome, error) {
+			w.attempts++
 			if w.sendErr != nil {
 				return activities.SendOutcome{}, w.sendErr
+			}
+			if w.env.Now().Before(w.failUntil) {
+				return activities.SendOutcome{}, errors.New("brevo: 503 Service Unavailable")
 			}
 			if w.failSend > 0 {
 				w.failSend--

@@ -351,3 +351,48 @@ func TestSpacedDue(t *testing.T) {
 		}
 	}
 }
+
+// Brevo down for hours (every send attempt a 5xx) does not end the flow:
+// the send is retried until Brevo is back, then goes out once, and the
+// steps after it keep their spacing. Before, API activities gave up after a
+// day and store activities after 20 attempts, failing the flow for good.
+func TestBrevoOutageOfHoursSendsOnceAfterwards(t *testing.T) {
+	// The test environment caps retries at 10 attempts (production has no
+	// cap: TestActivityRetriesNeverGiveUp); 10-minute intervals make those
+	// 10 attempts span an outage of an hour and a half.
+	saved := apiActivityOptions
+	t.Cleanup(func() { apiActivityOptions = saved })
+	p := *apiActivityOptions.RetryPolicy
+	p.InitialInterval, p.BackoffCoefficient = 10*time.Minute, 1
+	apiActivityOptions.RetryPolicy = &p
+
+	w := newCartWorld(t)
+	w.failUntil = t0.Add(2*time.Hour + 80*time.Minute) // the reminder falls due at 2 h
+	w.signal(0, SignalCartActivity, CartActivity{})
+	res := w.run()
+	if len(w.sends) != 3 || w.sends[0].step != "reminder" || w.sends[0].at.Before(w.failUntil) {
+		t.Fatalf("sent %v after an outage until %s (%d attempts)", w.sentSteps(), w.failUntil, w.attempts)
+	}
+	if res.Outcome != "completed" {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+// Activities retry transient failures until the dependency is back: no
+// attempt limit, no schedule-to-close deadline; only what can never
+// succeed is non-retryable.
+func TestActivityRetriesNeverGiveUp(t *testing.T) {
+	for name, o := range map[string]workflow.ActivityOptions{"store": storeActivityOptions, "api": apiActivityOptions} {
+		p := o.RetryPolicy
+		if p == nil || p.MaximumAttempts != 0 || o.ScheduleToCloseTimeout != 0 {
+			t.Errorf("%s activities: retry policy %+v, schedule-to-close %s: they give up", name, p, o.ScheduleToCloseTimeout)
+			continue
+		}
+		if p.MaximumInterval <= 0 || p.MaximumInterval > 10*time.Minute {
+			t.Errorf("%s activities: backoff capped at %s", name, p.MaximumInterval)
+		}
+		if len(p.NonRetryableErrorTypes) != 1 || p.NonRetryableErrorTypes[0] != activities.ErrTypeInvalid {
+			t.Errorf("%s activities: non-retryable %v, want only %s", name, p.NonRetryableErrorTypes, activities.ErrTypeInvalid)
+		}
+	}
+}
