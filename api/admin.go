@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/store"
+	"github.com/bcflow/bcflow/workflows"
 )
 
 // Admin returns the /api/v1 route group, guarded by the admin bearer token
@@ -96,20 +98,15 @@ func MountTimeline(g *gin.RouterGroup, log DecisionLog, stores []string) {
 			AbortError(c, http.StatusServiceUnavailable, "unavailable", "could not read the decision log")
 			return
 		}
-		type entry struct {
-			At         time.Time `json:"at"`
-			Flow       string    `json:"flow"`
-			WorkflowID string    `json:"workflow_id"`
-			Step       string    `json:"step,omitempty"`
-			Decision   string    `json:"decision"`
-			Reason     string    `json:"reason,omitempty"`
-			Details    any       `json:"details,omitempty"`
-		}
-		out := make([]entry, 0, len(ds))
+		// The same shape as the workflows' decisions query.
+		out := make([]workflows.DecisionEntry, 0, len(ds))
 		for _, d := range ds {
-			e := entry{At: d.At, Flow: d.Flow, WorkflowID: d.WorkflowID, Step: d.Step, Decision: d.Decision, Reason: d.Reason}
-			if len(d.Details) > 0 && string(d.Details) != "{}" && string(d.Details) != "null" {
-				e.Details = d.Details
+			e := workflows.DecisionEntry{At: d.At, Flow: d.Flow, WorkflowID: d.WorkflowID, Step: d.Step, Decision: d.Decision, Reason: d.Reason}
+			if len(d.Details) > 0 {
+				_ = json.Unmarshal(d.Details, &e.Details) // the store keeps valid JSON; {} and null leave none
+				if len(e.Details) == 0 {
+					e.Details = nil
+				}
 			}
 			out = append(out, e)
 		}
