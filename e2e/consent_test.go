@@ -25,6 +25,7 @@ func defaultFlowsInSeconds(t *testing.T) string {
 		{"        delay: 1h\n        channel: email", "        delay: 1s\n        channel: email"},
 		{"        delay: 24h\n", "        delay: 2s\n"},
 		{"        delay: 72h\n        channel: sms", "        delay: 3s\n        channel: sms"},
+		{"    attribution_window: 120h\n", "    attribution_window: 1s\n"},
 	} {
 		if strings.Count(yaml, r[0]) != 1 {
 			t.Fatalf("flows.default.yaml changed: %q is not there once", r[0])

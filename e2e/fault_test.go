@@ -56,6 +56,7 @@ defaults:
     bonuses: {first_purchase: 0, account_creation: 0}
   cart_recovery:
     abandoned_after: 1h
+    attribution_window: 1s
     steps:
       - name: reminder
         delay: 1s
