@@ -117,7 +117,13 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 			break // idle: no signal for OrderIdleTimeout
 		}
 	}
-	return h.idle()
+	res, err := h.idle()
+	if h.drain() {
+		// A signal arrived while the hub recorded its end: a new run acts
+		// on it, nothing is dropped.
+		return OrderLifecycleResult{}, h.continueAsNew(OrderLifecycleWorkflowName, h.carry)
+	}
+	return res, err
 }
 
 // carry is the hub's state for its next run: the signals read and not
