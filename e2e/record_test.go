@@ -15,6 +15,8 @@ import (
 // workflows/testdata/histories/NAME.json when BCFLOW_RECORD_HISTORIES=1, so
 // the replay test in workflows/ keeps replaying real histories: a change to
 // a workflow that breaks them must go through workflow.GetVersion.
+// BCFLOW_RECORD_HISTORIES_SUFFIX is added to NAME, so the histories of a new
+// workflow version are recorded beside the older ones, which stay.
 func (s *stack) recordHistory(t *testing.T, workflowID, name string) {
 	t.Helper()
 	if os.Getenv("BCFLOW_RECORD_HISTORIES") != "1" {
@@ -33,7 +35,7 @@ func (s *stack) recordHistory(t *testing.T, workflowID, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(moduleRoot(), "workflows", "testdata", "histories", name+".json")
+	path := filepath.Join(moduleRoot(), "workflows", "testdata", "histories", name+os.Getenv("BCFLOW_RECORD_HISTORIES_SUFFIX")+".json")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
