@@ -39,6 +39,8 @@ type cartFlow struct {
 	phase       cartPhase
 	// round is the number of abandonments so far (carried across runs).
 	round int
+	// resumed: this run continues the previous run's wait (continue-as-new).
+	resumed bool
 	// lastSentAt is when the last step went out (attribution window).
 	lastSentAt time.Time
 	// channelID is the cart's storefront, once loaded.
@@ -88,9 +90,10 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 
 	for round := c.round + 1; ; round++ {
 		c.round = round
-		if round > 1 {
+		if round > 1 && !c.resumed {
 			c.record("", DecisionWaiting, "cart changed again; waiting for a new abandonment", map[string]any{"round": round})
 		}
+		c.resumed = false
 		// 1. Wait until the cart is abandoned.
 		abandonedAt, exited, full := c.waitForAbandonment()
 		if exited {
@@ -141,7 +144,7 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 // exited is true when the cart must not be chased at all (already
 // converted, deleted, no consent).
 func (c *cartFlow) start() (exited bool, err error) {
-	if c.round > 0 {
+	if c.resumed {
 		return false, nil // a continued run: the first run did it
 	}
 	_, reason, err := c.check(false)
@@ -178,7 +181,8 @@ func (c *cartFlow) attributionWait(window time.Duration) (exited bool) {
 // carry is the cart's state for its next run (continue-as-new).
 func (c *cartFlow) carry() any {
 	return CartRecoveryInput{StoreHash: c.in.StoreHash, CartID: c.in.CartID, Carry: &CartRecoveryCarry{
-		FlowCarry: FlowCarry{Signals: c.counts}, Round: c.round, Token: c.token, Sent: c.sent, LastSentAt: c.lastSentAt,
+		// The next run goes on with this round's wait.
+		FlowCarry: FlowCarry{Signals: c.counts}, Round: c.round - 1, Token: c.token, Sent: c.sent, LastSentAt: c.lastSentAt,
 		ChannelID: c.channelID, CustomerKey: c.customerKey, Abandoned: c.abandoned,
 	}}
 }
@@ -189,6 +193,7 @@ func (c *cartFlow) restore(k *CartRecoveryCarry) {
 		return
 	}
 	c.counts, c.round, c.token, c.sent, c.lastSentAt = k.Signals, k.Round, k.Token, k.Sent, k.LastSentAt
+	c.resumed = true
 	c.channelID, c.customerKey, c.identified, c.abandoned = k.ChannelID, k.CustomerKey, k.CustomerKey, k.Abandoned
 }
 
