@@ -205,8 +205,12 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	if held != nil {
 		<-held.hold
-		// Forward whatever happened to the client meanwhile.
+		// Forward whatever happened to the client meanwhile: neither the
+		// request's context nor the connection's close (ReverseProxy
+		// watches http.CloseNotifier when the context cannot end) may cancel
+		// it, as a request already inside Brevo would go on.
 		r = r.WithContext(context.WithoutCancel(r.Context()))
+		w = struct{ http.ResponseWriter }{w}
 	}
 	if !failNow {
 		p.rp.ServeHTTP(w, r)
