@@ -168,6 +168,17 @@ func (f *flowRun) settle() {
 	}
 }
 
+// signalWaiting reports whether one of the flow's signals is delivered and
+// not handled yet.
+func (f *flowRun) signalWaiting() bool {
+	for _, h := range f.handlers {
+		if h.ch.Len() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // handles reports whether the flow registered a handler for name.
 func (f *flowRun) handles(name string) bool {
 	for _, h := range f.handlers {

@@ -85,12 +85,12 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 	h := &orderHub{flowRun: run, in: in}
 	defer h.settle()
 	h.hubVersion = workflow.GetVersion(ctx, hubChange, workflow.DefaultVersion, hubVersionLatest)
+	h.listen()
 	if !h.durable() {
 		return h.runTimerFirst()
 	}
 	h.counts = in.Carry.Signals
 	h.pending, h.refreshDue = in.Carry.Pending, in.Carry.RefreshDue
-	h.listen()
 
 	// The order's truth first: a new run re-derives its state from it.
 	if err := h.refresh(); err != nil {
@@ -207,83 +207,30 @@ func (h *orderHub) idle() (OrderLifecycleResult, error) {
 }
 
 // runTimerFirst is the hub's loop as runs recorded before
-// durableVersionSignalsFirst ran it: one signal per wake-up.
+// durableVersionSignalsFirst ran it: one signal per wake-up (the timer
+// first when both were ready), acted on before the next wait.
 func (h *orderHub) runTimerFirst() (OrderLifecycleResult, error) {
-	ctx, in := h.ctx, h.in
-	created := workflow.GetSignalChannel(ctx, SignalOrderCreated)
-	statuses := workflow.GetSignalChannel(ctx, SignalOrderStatus)
-	refunds := workflow.GetSignalChannel(ctx, SignalOrderRefund)
-	shipments := workflow.GetSignalChannel(ctx, SignalShipment)
-	unsubscribes := workflow.GetSignalChannel(ctx, SignalUnsubscribed)
-	channels := []workflow.ReceiveChannel{created, statuses, refunds, shipments, unsubscribes}
-
 	if err := h.refresh(); err != nil {
 		return OrderLifecycleResult{}, err
 	}
 	for {
-		timerCtx, cancel := workflow.WithCancel(ctx)
-		idle := workflow.NewTimerWithOptions(timerCtx, OrderIdleTimeout, workflow.TimerOptions{Summary: "waiting for refunds and status changes"})
-		var (
-			timedOut bool
-			handle   func() error
-		)
-		sel := workflow.NewSelector(ctx)
-		sel.AddFuture(idle, func(workflow.Future) { timedOut = true })
-		sel.AddReceive(created, func(c workflow.ReceiveChannel, _ bool) {
-			var e OrderEvent
-			c.ReceiveAsync(&e)
-			handle = func() error { return nil }
-		})
-		sel.AddReceive(statuses, func(c workflow.ReceiveChannel, _ bool) {
-			var s OrderStatus
-			c.ReceiveAsync(&s)
-			handle = func() error { return h.onStatus(s) }
-		})
-		sel.AddReceive(refunds, func(c workflow.ReceiveChannel, _ bool) {
-			var e OrderEvent
-			c.ReceiveAsync(&e)
-			handle = func() error { h.forward(SignalOrderRefund, e); return nil }
-		})
-		sel.AddReceive(shipments, func(c workflow.ReceiveChannel, _ bool) {
-			var e OrderEvent
-			c.ReceiveAsync(&e)
-			handle = func() error { return h.onShipment(e) }
-		})
-		sel.AddReceive(unsubscribes, func(c workflow.ReceiveChannel, _ bool) {
-			var u Unsubscribed
-			c.ReceiveAsync(&u)
-			handle = func() error { h.forward(SignalUnsubscribed, u); return nil }
-		})
-		sel.Select(ctx)
-		if !timedOut {
-			cancel()
-		}
-		if handle != nil {
-			if err := handle(); err != nil {
+		signalled := h.sleepUntil(workflow.Now(h.ctx).Add(OrderIdleTimeout), "waiting for refunds and status changes")
+		for len(h.pending) > 0 {
+			if err := h.act(); err != nil {
 				return OrderLifecycleResult{}, err
 			}
 		}
-		if pending(channels) {
+		if h.signalWaiting() {
 			continue
 		}
-		if timedOut {
+		if !signalled {
 			break
 		}
-		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			return OrderLifecycleResult{}, workflow.NewContinueAsNewError(ctx, OrderLifecycleWorkflowName, in)
+		if workflow.GetInfo(h.ctx).GetContinueAsNewSuggested() {
+			return OrderLifecycleResult{}, workflow.NewContinueAsNewError(h.ctx, OrderLifecycleWorkflowName, h.in)
 		}
 	}
 	return h.idle()
-}
-
-// pending reports whether a signal is waiting on one of the channels.
-func pending(channels []workflow.ReceiveChannel) bool {
-	for _, c := range channels {
-		if c.Len() > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // hubChange is the workflow.GetVersion change id of the order hub's
