@@ -156,6 +156,12 @@ func (f *flowRun) settle() {
 	if f.drain() {
 		workflow.GetLogger(f.ctx).Info("signal arrived as the flow completed", "flow", f.flow)
 	}
+	f.dropUnused()
+}
+
+// dropUnused reads the signals of bcflow's contract the flow has no
+// handler for: they mean nothing to it.
+func (f *flowRun) dropUnused() {
 	for _, name := range contractSignals {
 		if f.handles(name) {
 			continue
@@ -298,7 +304,7 @@ func (f *flowRun) historyFull() bool {
 // carries).
 func (f *flowRun) continueAsNew(workflowName string, input func() any) error {
 	f.drain()
-	f.settle()
+	f.dropUnused()
 	workflow.GetLogger(f.ctx).Info("continuing as new", "flow", f.flow, "history_length", workflow.GetInfo(f.ctx).GetCurrentHistoryLength())
 	return workflow.NewContinueAsNewError(f.ctx, workflowName, input())
 }
