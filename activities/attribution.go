@@ -21,6 +21,9 @@ type AttributeOrderInput struct {
 	StoreHash   string
 	OrderID     int64
 	CustomerKey string
+	// CartFlowPrefix starts the workflow id of every cart recovery flow of
+	// the store: their messages' idempotency keys start with it.
+	CartFlowPrefix string
 	// Email is the shopper's email, when known.
 	Email string `json:",omitempty"`
 	// At is when the order was placed (the hub's time).
@@ -35,10 +38,10 @@ type AttributeOrderInput struct {
 // against the last message sent), once per order. It returns the recovery,
 // or a zero one when no message qualifies.
 func (a *Activities) AttributeOrder(ctx context.Context, in AttributeOrderInput) (Recovery, error) {
-	if in.CustomerKey == "" || in.Window <= 0 {
+	if in.CustomerKey == "" || in.Window <= 0 || in.CartFlowPrefix == "" {
 		return Recovery{}, nil
 	}
-	msg, found, err := a.Store.LastSentMessage(ctx, in.StoreHash, in.CustomerKey, cartKeyPrefix, in.At.Add(-in.Window), in.At)
+	msg, found, err := a.Store.LastSentMessage(ctx, in.StoreHash, in.CustomerKey, in.CartFlowPrefix, in.At.Add(-in.Window), in.At)
 	if err != nil {
 		return Recovery{}, fmt.Errorf("attribute order %d: %w", in.OrderID, err)
 	}
@@ -54,7 +57,3 @@ func (a *Activities) AttributeOrder(ctx context.Context, in AttributeOrderInput)
 		OrderID: in.OrderID, LastStep: msg.IdempotencyKey[cut+1:], At: in.At,
 	})
 }
-
-// cartKeyPrefix starts the idempotency key of every cart recovery message
-// (its workflow id, cart/{store}/{cart}, then the step).
-const cartKeyPrefix = "cart/"

@@ -27,7 +27,8 @@ func TestAttributeOrderToTheShoppersLastCartReminder(t *testing.T) {
 		sentAt = sentAt.Add(time.Hour)
 	}
 	orderID := w.order(0, "ann@example.com", 11, "", item("TEE-M", 1))
-	in := AttributeOrderInput{StoreHash: w.hash, OrderID: orderID, CustomerKey: "c:7", At: time.Now().UTC(), Window: 5 * 24 * time.Hour}
+	in := AttributeOrderInput{StoreHash: w.hash, OrderID: orderID, CustomerKey: "c:7", CartFlowPrefix: "cart/" + w.hash + "/",
+		At: time.Now().UTC(), Window: 5 * 24 * time.Hour}
 	for i := 0; i < 2; i++ {
 		rec, err := w.acts.AttributeOrder(ctx, in)
 		if err != nil || rec.OrderID != orderID || rec.Total == "" {
@@ -42,8 +43,8 @@ func TestAttributeOrderToTheShoppersLastCartReminder(t *testing.T) {
 		t.Fatalf("decisions = %+v, want one recovery against the last reminder (discount)", ds)
 	}
 	for _, miss := range []AttributeOrderInput{
-		{StoreHash: w.hash, OrderID: orderID, CustomerKey: "c:7", At: in.At, Window: time.Hour},
-		{StoreHash: w.hash, OrderID: orderID, CustomerKey: "c:8", At: in.At, Window: in.Window},
+		{StoreHash: w.hash, OrderID: orderID, CustomerKey: "c:7", CartFlowPrefix: in.CartFlowPrefix, At: in.At, Window: time.Hour},
+		{StoreHash: w.hash, OrderID: orderID, CustomerKey: "c:8", CartFlowPrefix: in.CartFlowPrefix, At: in.At, Window: in.Window},
 	} {
 		if rec, err := w.acts.AttributeOrder(ctx, miss); err != nil || rec.OrderID != 0 {
 			t.Fatalf("attribution of %+v = %+v, %v; want none", miss, rec, err)

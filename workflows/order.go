@@ -393,7 +393,8 @@ func (h *orderHub) attributeOrder() {
 	var rec activities.Recovery
 	ctx := workflow.WithActivityOptions(h.ctx, apiActivityOptions)
 	if err := workflow.ExecuteActivity(ctx, a.AttributeOrder, activities.AttributeOrderInput{
-		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, CustomerKey: h.customerKey, Email: h.email, At: workflow.Now(h.ctx),
+		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, CustomerKey: h.customerKey, CartFlowPrefix: CartRecoveryID(h.in.StoreHash, ""),
+		Email: h.email, At: workflow.Now(h.ctx),
 		Window: cr.Attribution(),
 	}).Get(ctx, &rec); err != nil {
 		workflow.GetLogger(h.ctx).Warn("order not attributed", "order_id", h.in.OrderID, "error", err)
