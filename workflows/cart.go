@@ -45,7 +45,18 @@ type cartFlow struct {
 	lastSentAt time.Time
 	// channelID is the cart's storefront, once loaded.
 	channelID int
+	// abandonedEventAt is the created_at of the latest abandonment notice:
+	// a cart change that happened before it (webhooks of different scopes
+	// arrive out of order) is not the shopper coming back.
+	abandonedEventAt time.Time
+	// ordersEvents: this run ignores cart changes older than the
+	// abandonment (cartEventOrderChange).
+	ordersEvents bool
 }
+
+// cartEventOrderChange is the GetVersion change id under which the flow
+// orders cart changes against the abandonment by their webhook times.
+const cartEventOrderChange = "cart-event-order"
 
 // cartPhase is where a cart flow is: waiting for abandonment (or an email),
 // or running steps.
@@ -76,6 +87,7 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 	defer run.settle()
 	c := &cartFlow{flowRun: run, in: in}
 	c.restore(in.Carry)
+	c.ordersEvents = workflow.GetVersion(ctx, cartEventOrderChange, workflow.DefaultVersion, 1) >= 1
 	c.listen()
 	if c.durable() {
 		// Who and where, before any decision: the shopper on the workflow,
@@ -183,7 +195,7 @@ func (c *cartFlow) carry() any {
 	return CartRecoveryInput{StoreHash: c.in.StoreHash, CartID: c.in.CartID, Carry: &CartRecoveryCarry{
 		// The next run goes on with this round's wait.
 		FlowCarry: FlowCarry{Signals: c.counts}, Round: c.round - 1, Token: c.token, Sent: c.sent, LastSentAt: c.lastSentAt,
-		ChannelID: c.channelID, CustomerKey: c.customerKey, Abandoned: c.abandoned,
+		ChannelID: c.channelID, CustomerKey: c.customerKey, Abandoned: c.abandoned, AbandonedEventAt: c.abandonedEventAt,
 	}}
 }
 
@@ -195,6 +207,7 @@ func (c *cartFlow) restore(k *CartRecoveryCarry) {
 	c.counts, c.round, c.token, c.sent, c.lastSentAt = k.Signals, k.Round, k.Token, k.Sent, k.LastSentAt
 	c.resumed = true
 	c.channelID, c.customerKey, c.identified, c.abandoned = k.ChannelID, k.CustomerKey, k.CustomerKey, k.Abandoned
+	c.abandonedEventAt = k.AbandonedEventAt
 }
 
 // listen wires the cart's signals to the flow's state.
@@ -202,6 +215,9 @@ func (c *cartFlow) listen() {
 	c.on(SignalCartActivity, func(ch workflow.ReceiveChannel) bool {
 		var s CartActivity
 		ch.ReceiveAsync(&s)
+		if c.staleChange(s.EventTime) {
+			return false // the change happened before the abandonment it arrived after
+		}
 		c.activity = true
 		return true
 	})
@@ -210,6 +226,9 @@ func (c *cartFlow) listen() {
 		ch.ReceiveAsync(&s)
 		if s.Token != "" {
 			c.token = s.Token
+		}
+		if s.EventTime.After(c.abandonedEventAt) {
+			c.abandonedEventAt = s.EventTime
 		}
 		// A repeated abandoned notice while steps run changes nothing.
 		c.abandoned = c.phase == phaseIdle
@@ -227,6 +246,14 @@ func (c *cartFlow) listen() {
 		c.exitReason = ExitUnsubscribed
 		return true
 	})
+}
+
+// staleChange reports whether a cart change at eventTime predates the
+// latest abandonment notice. BigCommerce's created_at has one-second
+// resolution and a cart is declared abandoned only after it sat idle, so a
+// change in the same second as the notice is older than it.
+func (c *cartFlow) staleChange(eventTime time.Time) bool {
+	return c.ordersEvents && !eventTime.IsZero() && !c.abandonedEventAt.IsZero() && !eventTime.After(c.abandonedEventAt)
 }
 
 // waitForAbandonment returns when the cart has been idle for the configured

@@ -233,6 +233,34 @@ func TestCartRecoveryAbandonedSignalStartsSequenceAtOnce(t *testing.T) {
 	}
 }
 
+// Webhooks of different scopes arrive out of order: a cart/updated written
+// before the abandonment but delivered after it is not the shopper coming
+// back, while a change made after the abandonment still is.
+func TestCartRecoveryOrdersChangesAgainstTheAbandonmentByEventTime(t *testing.T) {
+	abandonedAt := t0.Add(5 * time.Minute)
+	for _, tc := range []struct {
+		name      string
+		changedAt time.Time
+		wantFirst time.Time // the reminder's send time
+	}{
+		{"same second as the abandonment: stale", abandonedAt, t0.Add(5*time.Minute + time.Hour)},
+		{"before the abandonment: stale", abandonedAt.Add(-time.Minute), t0.Add(5*time.Minute + time.Hour)},
+		// A real change 30 s later: abandoned again 1 h after it.
+		{"after the abandonment: the shopper is back", abandonedAt.Add(30 * time.Second), t0.Add(5*time.Minute + 30*time.Second + 2*time.Hour)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newCartWorld(t)
+			w.signal(0, SignalCartActivity, CartActivity{EventTime: t0})
+			w.signal(5*time.Minute, SignalCartAbandoned, CartAbandoned{Token: "tok", EventTime: abandonedAt})
+			w.signal(5*time.Minute+30*time.Second, SignalCartActivity, CartActivity{Scope: "store/cart/updated", EventTime: tc.changedAt})
+			w.run()
+			if len(w.sends) == 0 || !w.sends[0].at.Equal(tc.wantFirst) {
+				t.Fatalf("sends = %+v, want the reminder at %s", w.sends, tc.wantFirst)
+			}
+		})
+	}
+}
+
 func TestCartRecoveryExitSignalsInEveryPhase(t *testing.T) {
 	quiet := &config.QuietHours{Start: mustTime(t, "15:30"), End: mustTime(t, "23:00"), Timezone: "UTC"}
 	exits := []struct {

@@ -107,6 +107,8 @@ type CartRecoveryCarry struct {
 	// Abandoned: BigCommerce declared the cart abandoned and no wait has
 	// used it yet.
 	Abandoned bool `json:",omitempty"`
+	// AbandonedEventAt is the latest abandonment notice's created_at.
+	AbandonedEventAt time.Time `json:",omitempty"`
 }
 
 // CartActivity is the payload of SignalCartActivity.
