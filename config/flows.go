@@ -56,6 +56,8 @@ type FlowSet struct {
 	FrequencyCaps []FrequencyCap `yaml:"frequency_caps,omitempty"`
 	// Consent says where SMS and WhatsApp opt-ins are read (consent.go).
 	Consent *Consent `yaml:"consent,omitempty"`
+	// Sync says which provider lists synced contacts join (sync.go).
+	Sync *Sync `yaml:"sync,omitempty"`
 }
 
 // StoreFlows overrides sections for one store, and optionally for some of its

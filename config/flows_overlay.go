@@ -41,6 +41,9 @@ func (f *Flows) For(storeHash string, channelID int) FlowSet {
 	if set.Consent == nil {
 		set.Consent = &Consent{}
 	}
+	if set.Sync == nil {
+		set.Sync = &Sync{}
+	}
 	return set
 }
 

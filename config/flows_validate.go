@@ -248,6 +248,9 @@ func (c *checker) set(p string, s FlowSet) {
 	if s.Consent != nil {
 		c.consent(p+".consent", s.Consent)
 	}
+	if s.Sync != nil {
+		c.sync(p+".sync", s.Sync)
+	}
 	type capKey struct {
 		ch  Channel
 		per Duration
