@@ -44,6 +44,31 @@ const (
 	EndpointGetContact    = "GET /v3/contacts/{identifier}"
 	EndpointUpdateContact = "PUT /v3/contacts/{identifier}"
 	EndpointDeleteContact = "DELETE /v3/contacts/{identifier}"
+
+	EndpointOrderStatus    = "POST /v3/orders/status"
+	EndpointOrderBatch     = "POST /v3/orders/status/batch"
+	EndpointListOrders     = "GET /v3/orders"
+	EndpointCreateProduct  = "POST /v3/products"
+	EndpointProductBatch   = "POST /v3/products/batch"
+	EndpointListProducts   = "GET /v3/products"
+	EndpointGetProduct     = "GET /v3/products/{id}"
+	EndpointCreateCategory = "POST /v3/categories"
+	EndpointCategoryBatch  = "POST /v3/categories/batch"
+	EndpointListCategories = "GET /v3/categories"
+	EndpointGetCategory    = "GET /v3/categories/{id}"
+	EndpointImportContacts = "POST /v3/contacts/import"
+	EndpointContactBatch   = "POST /v3/contacts/batch"
+	EndpointListContacts   = "GET /v3/contacts"
+	EndpointGetProcess     = "GET /v3/processes/{processId}"
+	EndpointListProcesses  = "GET /v3/processes"
+	EndpointListFolders    = "GET /v3/contacts/folders"
+	EndpointCreateFolder   = "POST /v3/contacts/folders"
+	EndpointListLists      = "GET /v3/contacts/lists"
+	EndpointCreateList     = "POST /v3/contacts/lists"
+	EndpointGetList        = "GET /v3/contacts/lists/{listId}"
+	EndpointListMembers    = "GET /v3/contacts/lists/{listId}/contacts"
+	EndpointAddToList      = "POST /v3/contacts/lists/{listId}/contacts/add"
+	EndpointRemoveFromList = "POST /v3/contacts/lists/{listId}/contacts/remove"
 	// AllEndpoints as a RateLimits key limits every endpoint without its own entry.
 	AllEndpoints = "*"
 )
@@ -77,6 +102,18 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration)
 	// SMSCredits is the starting SMS credit balance; default 1000.
 	SMSCredits float64
+	// RateLimitFamilies overrides Brevo's published limits (see
+	// PublishedRateLimits) for the families it names. Endpoints listed in
+	// RateLimits are limited by that instead.
+	RateLimitFamilies map[string][]RateRule
+	// RateTimeScale divides every family window, to compress time in a
+	// benchmark (3600: an hour lasts a second); 0 means real time.
+	RateTimeScale float64
+	// NoFamilyRateLimits turns the family limits off.
+	NoFamilyRateLimits bool
+	// BatchLimits overrides the batch sizes Brevo documents (zero fields
+	// keep the defaults, see DefaultBatchLimits).
+	BatchLimits BatchLimits
 }
 
 // Message is one transactional email, SMS or WhatsApp message accepted by the API.
@@ -173,6 +210,18 @@ type state struct {
 	Webhook       *WebhookConfig       `json:"webhook,omitempty"`
 	Deliveries    []WebhookDelivery    `json:"webhookDeliveries"`
 	SMSCredits    float64              `json:"smsCredits"`
+
+	Orders        []Order    `json:"orders,omitempty"`
+	Products      []Product  `json:"products,omitempty"`
+	Categories    []Category `json:"categories,omitempty"`
+	Folders       []Folder   `json:"folders,omitempty"`
+	Lists         []List     `json:"lists,omitempty"`
+	Processes     []Process  `json:"processes,omitempty"`
+	NextBatchID   int64      `json:"nextBatchId,omitempty"`
+	NextCatalogID int64      `json:"nextCatalogId,omitempty"`
+	NextFolderID  int64      `json:"nextFolderId,omitempty"`
+	NextListID    int64      `json:"nextListId,omitempty"`
+	NextProcessID int64      `json:"nextProcessId,omitempty"`
 }
 
 // Emulator is an in-memory Brevo. It is safe for concurrent use.
@@ -187,10 +236,16 @@ type Emulator struct {
 
 	mu       sync.Mutex
 	st       state
+	idx      contactIndex
+	eco      ecommerce
 	requests []Request
 	windows  map[string]*window
 	faults   Faults
-	closed   bool
+
+	rates      RateLimitConfig
+	famWindows map[string]*window
+	counts     map[string]*EndpointCount
+	closed     bool
 }
 
 // New returns an Emulator. When Options.SnapshotPath names a readable
@@ -259,9 +314,12 @@ func (e *Emulator) resetState() {
 		w := *e.opts.Webhook
 		e.st.Webhook = &w
 	}
+	e.idx = newContactIndex(nil)
+	e.eco = newEcommerce()
 	e.requests = nil
 	e.windows = map[string]*window{}
 	e.faults = Faults{}
+	e.resetRateState()
 }
 
 // LoadError reports why New could not load the snapshot, if it could not.
@@ -434,6 +492,9 @@ func (e *Emulator) load(path string) error {
 	}
 	e.mu.Lock()
 	e.st = st
+	e.idx = newContactIndex(st.Contacts)
+	e.eco = newEcommerce()
+	e.eco.load(&st)
 	e.mu.Unlock()
 	return nil
 }
@@ -449,35 +510,6 @@ func (c *Contact) clone() Contact {
 		out.ListIDs = []int64{}
 	}
 	return out
-}
-
-// findContact looks a contact up; caller holds e.mu.
-func (e *Emulator) findContact(identifierType, id string) *Contact {
-	for _, c := range e.st.Contacts {
-		switch identifierType {
-		case "email_id":
-			if c.Email != "" && strings.EqualFold(c.Email, id) {
-				return c
-			}
-		case "contact_id":
-			if fmt.Sprint(c.ID) == id {
-				return c
-			}
-		case "ext_id":
-			if c.ExtID != "" && c.ExtID == id {
-				return c
-			}
-		case "phone_id":
-			if s, _ := c.Attributes["SMS"].(string); s != "" && normPhone(s) == normPhone(id) {
-				return c
-			}
-		case "whatsapp_id":
-			if s, _ := c.Attributes["WHATSAPP"].(string); s != "" && normPhone(s) == normPhone(id) {
-				return c
-			}
-		}
-	}
-	return nil
 }
 
 func normPhone(s string) string {
