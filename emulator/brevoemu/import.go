@@ -212,7 +212,7 @@ func (e *Emulator) importRow(row importRow, lists []int64, update bool, b import
 					}
 					continue
 				}
-				c.Attributes[k] = v
+				c.Attributes[e.intern(k)] = v
 			}
 		}
 		for _, id := range lists {
