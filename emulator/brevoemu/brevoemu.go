@@ -1,13 +1,17 @@
 // Package brevoemu emulates the parts of Brevo's v3 HTTP API that bcflow uses:
-// transactional email, SMS and WhatsApp, events, and contacts, with Brevo's
-// authentication, error bodies, idempotency keys and rate-limit headers. It
-// also plays Brevo's side of transactional webhooks (unsubscribes, bounces,
-// spam complaints) so they can flow back into bcflow.
+// transactional email, SMS and WhatsApp, events, contacts (single, import,
+// batch update), contact folders and lists, and the ecommerce orders,
+// products and categories a store sync writes, with Brevo's authentication,
+// error bodies, idempotency keys, documented batch limits (BatchLimits) and
+// published per-family rate limits (PublishedRateLimits). It also plays
+// Brevo's side of transactional webhooks (unsubscribes, bounces, spam
+// complaints) so they can flow back into bcflow.
 //
 // Everything received is kept in memory and can be inspected from Go
-// (Messages, Events, Contacts) or over HTTP under /_sim/brevo/. Fault knobs
-// inject 429 bursts, 5xx answers and latency. State can be persisted to a
-// JSON snapshot.
+// (Messages, Events, Contacts, Orders, Products, Lists, Counts,
+// RequestCounts, …) or over HTTP under /_sim/brevo/. Fault knobs inject 429
+// bursts, 5xx answers and latency. State can be persisted to a JSON
+// snapshot.
 package brevoemu
 
 import (
@@ -329,8 +333,9 @@ func (e *Emulator) LoadError() error { return e.loadErr }
 // under /_sim/brevo/.
 func (e *Emulator) Handler() http.Handler { return e.handler }
 
-// Reset forgets all messages, events, contacts, requests, faults and rate-limit
-// windows and restores the initial webhook configuration.
+// Reset forgets all messages, events, contacts, lists, orders, catalog,
+// requests and their counts, faults and rate-limit windows, and restores the
+// initial webhook and rate-limit configuration.
 func (e *Emulator) Reset() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
