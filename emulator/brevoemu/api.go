@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/mail"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -68,6 +66,7 @@ func (e *Emulator) routes() http.Handler {
 	api(EndpointGetContact, e.getContact)
 	api(EndpointUpdateContact, e.updateContact)
 	api(EndpointDeleteContact, e.deleteContact)
+	e.syncRoutes(api)
 	mux.Handle("/v3/", e.api("", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "document_not_found", fmt.Sprintf("%s %s is not emulated", r.Method, r.URL.Path))
 	}))
@@ -83,12 +82,16 @@ const maxRequests = 10000
 func (e *Emulator) api(key string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w}
+		authed := false
 		defer func() {
 			e.mu.Lock()
 			if len(e.requests) >= maxRequests {
 				e.requests = slices.Delete(e.requests, 0, len(e.requests)-maxRequests+1)
 			}
 			e.requests = append(e.requests, Request{Method: r.Method, Path: r.URL.Path, Endpoint: key, Status: rec.status, At: e.now()})
+			if authed {
+				e.countRequest(key, rec.status)
+			}
 			e.mu.Unlock()
 		}()
 		e.mu.Lock()
@@ -102,6 +105,7 @@ func (e *Emulator) api(key string, h http.HandlerFunc) http.Handler {
 			writeError(rec, http.StatusUnauthorized, "unauthorized", "Key not found")
 			return
 		}
+		authed = true
 		if key != "" && !e.applyFaults(rec, r, key) {
 			return
 		}
@@ -112,48 +116,21 @@ func (e *Emulator) api(key string, h http.HandlerFunc) http.Handler {
 	})
 }
 
-// rateLimit applies the fixed-window limit for key and sets Brevo's headers.
-// It reports whether the request may proceed.
-func (e *Emulator) rateLimit(w http.ResponseWriter, key string) bool {
-	limit, ok := e.opts.RateLimits[key]
-	if !ok {
-		limit, ok = e.opts.RateLimits[AllEndpoints]
-	}
-	if !ok {
-		return true
-	}
-	now := e.now()
-	win := e.opts.RateWindow
-	start := now.Truncate(win)
-	e.mu.Lock()
-	wd := e.windows[key]
-	if wd == nil || !wd.start.Equal(start) {
-		wd = &window{start: start}
-		e.windows[key] = wd
-	}
-	allowed := wd.count < limit
-	if allowed {
-		wd.count++
-	}
-	remaining := max(limit-wd.count, 0)
-	e.mu.Unlock()
-	reset := int(math.Ceil(start.Add(win).Sub(now).Seconds()))
-	h := w.Header()
-	h.Set("x-sib-ratelimit-limit", strconv.Itoa(limit))
-	h.Set("x-sib-ratelimit-remaining", strconv.Itoa(remaining))
-	h.Set("x-sib-ratelimit-reset", strconv.Itoa(max(reset, 1)))
-	if !allowed {
-		writeError(w, http.StatusTooManyRequests, "too_many_requests", "The expected rate limit is exceeded.")
-	}
-	return allowed
-}
-
 // readJSON decodes the body into v, answering Brevo's 400 when it is not a
 // JSON object of the right shape. It returns the raw body.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) (json.RawMessage, bool) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 10<<20))
+	return readJSONLimit(w, r, v, 10<<20)
+}
+
+// readJSONLimit is readJSON for bodies of at most limit bytes.
+func readJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int) (json.RawMessage, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "bad_request", "could not read the request body")
+		return nil, false
+	}
+	if len(body) > limit {
+		writeError(w, http.StatusBadRequest, "out_of_range", fmt.Sprintf("the request body exceeds %d bytes", limit))
 		return nil, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

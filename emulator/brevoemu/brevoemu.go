@@ -1,13 +1,17 @@
 // Package brevoemu emulates the parts of Brevo's v3 HTTP API that bcflow uses:
-// transactional email, SMS and WhatsApp, events, and contacts, with Brevo's
-// authentication, error bodies, idempotency keys and rate-limit headers. It
-// also plays Brevo's side of transactional webhooks (unsubscribes, bounces,
-// spam complaints) so they can flow back into bcflow.
+// transactional email, SMS and WhatsApp, events, contacts (single, import,
+// batch update), contact folders and lists, and the ecommerce orders,
+// products and categories a store sync writes, with Brevo's authentication,
+// error bodies, idempotency keys, documented batch limits (BatchLimits) and
+// published per-family rate limits (PublishedRateLimits). It also plays
+// Brevo's side of transactional webhooks (unsubscribes, bounces, spam
+// complaints) so they can flow back into bcflow.
 //
 // Everything received is kept in memory and can be inspected from Go
-// (Messages, Events, Contacts) or over HTTP under /_sim/brevo/. Fault knobs
-// inject 429 bursts, 5xx answers and latency. State can be persisted to a
-// JSON snapshot.
+// (Messages, Events, Contacts, Orders, Products, Lists, Counts,
+// RequestCounts, …) or over HTTP under /_sim/brevo/. Fault knobs inject 429
+// bursts, 5xx answers and latency. State can be persisted to a JSON
+// snapshot.
 package brevoemu
 
 import (
@@ -44,6 +48,31 @@ const (
 	EndpointGetContact    = "GET /v3/contacts/{identifier}"
 	EndpointUpdateContact = "PUT /v3/contacts/{identifier}"
 	EndpointDeleteContact = "DELETE /v3/contacts/{identifier}"
+
+	EndpointOrderStatus    = "POST /v3/orders/status"
+	EndpointOrderBatch     = "POST /v3/orders/status/batch"
+	EndpointListOrders     = "GET /v3/orders"
+	EndpointCreateProduct  = "POST /v3/products"
+	EndpointProductBatch   = "POST /v3/products/batch"
+	EndpointListProducts   = "GET /v3/products"
+	EndpointGetProduct     = "GET /v3/products/{id}"
+	EndpointCreateCategory = "POST /v3/categories"
+	EndpointCategoryBatch  = "POST /v3/categories/batch"
+	EndpointListCategories = "GET /v3/categories"
+	EndpointGetCategory    = "GET /v3/categories/{id}"
+	EndpointImportContacts = "POST /v3/contacts/import"
+	EndpointContactBatch   = "POST /v3/contacts/batch"
+	EndpointListContacts   = "GET /v3/contacts"
+	EndpointGetProcess     = "GET /v3/processes/{processId}"
+	EndpointListProcesses  = "GET /v3/processes"
+	EndpointListFolders    = "GET /v3/contacts/folders"
+	EndpointCreateFolder   = "POST /v3/contacts/folders"
+	EndpointListLists      = "GET /v3/contacts/lists"
+	EndpointCreateList     = "POST /v3/contacts/lists"
+	EndpointGetList        = "GET /v3/contacts/lists/{listId}"
+	EndpointListMembers    = "GET /v3/contacts/lists/{listId}/contacts"
+	EndpointAddToList      = "POST /v3/contacts/lists/{listId}/contacts/add"
+	EndpointRemoveFromList = "POST /v3/contacts/lists/{listId}/contacts/remove"
 	// AllEndpoints as a RateLimits key limits every endpoint without its own entry.
 	AllEndpoints = "*"
 )
@@ -77,6 +106,18 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration)
 	// SMSCredits is the starting SMS credit balance; default 1000.
 	SMSCredits float64
+	// RateLimitFamilies overrides Brevo's published limits (see
+	// PublishedRateLimits) for the families it names. Endpoints listed in
+	// RateLimits are limited by that instead.
+	RateLimitFamilies map[string][]RateRule
+	// RateTimeScale divides every family window, to compress time in a
+	// benchmark (3600: an hour lasts a second); 0 means real time.
+	RateTimeScale float64
+	// NoFamilyRateLimits turns the family limits off.
+	NoFamilyRateLimits bool
+	// BatchLimits overrides the batch sizes Brevo documents (zero fields
+	// keep the defaults, see DefaultBatchLimits).
+	BatchLimits BatchLimits
 }
 
 // Message is one transactional email, SMS or WhatsApp message accepted by the API.
@@ -173,6 +214,18 @@ type state struct {
 	Webhook       *WebhookConfig       `json:"webhook,omitempty"`
 	Deliveries    []WebhookDelivery    `json:"webhookDeliveries"`
 	SMSCredits    float64              `json:"smsCredits"`
+
+	Orders        []Order    `json:"orders,omitempty"`
+	Products      []Product  `json:"products,omitempty"`
+	Categories    []Category `json:"categories,omitempty"`
+	Folders       []Folder   `json:"folders,omitempty"`
+	Lists         []List     `json:"lists,omitempty"`
+	Processes     []Process  `json:"processes,omitempty"`
+	NextBatchID   int64      `json:"nextBatchId,omitempty"`
+	NextCatalogID int64      `json:"nextCatalogId,omitempty"`
+	NextFolderID  int64      `json:"nextFolderId,omitempty"`
+	NextListID    int64      `json:"nextListId,omitempty"`
+	NextProcessID int64      `json:"nextProcessId,omitempty"`
 }
 
 // Emulator is an in-memory Brevo. It is safe for concurrent use.
@@ -187,10 +240,16 @@ type Emulator struct {
 
 	mu       sync.Mutex
 	st       state
+	idx      contactIndex
+	eco      ecommerce
 	requests []Request
 	windows  map[string]*window
 	faults   Faults
-	closed   bool
+
+	rates      RateLimitConfig
+	famWindows map[string]*window
+	counts     map[string]*EndpointCount
+	closed     bool
 }
 
 // New returns an Emulator. When Options.SnapshotPath names a readable
@@ -259,9 +318,12 @@ func (e *Emulator) resetState() {
 		w := *e.opts.Webhook
 		e.st.Webhook = &w
 	}
+	e.idx = newContactIndex(nil)
+	e.eco = newEcommerce()
 	e.requests = nil
 	e.windows = map[string]*window{}
 	e.faults = Faults{}
+	e.resetRateState()
 }
 
 // LoadError reports why New could not load the snapshot, if it could not.
@@ -271,8 +333,9 @@ func (e *Emulator) LoadError() error { return e.loadErr }
 // under /_sim/brevo/.
 func (e *Emulator) Handler() http.Handler { return e.handler }
 
-// Reset forgets all messages, events, contacts, requests, faults and rate-limit
-// windows and restores the initial webhook configuration.
+// Reset forgets all messages, events, contacts, lists, orders, catalog,
+// requests and their counts, faults and rate-limit windows, and restores the
+// initial webhook and rate-limit configuration.
 func (e *Emulator) Reset() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -434,6 +497,9 @@ func (e *Emulator) load(path string) error {
 	}
 	e.mu.Lock()
 	e.st = st
+	e.idx = newContactIndex(st.Contacts)
+	e.eco = newEcommerce()
+	e.eco.load(&st)
 	e.mu.Unlock()
 	return nil
 }
@@ -449,35 +515,6 @@ func (c *Contact) clone() Contact {
 		out.ListIDs = []int64{}
 	}
 	return out
-}
-
-// findContact looks a contact up; caller holds e.mu.
-func (e *Emulator) findContact(identifierType, id string) *Contact {
-	for _, c := range e.st.Contacts {
-		switch identifierType {
-		case "email_id":
-			if c.Email != "" && strings.EqualFold(c.Email, id) {
-				return c
-			}
-		case "contact_id":
-			if fmt.Sprint(c.ID) == id {
-				return c
-			}
-		case "ext_id":
-			if c.ExtID != "" && c.ExtID == id {
-				return c
-			}
-		case "phone_id":
-			if s, _ := c.Attributes["SMS"].(string); s != "" && normPhone(s) == normPhone(id) {
-				return c
-			}
-		case "whatsapp_id":
-			if s, _ := c.Attributes["WHATSAPP"].(string); s != "" && normPhone(s) == normPhone(id) {
-				return c
-			}
-		}
-	}
-	return nil
 }
 
 func normPhone(s string) string {

@@ -48,6 +48,11 @@ func newEnv(t *testing.T, opts Options) *env {
 	if opts.Clock == nil {
 		opts.Clock = clock.Now
 	}
+	if opts.RateLimitFamilies == nil && opts.RateTimeScale == 0 {
+		// The fake clock stands still: tests that are not about the
+		// published family limits would soon exhaust them.
+		opts.NoFamilyRateLimits = true
+	}
 	e := New(opts)
 	if err := e.LoadError(); err != nil {
 		t.Fatal(err)

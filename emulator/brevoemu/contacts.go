@@ -100,7 +100,7 @@ func (e *Emulator) createContact(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "duplicate_parameter", "Unable to create contact, email is already associated with another Contact")
 			return
 		}
-		existing.apply(b, now)
+		e.mutateContact(existing, func(c *Contact) { c.apply(b, now) })
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -110,7 +110,7 @@ func (e *Emulator) createContact(w http.ResponseWriter, r *http.Request) {
 	if _, blocked := e.st.Blocked[c.Email]; blocked && c.Email != "" && b.EmailBlacklisted == nil {
 		c.EmailBlacklisted = true
 	}
-	e.st.Contacts = append(e.st.Contacts, c)
+	e.addContact(c)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": c.ID})
 }
 
@@ -157,23 +157,30 @@ func (e *Emulator) lookup(r *http.Request) (*Contact, string) {
 
 func rfc(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
+// contactJSON renders c as getContactDetails; caller holds e.mu.
+func contactJSON(c *Contact) map[string]any {
+	cc := c.clone()
+	out := map[string]any{
+		"id": cc.ID, "emailBlacklisted": cc.EmailBlacklisted, "smsBlacklisted": cc.SMSBlacklisted,
+		"createdAt": rfc(cc.CreatedAt), "modifiedAt": rfc(cc.ModifiedAt),
+		"listIds": cc.ListIDs, "attributes": cc.Attributes,
+	}
+	if cc.Email != "" {
+		out["email"] = cc.Email
+	}
+	if cc.ExtID != "" {
+		out["ext_id"] = cc.ExtID
+	}
+	return out
+}
+
 func (e *Emulator) getContact(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	c, bad := e.lookup(r)
 	var out map[string]any
 	if c != nil {
-		cc := c.clone()
-		out = map[string]any{
-			"id": cc.ID, "emailBlacklisted": cc.EmailBlacklisted, "smsBlacklisted": cc.SMSBlacklisted,
-			"createdAt": rfc(cc.CreatedAt), "modifiedAt": rfc(cc.ModifiedAt),
-			"listIds": cc.ListIDs, "attributes": cc.Attributes, "statistics": map[string]any{},
-		}
-		if cc.Email != "" {
-			out["email"] = cc.Email
-		}
-		if cc.ExtID != "" {
-			out["ext_id"] = cc.ExtID
-		}
+		out = contactJSON(c)
+		out["statistics"] = map[string]any{}
 	}
 	e.mu.Unlock()
 	if !lookupFailed(w, c, bad) {
@@ -207,7 +214,8 @@ func (e *Emulator) updateContact(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c.apply(b, e.now())
+	now := e.now()
+	e.mutateContact(c, func(c *Contact) { c.apply(b, now) })
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -218,6 +226,7 @@ func (e *Emulator) deleteContact(w http.ResponseWriter, r *http.Request) {
 	if lookupFailed(w, c, bad) {
 		return
 	}
+	e.idx.remove(c)
 	e.st.Contacts = slices.DeleteFunc(e.st.Contacts, func(x *Contact) bool { return x == c })
 	w.WriteHeader(http.StatusNoContent)
 }

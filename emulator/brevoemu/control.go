@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,7 +114,7 @@ func decodeSim(w http.ResponseWriter, r *http.Request, v any) bool {
 //	GET    /_sim/brevo/                   summary: counts, API keys, webhook
 //	GET    /_sim/brevo/messages           ?to= &channel= &tag=
 //	GET    /_sim/brevo/events             ?email= &name=
-//	GET    /_sim/brevo/contacts           ?email=
+//	GET    /_sim/brevo/contacts           ?email= &listId= (each with its listIds and attributes)
 //	GET    /_sim/brevo/requests           every /v3 call with its status
 //	GET    /_sim/brevo/blocked            blocked addresses and why
 //	GET|PUT|DELETE /_sim/brevo/faults     {rateLimitNext, serverErrorNext, serverErrorStatus, latencyMs, endpoint}
@@ -123,6 +124,7 @@ func decodeSim(w http.ResponseWriter, r *http.Request, v any) bool {
 //	POST   /_sim/brevo/reset
 //	POST   /_sim/brevo/save
 func (e *Emulator) controlRoutes(mux *http.ServeMux) {
+	e.syncControlRoutes(mux)
 	mux.HandleFunc("GET /_sim/brevo/{$}", func(w http.ResponseWriter, r *http.Request) {
 		keys := e.APIKeys()
 		e.mu.Lock()
@@ -131,7 +133,8 @@ func (e *Emulator) controlRoutes(mux *http.ServeMux) {
 			"apiKeys":  keys,
 			"messages": len(e.st.Messages), "events": len(e.st.Events), "contacts": len(e.st.Contacts),
 			"requests": len(e.requests), "webhook": e.st.Webhook, "faults": toFaultsJSON(e.faults),
-			"smsCredits": e.st.SMSCredits,
+			"smsCredits": e.st.SMSCredits, "orders": len(e.st.Orders), "products": len(e.st.Products),
+			"categories": len(e.st.Categories), "lists": len(e.st.Lists), "folders": len(e.st.Folders),
 		})
 	})
 	mux.HandleFunc("GET /_sim/brevo/messages", func(w http.ResponseWriter, r *http.Request) {
@@ -152,10 +155,11 @@ func (e *Emulator) controlRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /_sim/brevo/contacts", func(w http.ResponseWriter, r *http.Request) {
 		all := e.Contacts()
-		if em := r.URL.Query().Get("email"); em != "" {
+		em, list := r.URL.Query().Get("email"), r.URL.Query().Get("listId")
+		if em != "" || list != "" {
 			out := []Contact{}
 			for _, c := range all {
-				if strings.EqualFold(c.Email, em) {
+				if (em == "" || strings.EqualFold(c.Email, em)) && (list == "" || slices.Contains(c.ListIDs, atoi64(list))) {
 					out = append(out, c)
 				}
 			}
@@ -253,4 +257,9 @@ func (e *Emulator) controlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/_sim/brevo/", func(w http.ResponseWriter, r *http.Request) {
 		simError(w, http.StatusNotFound, fmt.Sprintf("no control route %s %s", r.Method, r.URL.Path))
 	})
+}
+
+func atoi64(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
 }

@@ -63,10 +63,12 @@ func (e *Emulator) recordEvent(b eventBody, raw json.RawMessage, now time.Time) 
 	for _, t := range []string{"contact_id", "email_id", "ext_id", "phone_id", "whatsapp_id"} {
 		if v, ok := b.Identifiers[t]; ok && v != nil {
 			if c := e.findContact(t, fmt.Sprint(v)); c != nil {
-				for k, v := range b.ContactProperties {
-					c.Attributes[k] = v
-				}
-				c.ModifiedAt = now
+				e.mutateContact(c, func(c *Contact) {
+					for k, v := range b.ContactProperties {
+						c.Attributes[k] = v
+					}
+					c.ModifiedAt = now
+				})
 				return
 			}
 		}

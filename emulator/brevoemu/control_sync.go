@@ -1,0 +1,139 @@
+package brevoemu
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// syncControlRoutes registers the inspection of what a store sync wrote and
+// the rate-limit knobs:
+//
+//	GET    /_sim/brevo/counts                 Counts
+//	GET    /_sim/brevo/requests/counts        RequestCounts: {endpoint: {requests, limited}}
+//	GET    /_sim/brevo/orders                 ?email= &historical=true|false &offset= &limit= → {orders, count}
+//	GET    /_sim/brevo/orders/{id}
+//	GET    /_sim/brevo/products               all products
+//	GET    /_sim/brevo/products/{id}
+//	GET    /_sim/brevo/categories             all categories
+//	GET    /_sim/brevo/folders
+//	GET    /_sim/brevo/lists                  lists with members and blacklisted counts
+//	GET    /_sim/brevo/lists/{id}/members     the contacts in a list
+//	GET    /_sim/brevo/processes
+//	GET|PUT|DELETE /_sim/brevo/ratelimits     {families: {name: [{limit, windowMs}]}, timeScale, disabled}; DELETE restores the start configuration
+func (e *Emulator) syncControlRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /_sim/brevo/counts", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Counts())
+	})
+	mux.HandleFunc("GET /_sim/brevo/requests/counts", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.RequestCounts())
+	})
+	mux.HandleFunc("GET /_sim/brevo/orders", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		offset, _ := strconv.Atoi(q.Get("offset"))
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		email, hist := strings.ToLower(q.Get("email")), q.Get("historical")
+		e.mu.Lock()
+		out := []Order{}
+		n := 0
+		for i := range e.st.Orders {
+			o := &e.st.Orders[i]
+			if email != "" && o.Email != email || hist != "" && strconv.FormatBool(o.Historical) != hist {
+				continue
+			}
+			if n >= offset && (limit <= 0 || len(out) < limit) {
+				out = append(out, o.clone())
+			}
+			n++
+		}
+		e.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"orders": out, "count": n})
+	})
+	mux.HandleFunc("GET /_sim/brevo/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if o, ok := e.Order(r.PathValue("id")); ok {
+			writeJSON(w, http.StatusOK, o)
+			return
+		}
+		simError(w, http.StatusNotFound, "no such order")
+	})
+	mux.HandleFunc("GET /_sim/brevo/products", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Products())
+	})
+	mux.HandleFunc("GET /_sim/brevo/products/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := e.Product(r.PathValue("id")); ok {
+			writeJSON(w, http.StatusOK, p)
+			return
+		}
+		simError(w, http.StatusNotFound, "no such product")
+	})
+	mux.HandleFunc("GET /_sim/brevo/categories", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Categories())
+	})
+	mux.HandleFunc("GET /_sim/brevo/folders", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Folders())
+	})
+	mux.HandleFunc("GET /_sim/brevo/lists", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Lists())
+	})
+	mux.HandleFunc("GET /_sim/brevo/lists/{id}/members", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			simError(w, http.StatusBadRequest, "list id must be a number")
+			return
+		}
+		writeJSON(w, http.StatusOK, e.ListMembers(id))
+	})
+	mux.HandleFunc("GET /_sim/brevo/processes", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Processes())
+	})
+	mux.HandleFunc("GET /_sim/brevo/ratelimits", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, toRateJSON(e.RateLimits()))
+	})
+	mux.HandleFunc("PUT /_sim/brevo/ratelimits", func(w http.ResponseWriter, r *http.Request) {
+		var in rateJSON
+		if !decodeSim(w, r, &in) {
+			return
+		}
+		if err := e.SetRateLimits(in.config()); err != nil {
+			simError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, toRateJSON(e.RateLimits()))
+	})
+	mux.HandleFunc("DELETE /_sim/brevo/ratelimits", func(w http.ResponseWriter, r *http.Request) {
+		e.ResetRateLimits()
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+type ruleJSON struct {
+	Limit    int     `json:"limit"`
+	WindowMs float64 `json:"windowMs"`
+}
+
+type rateJSON struct {
+	Families  map[string][]ruleJSON `json:"families"`
+	TimeScale float64               `json:"timeScale"`
+	Disabled  bool                  `json:"disabled"`
+}
+
+func toRateJSON(c RateLimitConfig) rateJSON {
+	out := rateJSON{Families: map[string][]ruleJSON{}, TimeScale: c.TimeScale, Disabled: c.Disabled}
+	for k, rules := range c.Families {
+		for _, r := range rules {
+			out.Families[k] = append(out.Families[k], ruleJSON{r.Limit, float64(r.Window) / float64(time.Millisecond)})
+		}
+	}
+	return out
+}
+
+func (j rateJSON) config() RateLimitConfig {
+	c := RateLimitConfig{Families: map[string][]RateRule{}, TimeScale: j.TimeScale, Disabled: j.Disabled}
+	for k, rules := range j.Families {
+		for _, r := range rules {
+			c.Families[k] = append(c.Families[k], RateRule{Limit: r.Limit, Window: time.Duration(r.WindowMs * float64(time.Millisecond))})
+		}
+	}
+	return c
+}
