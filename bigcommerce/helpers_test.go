@@ -34,6 +34,7 @@ var bcSpecs = []string{
 	"bigcommerce/segments.v3.yml",
 	"bigcommerce/webhooks.v3.yml",
 	"bigcommerce/channels.v3.yml",
+	"bigcommerce/categories_catalog.v3.yml",
 }
 
 // AllowUndocumented: real APIs answer 401, 429 and 5xx everywhere; v2

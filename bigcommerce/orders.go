@@ -1,12 +1,15 @@
 package bigcommerce
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -70,6 +73,34 @@ type Order struct {
 	OrderIsDigital        bool    `json:"order_is_digital"`
 	GeoIPCountryISO2      string  `json:"geoip_country_iso2"`
 	BillingAddress        Address `json:"billing_address"`
+	// LineItems are the order's lines when the order was listed with
+	// OrderFilter.IncludeLineItems, flattened from every consignment
+	// (shipping, pickup, digital, gift certificate); nil otherwise.
+	LineItems []OrderProduct `json:"line_items,omitempty"`
+}
+
+// CouponCodes returns the distinct coupon codes the order's line items
+// carry in their applied discounts (upper-cased as BigCommerce stores them
+// case-insensitively), in order of appearance. The v2 order itself only
+// links to its coupons (/orders/{id}/coupons): listed with IncludeLineItems,
+// this is the way to know an order's codes without a request per order. A
+// coupon that discounts no line (a shipping coupon) is not seen here.
+func (o Order) CouponCodes() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, li := range o.LineItems {
+		for _, d := range li.AppliedDiscounts {
+			if d.Code == nil || strings.TrimSpace(*d.Code) == "" {
+				continue
+			}
+			code := strings.ToUpper(strings.TrimSpace(*d.Code))
+			if !seen[code] {
+				seen[code] = true
+				out = append(out, code)
+			}
+		}
+	}
+	return out
 }
 
 // Address is an order's billing address or a shipment's address.
@@ -110,6 +141,27 @@ type OrderProduct struct {
 	QuantityRefunded      int     `json:"quantity_refunded"`
 	IsRefunded            bool    `json:"is_refunded"`
 	RefundAmount          Decimal `json:"refund_amount"`
+	PriceTax              Decimal `json:"price_tax"`
+	TotalTax              Decimal `json:"total_tax"`
+	// OrderAddressID is the shipping address (consignment) of the line.
+	OrderAddressID int `json:"order_address_id"`
+	// ParentOrderProductID is set on the lines of a bundle.
+	ParentOrderProductID *int              `json:"parent_order_product_id"`
+	IsBundledProduct     bool              `json:"is_bundled_product"`
+	AppliedDiscounts     []AppliedDiscount `json:"applied_discounts,omitempty"`
+}
+
+// AppliedDiscount is a discount applied to an order line: a coupon (Code
+// set), a promotion, or a manual discount spread over the lines.
+type AppliedDiscount struct {
+	// ID names the discount ("total-coupon", a promotion id, …).
+	ID     string  `json:"id"`
+	Amount Decimal `json:"amount"`
+	Name   string  `json:"name"`
+	// Code is the coupon code; nil or "" for other discounts.
+	Code *string `json:"code"`
+	// Target is "order" or "product".
+	Target string `json:"target"`
 }
 
 // OrderCoupon is a coupon applied to an order.
@@ -164,8 +216,15 @@ type OrderFilter struct {
 	MaxDateCreated  time.Time `json:"max_date_created,omitzero"`
 	MinDateModified time.Time `json:"min_date_modified,omitzero"`
 	MaxDateModified time.Time `json:"max_date_modified,omitzero"`
-	// Sort is "field" or "field:asc|desc" (id, date_created, date_modified, …).
+	// Sort is the field to sort by: id (the API's default order, lowest
+	// first; what a sync uses), customer_id, date_created, date_modified,
+	// status_id, channel_id, external_id. The spec's description allows
+	// ":asc" or ":desc" after the field, but its enum lists bare fields only.
 	Sort string `json:"sort,omitempty"`
+	// IncludeLineItems asks for include=consignments.line_items with
+	// consignment_structure=object, so that every listed order carries its
+	// lines (Order.LineItems) and a page of 250 orders costs one request.
+	IncludeLineItems bool `json:"include_line_items,omitempty"`
 	PageOptions
 }
 
@@ -202,9 +261,92 @@ func (f OrderFilter) query(withPage bool) url.Values {
 		if f.Sort != "" {
 			q.Set("sort", f.Sort)
 		}
+		if f.IncludeLineItems {
+			q.Set("include", "consignments.line_items")
+			q.Set("consignment_structure", "object")
+		}
 		f.PageOptions.apply(q)
 	}
 	return q
+}
+
+// orderWire is an order as listed with consignments.
+type orderWire struct {
+	Order
+	Consignments json.RawMessage `json:"consignments"`
+}
+
+// consignmentsObject is consignment_structure=object: every kind of
+// consignment, each with its line_items (a list of order products once
+// consignments.line_items is included, else resource links).
+type consignmentsObject struct {
+	Pickups   []consignmentLines `json:"pickups"`
+	Shipping  []consignmentLines `json:"shipping"`
+	Downloads []consignmentLines `json:"downloads"`
+	Email     struct {
+		GiftCertificates []consignmentLines `json:"gift_certificates"`
+	} `json:"email"`
+}
+
+type consignmentLines struct {
+	LineItems json.RawMessage `json:"line_items"`
+}
+
+// lineItems flattens the consignments' order products, once each; resource
+// links (no product id) are skipped.
+func (c consignmentsObject) lineItems() ([]OrderProduct, error) {
+	out := []OrderProduct{}
+	seen := map[int]bool{}
+	groups := [][]consignmentLines{c.Shipping, c.Pickups, c.Downloads, c.Email.GiftCertificates}
+	for _, g := range groups {
+		for _, cons := range g {
+			raw := bytes.TrimSpace(cons.LineItems)
+			if len(raw) == 0 || raw[0] != '[' {
+				continue // absent, null, or a single resource link
+			}
+			var items []OrderProduct
+			if err := json.Unmarshal(raw, &items); err != nil {
+				return nil, fmt.Errorf("consignment line items: %w", err)
+			}
+			for _, it := range items {
+				if it.ID == 0 && it.ProductID == 0 && it.Name == "" {
+					continue // a resource link
+				}
+				if it.ID != 0 && seen[it.ID] {
+					continue
+				}
+				seen[it.ID] = true
+				out = append(out, it)
+			}
+		}
+	}
+	return out, nil
+}
+
+// decodeOrdersWithLines decodes a v2 order list carrying consignments.
+func decodeOrdersWithLines(body []byte) ([]Order, error) {
+	var wire []orderWire
+	if err := json.Unmarshal(body, &wire); err != nil {
+		return nil, err
+	}
+	out := make([]Order, len(wire))
+	for i, w := range wire {
+		o := w.Order
+		var cons consignmentsObject
+		raw := bytes.TrimSpace(w.Consignments)
+		if len(raw) > 0 && raw[0] == '{' {
+			if err := json.Unmarshal(raw, &cons); err != nil {
+				return nil, fmt.Errorf("order %d consignments: %w", o.ID, err)
+			}
+		}
+		lines, err := cons.lineItems()
+		if err != nil {
+			return nil, fmt.Errorf("order %d: %w", o.ID, err)
+		}
+		o.LineItems = lines
+		out[i] = o
+	}
+	return out, nil
 }
 
 // GetOrder returns an order.
@@ -220,14 +362,32 @@ func (c *Client) GetOrder(ctx context.Context, orderID int) (Order, error) {
 }
 
 // ListOrders returns one page of the orders matching f (default page 1 of
-// 50); an empty page (v2's 204) is an empty slice.
+// 50, at most MaxPageSize); an empty page (v2's 204) is an empty slice.
+// With f.IncludeLineItems every order carries its LineItems.
 func (c *Client) ListOrders(ctx context.Context, f OrderFilter) ([]Order, error) {
-	var out []Order
-	_, err := c.callV2(ctx, request{op: "list orders", method: http.MethodGet, path: "/orders", query: f.query(true)}, &out)
-	if out == nil && err == nil {
-		out = []Order{}
+	r := request{op: "list orders", method: http.MethodGet, path: "/orders", query: f.query(true)}
+	if !f.IncludeLineItems {
+		var out []Order
+		_, err := c.callV2(ctx, r, &out)
+		if out == nil && err == nil {
+			out = []Order{}
+		}
+		return out, err
 	}
-	return out, err
+	var raw json.RawMessage
+	empty, err := c.callV2(ctx, r, &raw)
+	if err != nil {
+		return nil, err
+	}
+	if empty {
+		return []Order{}, nil
+	}
+	out, derr := decodeOrdersWithLines(raw)
+	if derr != nil {
+		return nil, &APIError{Op: r.op, Method: r.method, Path: "/v2" + r.path, Status: http.StatusOK,
+			Kind: KindTransient, Title: "malformed response body", Detail: c.redact(derr.Error()), err: derr}
+	}
+	return out, nil
 }
 
 // Orders iterates over every order matching f, from f.Page on, 250 per
