@@ -154,6 +154,11 @@ type Client struct {
 
 	mu     sync.Mutex
 	limits map[string]*limitState
+
+	// listsMu guards the folder and list ids EnsureList found or made.
+	listsMu   sync.Mutex
+	folderIDs map[string]int64
+	listIDs   map[string]int64
 }
 
 var _ messaging.Provider = (*Client)(nil)
@@ -194,6 +199,8 @@ func New(opts Options) (*Client, error) {
 		maxRateLimitWait: opts.MaxRateLimitWait,
 		tagsAttribute:    opts.TagsAttribute,
 		limits:           map[string]*limitState{},
+		folderIDs:        map[string]int64{},
+		listIDs:          map[string]int64{},
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: DefaultTimeout}
