@@ -411,7 +411,7 @@ func TestReserveLeavesOtherAppsTheirShare(t *testing.T) {
 	}
 }
 
-func TestPacingNotBeforeThreshold(t *testing.T) {
+func TestNoWaitAboveTheReserve(t *testing.T) {
 	env := newTestEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rateHeaders(w, 100, 150, 20*time.Second)
 		writeJSON(w, 200, cartBody)

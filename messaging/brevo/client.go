@@ -1,7 +1,10 @@
 // Package brevo implements messaging.Provider over Brevo's v3 HTTP API
 // (https://developers.brevo.com): transactional email (POST /smtp/email),
 // SMS (POST /transactionalSMS/send), WhatsApp (POST /whatsapp/sendMessage),
-// events (POST /events) and contacts (POST /contacts with updateEnabled).
+// events (POST /events) and contacts (POST /contacts with updateEnabled),
+// and messaging.StoreSync: bulk contact imports (POST /contacts/import),
+// folders and lists, list membership, and the ecommerce orders, products and
+// categories batches, split into Brevo's documented batch sizes.
 //
 // It is a thin net/http client with no generated code. Requests carry the
 // API key in the api-key header; the key never appears in logs, errors or
