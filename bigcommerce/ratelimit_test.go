@@ -205,7 +205,13 @@ func runPaced(t testing.TB, ws *windowServer, share float64, pages, workers int)
 	ws.minLeft = ws.quota
 	srv := httptest.NewServer(ws)
 	defer srv.Close()
-	c, err := New(Options{BaseURL: srv.URL, StoreHash: testHash, AccessToken: testToken, ReserveShare: share})
+	return runPacedAt(t, srv.URL, share, pages, workers)
+}
+
+// runPacedAt is runPaced against a running server.
+func runPacedAt(t testing.TB, base string, share float64, pages, workers int) time.Duration {
+	t.Helper()
+	c, err := New(Options{BaseURL: base, StoreHash: testHash, AccessToken: testToken, ReserveShare: share})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,6 +265,40 @@ func TestPacingConcurrentNever429(t *testing.T) {
 	}
 	if ws.served != 200 {
 		t.Errorf("served %d", ws.served)
+	}
+}
+
+// TestPacingSharesTheQuotaWithAnotherApp runs the same sync while another
+// app spends 6 requests per window, evenly, within the 10 the client
+// leaves: the client sees them in the headers and neither gets a 429.
+func TestPacingSharesTheQuotaWithAnotherApp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real clock, about a second")
+	}
+	ws := &windowServer{quota: 50, window: 200 * time.Millisecond, maxDelay: 2 * time.Millisecond}
+	srv := httptest.NewServer(ws)
+	defer srv.Close()
+	stop := make(chan struct{})
+	var other sync.WaitGroup
+	other.Go(func() {
+		tick := time.NewTicker(ws.window / 6)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if resp, err := http.Get(srv.URL + "/other-app"); err == nil {
+					resp.Body.Close()
+				}
+			}
+		}
+	})
+	runPacedAt(t, srv.URL, 0, 200, 8)
+	close(stop)
+	other.Wait()
+	if ws.rejected != 0 {
+		t.Errorf("%d answers were 429", ws.rejected)
 	}
 }
 
