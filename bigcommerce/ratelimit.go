@@ -67,6 +67,9 @@ type RateLimit struct {
 // single probe request goes and the others wait for its answer, so that a
 // burst of concurrent requests cannot overshoot a quota nobody knows.
 //
+// Answers without the headers (a proxy's error page) leave the state
+// unknown, so a server that never sends them gets one request at a time.
+//
 // It does not spread requests over the window: a sync uses everything the
 // window allows above the reserve, then waits for the next one, so it runs
 // at (1 − share) × quota per window.
