@@ -235,3 +235,22 @@ func TestCategoriesIterateAcrossPages(t *testing.T) {
 		t.Errorf("%d requests", env.c.Requests())
 	}
 }
+
+func TestSubscribersCarryMarketingConsent(t *testing.T) {
+	env := newTestEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		checkQuery(t, r.URL.Query(), map[string]string{"date_modified:min": "2025-01-02T00:00:00Z", "page": "1", "limit": "250"})
+		writeJSON(w, 200, `{"data":[
+{"id":1,"email":"jane@example.com","first_name":"Jane","last_name":"Doe","source":"storefront","order_id":null,"channel_id":1,
+ "consents":["marketing_newsletter","abandoned_cart"],"date_created":"2024-05-14T09:34:00Z","date_modified":"2025-01-03T00:00:00Z"},
+{"id":2,"email":"gone@example.com","source":"order","order_id":101,"channel_id":1,"consents":[],
+ "date_created":"2024-05-14T09:34:00Z","date_modified":"2025-01-04T00:00:00Z"}],
+"meta":{"pagination":{"total":2,"count":2,"per_page":250,"current_page":1,"total_pages":1}}}`)
+	}), true, nil)
+	all, err := Collect(env.c.Subscribers(context.Background(), SubscriberFilter{DateModifiedMin: time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC)}))
+	if err != nil || len(all) != 2 {
+		t.Fatalf("%+v %v", all, err)
+	}
+	if !all[0].AcceptsMarketing() || all[1].AcceptsMarketing() || all[1].OrderID == nil || *all[1].OrderID != 101 || all[0].DateModified.IsZero() {
+		t.Errorf("subscribers %+v", all)
+	}
+}
