@@ -109,6 +109,8 @@ func TestImportContactsSplitsAndNeverTouchesOptOuts(t *testing.T) {
 		contacts = append(contacts, messaging.Contact{Email: fmt.Sprintf("shopper%05d@example.com", i), FirstName: "Jo",
 			ExtID: fmt.Sprint(i + 1)})
 	}
+	// A contact listed twice is imported once, the last version winning.
+	contacts = append(contacts, messaging.Contact{Email: "Shopper00000@example.com", FirstName: "Again"})
 	// Two VIPs also go to list 9.
 	contacts[3].ListIDs = []int64{9, 4}
 	contacts[7].ListIDs = []int64{9}
@@ -132,6 +134,9 @@ func TestImportContactsSplitsAndNeverTouchesOptOuts(t *testing.T) {
 	}
 	if fmt.Sprint(sizes) != "[5000 5000 1999 2]" {
 		t.Errorf("import sizes %v, want [5000 5000 1999 2]", sizes)
+	}
+	if row := reqs[0].Body["jsonBody"].([]any)[0].(map[string]any); row["attributes"].(map[string]any)["FIRSTNAME"] != "Again" {
+		t.Errorf("duplicate contact row %v", row)
 	}
 	if got := fmt.Sprint(reqs[0].Body["listIds"], reqs[3].Body["listIds"]); got != "[4] [4 9]" {
 		t.Errorf("lists %s", got)
