@@ -381,7 +381,7 @@ func (c *Client) acquire(ctx context.Context, op string) (ticket, time.Duration,
 		if ok {
 			return tk, 0, "", nil
 		}
-		if err := c.waitChange(ctx, wait, changed); err != nil {
+		if err := c.waitChange(ctx, wait, changed, why != whyProbe); err != nil {
 			return ticket{}, wait, why, err
 		}
 		c.log.LogAttrs(ctx, slog.LevelDebug, "bigcommerce waited for rate limit", slog.String("op", op),
@@ -389,14 +389,18 @@ func (c *Client) acquire(ctx context.Context, op string) (ticket, time.Duration,
 	}
 }
 
-// waitChange sleeps d, or less when changed is closed first, unless d would
-// outlast ctx's deadline.
-func (c *Client) waitChange(ctx context.Context, d time.Duration, changed <-chan struct{}) error {
+// waitChange sleeps d, or less when changed is closed first. When d would
+// outlast ctx's deadline it fails at once if failFast, else it waits until
+// the deadline at most (a probe's answer is expected well before d).
+func (c *Client) waitChange(ctx context.Context, d time.Duration, changed <-chan struct{}, failFast bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
-		return fmt.Errorf("%w (%s)", errDeadline, d.Round(time.Millisecond))
+		if failFast {
+			return fmt.Errorf("%w (%s)", errDeadline, d.Round(time.Millisecond))
+		}
+		d = time.Until(dl)
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -88,6 +88,9 @@ type limiter struct {
 // to a millisecond early.
 const resetSlack = 3 * time.Millisecond
 
+// whyProbe is the reason of a wait for a probe's answer.
+const whyProbe = "waiting for the rate-limit headers"
+
 // probeWait bounds a wait for a probe's answer before the limiter is asked
 // again (the waiter is woken as soon as the answer arrives).
 const probeWait = 250 * time.Millisecond
@@ -133,7 +136,7 @@ func (l *limiter) reserve() (tk ticket, ok bool, wait time.Duration, why string,
 	}
 	if !l.st.Known {
 		if l.probing {
-			return ticket{}, false, probeWait, "waiting for the rate-limit headers", l.changed
+			return ticket{}, false, probeWait, whyProbe, l.changed
 		}
 		l.probing = true
 		l.st.InFlight++

@@ -331,3 +331,38 @@ func BenchmarkPacingRatio(b *testing.B) {
 		})
 	}
 }
+
+// TestWaitForProbeWithinShortDeadline: a call whose deadline is shorter
+// than probeWait still waits for the probe in flight (it answers long before)
+// instead of failing at once.
+func TestWaitForProbeWithinShortDeadline(t *testing.T) {
+	var calls atomic.Int32
+	release := make(chan struct{})
+	env := newTestEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			<-release
+		}
+		rateHeaders(w, 140, 150, 30*time.Second)
+		writeJSON(w, 200, cartBody)
+	}), false, func(o *Options) { o.Clock, o.Sleep = nil, nil })
+	probeDone := make(chan error, 1)
+	go func() {
+		_, err := env.c.GetCart(context.Background(), cartID)
+		probeDone <- err
+	}()
+	for env.c.RateLimit().InFlight == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.AfterFunc(20*time.Millisecond, func() { close(release) })
+	ctx, cancel := context.WithTimeout(context.Background(), probeWait/2)
+	defer cancel()
+	if _, err := env.c.GetCart(ctx, cartID); err != nil {
+		t.Errorf("call behind the probe: %v", err)
+	}
+	if err := <-probeDone; err != nil {
+		t.Errorf("probe: %v", err)
+	}
+	if calls.Load() != 2 {
+		t.Errorf("%d calls", calls.Load())
+	}
+}
