@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Product is a v3 catalog product (product_Full, the fields flows use).
@@ -37,6 +38,15 @@ type Product struct {
 	Images []ProductImage `json:"images,omitempty"`
 	// PrimaryImage is set with Include "primary_image".
 	PrimaryImage *ProductImage `json:"primary_image,omitempty"`
+	// CustomFields is set with Include IncludeCustomFields.
+	CustomFields []ProductCustomField `json:"custom_fields,omitempty"`
+}
+
+// ProductCustomField is a name/value pair a merchant adds to a product.
+type ProductCustomField struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // ThumbnailURL returns the standard-size URL of the thumbnail image (or the
@@ -58,16 +68,19 @@ func (p Product) ThumbnailURL() string {
 
 // Variant is a purchasable variant of a product.
 type Variant struct {
-	ID                 int                  `json:"id"`
-	ProductID          int                  `json:"product_id"`
-	SKU                string               `json:"sku"`
-	Price              *Decimal             `json:"price"`      // nil: the product's price
-	SalePrice          *Decimal             `json:"sale_price"` // nil: none
-	CalculatedPrice    Decimal              `json:"calculated_price"`
-	InventoryLevel     int                  `json:"inventory_level"`
-	ImageURL           string               `json:"image_url"`
-	PurchasingDisabled bool                 `json:"purchasing_disabled"`
-	OptionValues       []VariantOptionValue `json:"option_values"`
+	ID                 int      `json:"id"`
+	ProductID          int      `json:"product_id"`
+	SKU                string   `json:"sku"`
+	Price              *Decimal `json:"price"`      // nil: the product's price
+	SalePrice          *Decimal `json:"sale_price"` // nil: none
+	CalculatedPrice    Decimal  `json:"calculated_price"`
+	InventoryLevel     int      `json:"inventory_level"`
+	ImageURL           string   `json:"image_url"`
+	PurchasingDisabled bool     `json:"purchasing_disabled"`
+	// UPC and MPN identify the variant outside the store.
+	UPC          string               `json:"upc"`
+	MPN          string               `json:"mpn"`
+	OptionValues []VariantOptionValue `json:"option_values"`
 }
 
 // VariantOptionValue is one option choice of a variant ("Size: Small").
@@ -96,6 +109,7 @@ const (
 	IncludeVariants     = "variants"
 	IncludeImages       = "images"
 	IncludePrimaryImage = "primary_image"
+	IncludeCustomFields = "custom_fields"
 )
 
 // ProductFilter selects catalog products. Zero fields are unset.
@@ -103,8 +117,16 @@ type ProductFilter struct {
 	IDs  []int    `json:"ids,omitempty"`
 	SKUs []string `json:"skus,omitempty"`
 	// Include lists sub-resources: IncludeVariants, IncludeImages,
-	// IncludePrimaryImage, …
+	// IncludePrimaryImage, IncludeCustomFields, …
 	Include []string `json:"include,omitempty"`
+	// DateModifiedMin and DateModifiedMax bound date_modified (sent as
+	// date_modified:min / :max, ISO 8601 UTC).
+	DateModifiedMin time.Time `json:"date_modified_min,omitzero"`
+	DateModifiedMax time.Time `json:"date_modified_max,omitzero"`
+	// Sort is the field to sort by (id, name, sku, price, date_modified, …);
+	// Direction is "asc" or "desc" (the API's default: asc).
+	Sort      string `json:"sort,omitempty"`
+	Direction string `json:"direction,omitempty"`
 	PageOptions
 }
 
@@ -118,6 +140,18 @@ func (f ProductFilter) query() url.Values {
 	}
 	if len(f.Include) > 0 {
 		q.Set("include", strings.Join(f.Include, ","))
+	}
+	if !f.DateModifiedMin.IsZero() {
+		q.Set("date_modified:min", formatFilterTime(f.DateModifiedMin))
+	}
+	if !f.DateModifiedMax.IsZero() {
+		q.Set("date_modified:max", formatFilterTime(f.DateModifiedMax))
+	}
+	if f.Sort != "" {
+		q.Set("sort", f.Sort)
+	}
+	if f.Direction != "" {
+		q.Set("direction", f.Direction)
 	}
 	f.PageOptions.apply(q)
 	return q

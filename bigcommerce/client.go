@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,10 +57,12 @@ type Options struct {
 	// between retries of 5xx and network errors: attempt n waits a random
 	// duration in [d/2, d] with d = min(BackoffMax, BackoffBase·2^n).
 	BackoffBase, BackoffMax time.Duration
-	// PaceThreshold is the number of requests left in the rate-limit window
-	// at or below which the client spreads the remaining requests over the
-	// time until the reset; default a fifth of the quota (at least 5).
-	PaceThreshold int
+	// ReserveShare is the share of each rate-limit window's quota the client
+	// leaves to the store's other apps (the quota is store-wide): it never
+	// lets its own requests bring X-Rate-Limit-Requests-Left below
+	// ceil(ReserveShare × quota). 0 means DefaultReserveShare (0.2);
+	// ReserveNone (any negative value) uses the whole quota.
+	ReserveShare float64
 
 	// Clock returns the current time (rate-limit windows); default time.Now.
 	Clock func() time.Time
@@ -103,6 +106,7 @@ type Client struct {
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
 	lim        *limiter
+	requests   *atomic.Int64
 }
 
 // New returns a client for one store.
@@ -147,7 +151,7 @@ func New(o Options) (*Client, error) {
 		o.Sleep = sleepCtx
 	}
 	token := o.AccessToken
-	return &Client{
+	c := &Client{
 		base:      strings.TrimRight(o.BaseURL, "/") + "/stores/" + url.PathEscape(o.StoreHash),
 		storeHash: o.StoreHash,
 		auth:      func(h http.Header) { h.Set("X-Auth-Token", token) },
@@ -162,15 +166,31 @@ func New(o Options) (*Client, error) {
 		boMax:      o.BackoffMax,
 		now:        o.Clock,
 		sleep:      o.Sleep,
-		lim:        &limiter{now: o.Clock, threshold: o.PaceThreshold},
-	}, nil
+		lim:        newLimiter(o.Clock, o.ReserveShare),
+		requests:   new(atomic.Int64),
+	}
+	return c, nil
 }
 
 // StoreHash returns the store hash the client talks to.
 func (c *Client) StoreHash() string { return c.storeHash }
 
-// RateLimit returns the last observed rate-limit state.
+// RateLimit returns the rate-limit state the client believes in.
 func (c *Client) RateLimit() RateLimit { return c.lim.snapshot() }
+
+// Requests returns the number of HTTP requests the client has sent (every
+// attempt, retries included).
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+type counterKey struct{}
+
+// WithRequestCounter returns a context under which every HTTP request the
+// client sends (every attempt, retries included) also adds one to n, so
+// that a caller can count the requests of one resource or one job while
+// other goroutines share the client.
+func WithRequestCounter(ctx context.Context, n *atomic.Int64) context.Context {
+	return context.WithValue(ctx, counterKey{}, n)
+}
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -252,20 +272,22 @@ func (c *Client) do(ctx context.Context, r request) (response, error) {
 	var last *APIError
 	for attempt := 0; ; attempt++ {
 		// Pace (or wait out a 429) before every attempt.
-		if wait, why := c.lim.reserve(); wait > 0 {
-			if err := c.wait(ctx, wait); err != nil {
-				if last != nil && ctx.Err() == nil {
-					last.RetryAfter = wait
-					return response{}, last
-				}
-				e := newErr(KindRateLimited, 0, why, err.Error(), err)
-				e.RetryAfter = wait
-				return response{}, e
+		tk, wait, why, err := c.acquire(ctx, r.op)
+		if err != nil {
+			if last != nil && ctx.Err() == nil {
+				last.RetryAfter = wait
+				return response{}, last
 			}
-			c.log.LogAttrs(ctx, slog.LevelDebug, "bigcommerce waited for rate limit", slog.String("op", r.op),
-				slog.String("reason", why), slog.Duration("wait", wait))
+			e := newErr(KindRateLimited, 0, why, err.Error(), err)
+			e.RetryAfter = wait
+			return response{}, e
 		}
-		resp, status, err := c.attempt(ctx, r.method, target, payload)
+		c.requests.Add(1)
+		if n, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+			n.Add(1)
+		}
+		resp, status, hdr, err := c.attempt(ctx, r.method, target, payload)
+		c.lim.complete(tk, hdr, status)
 		if err == nil {
 			c.log.LogAttrs(ctx, slog.LevelDebug, "bigcommerce request", slog.String("method", r.method),
 				slog.String("path", path), slog.Int("status", status), slog.Int("attempt", attempt))
@@ -350,9 +372,53 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	return c.sleep(ctx, d)
 }
 
-// attempt sends one request. It returns the body and status of any HTTP
-// answer (err set for non-2xx), or status 0 and the transport error.
-func (c *Client) attempt(ctx context.Context, method, target string, payload []byte) ([]byte, int, error) {
+// acquire waits until the limiter lets one request go and returns its
+// ticket; when the wait would outlast the context it returns the wait, its
+// reason and the error.
+func (c *Client) acquire(ctx context.Context, op string) (ticket, time.Duration, string, error) {
+	for {
+		tk, ok, wait, why, changed := c.lim.reserve()
+		if ok {
+			return tk, 0, "", nil
+		}
+		if err := c.waitChange(ctx, wait, changed, why != whyProbe); err != nil {
+			return ticket{}, wait, why, err
+		}
+		c.log.LogAttrs(ctx, slog.LevelDebug, "bigcommerce waited for rate limit", slog.String("op", op),
+			slog.String("reason", why), slog.Duration("wait", wait))
+	}
+}
+
+// waitChange sleeps d, or less when changed is closed first. When d would
+// outlast ctx's deadline it fails at once if failFast, else it waits until
+// the deadline at most (a probe's answer is expected well before d).
+func (c *Client) waitChange(ctx context.Context, d time.Duration, changed <-chan struct{}, failFast bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		if failFast {
+			return fmt.Errorf("%w (%s)", errDeadline, d.Round(time.Millisecond))
+		}
+		d = time.Until(dl)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-changed:
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	_ = c.sleep(wctx, d)
+	return ctx.Err()
+}
+
+// attempt sends one request. It returns the body, status and headers of
+// any HTTP answer (err set for non-2xx), or status 0, nil headers and the
+// transport error.
+func (c *Client) attempt(ctx context.Context, method, target string, payload []byte) ([]byte, int, http.Header, error) {
 	actx, cancel := context.WithTimeout(ctx, c.attemptTO)
 	defer cancel()
 	var body io.Reader
@@ -361,7 +427,7 @@ func (c *Client) attempt(ctx context.Context, method, target string, payload []b
 	}
 	req, err := http.NewRequestWithContext(actx, method, target, body)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	c.auth(req.Header)
 	req.Header.Set("Accept", "application/json")
@@ -370,18 +436,17 @@ func (c *Client) attempt(ctx context.Context, method, target string, payload []b
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	c.lim.observe(resp.Header, resp.StatusCode)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read response: %w", err)
+		return nil, 0, resp.Header, fmt.Errorf("read response: %w", err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return b, resp.StatusCode, fmt.Errorf("status %d", resp.StatusCode)
+		return b, resp.StatusCode, resp.Header, fmt.Errorf("status %d", resp.StatusCode)
 	}
-	return b, resp.StatusCode, nil
+	return b, resp.StatusCode, resp.Header, nil
 }
 
 // decode unmarshals a response body into out, reporting a malformed body as

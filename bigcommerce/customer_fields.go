@@ -53,12 +53,8 @@ type CustomerAttributeValue struct {
 }
 
 // CustomerWithFields is a customer with its form fields and attribute
-// values (GetCustomers with IncludeFormFields and IncludeAttributes).
-type CustomerWithFields struct {
-	Customer
-	FormFields []FormFieldValue         `json:"form_fields,omitempty"`
-	Attributes []CustomerAttributeValue `json:"attributes,omitempty"`
-}
+// values (GetCustomersWithFields); Customer carries both fields.
+type CustomerWithFields = Customer
 
 // GetCustomersWithFields returns one page of the customers matching f, with
 // their form fields and attribute values.

@@ -33,12 +33,64 @@ type Customer struct {
 	ShopperProfileID string `json:"shopper_profile_id,omitempty"`
 	// SegmentIDs is set with CustomerFilter.Include "segment_ids".
 	SegmentIDs []string `json:"segment_ids,omitempty"`
+	// TaxExemptCategory is the customer's tax exemption code, if any.
+	TaxExemptCategory string `json:"tax_exempt_category,omitempty"`
+	// AddressCount and AttributeCount count the sub-resources, included or not.
+	AddressCount   int `json:"address_count"`
+	AttributeCount int `json:"attribute_count"`
+	// Addresses is set with Include IncludeAddresses.
+	Addresses []CustomerAddress `json:"addresses,omitempty"`
+	// StoreCreditAmounts is set with Include IncludeStoreCredit.
+	StoreCreditAmounts []StoreCreditAmount `json:"store_credit_amounts,omitempty"`
+	// FormFields is set with Include IncludeFormFields.
+	FormFields []FormFieldValue `json:"form_fields,omitempty"`
+	// Attributes is set with Include IncludeAttributes.
+	Attributes []CustomerAttributeValue `json:"attributes,omitempty"`
 }
 
-// Customer sub-resources for CustomerFilter.Include.
+// StoreCredit returns the customer's total store credit (the sum of
+// StoreCreditAmounts; zero when not included).
+func (c Customer) StoreCredit() Decimal {
+	var sum Decimal
+	for _, a := range c.StoreCreditAmounts {
+		sum = sum.Add(a.Amount)
+	}
+	return sum
+}
+
+// CustomerAddress is one of a customer's saved addresses (address_Full).
+type CustomerAddress struct {
+	ID              int    `json:"id"`
+	CustomerID      int    `json:"customer_id"`
+	FirstName       string `json:"first_name"`
+	LastName        string `json:"last_name"`
+	Company         string `json:"company"`
+	Address1        string `json:"address1"`
+	Address2        string `json:"address2"`
+	City            string `json:"city"`
+	StateOrProvince string `json:"state_or_province"`
+	PostalCode      string `json:"postal_code"`
+	// CountryCode is the ISO 3166-1 alpha-2 code ("US").
+	CountryCode string `json:"country_code"`
+	Country     string `json:"country"`
+	Phone       string `json:"phone"`
+	// AddressType is "residential" or "commercial".
+	AddressType string           `json:"address_type"`
+	FormFields  []FormFieldValue `json:"form_fields,omitempty"`
+}
+
+// StoreCreditAmount is an amount of store credit.
+type StoreCreditAmount struct {
+	Amount Decimal `json:"amount"`
+}
+
+// Customer sub-resources for CustomerFilter.Include (with IncludeFormFields
+// and IncludeAttributes).
 const (
 	IncludeShopperProfileID = "shopper_profile_id"
 	IncludeSegmentIDs       = "segment_ids"
+	IncludeAddresses        = "addresses"
+	IncludeStoreCredit      = "storecredit"
 )
 
 // CustomerFilter selects customers (v3 query parameters). Zero fields are
@@ -47,15 +99,18 @@ type CustomerFilter struct {
 	IDs      []int    `json:"ids,omitempty"`
 	Emails   []string `json:"emails,omitempty"`
 	GroupIDs []int    `json:"group_ids,omitempty"`
-	// Date bounds, inclusive.
-	CreatedMin  time.Time `json:"created_min,omitzero"`
-	CreatedMax  time.Time `json:"created_max,omitzero"`
-	ModifiedMin time.Time `json:"modified_min,omitzero"`
-	ModifiedMax time.Time `json:"modified_max,omitzero"`
-	// Include lists sub-resources: IncludeShopperProfileID, IncludeSegmentIDs,
-	// "addresses", "attributes", "formfields", "storecredit".
+	// Date bounds (date_created:min/max, date_modified:min/max), sent in
+	// ISO 8601 UTC.
+	DateCreatedMin  time.Time `json:"date_created_min,omitzero"`
+	DateCreatedMax  time.Time `json:"date_created_max,omitzero"`
+	DateModifiedMin time.Time `json:"date_modified_min,omitzero"`
+	DateModifiedMax time.Time `json:"date_modified_max,omitzero"`
+	// Include lists sub-resources: IncludeAddresses, IncludeStoreCredit,
+	// IncludeAttributes, IncludeFormFields, IncludeShopperProfileID,
+	// IncludeSegmentIDs.
 	Include []string `json:"include,omitempty"`
-	// Sort is e.g. "date_modified:asc".
+	// Sort is one of date_created:asc|desc, date_modified:asc|desc,
+	// last_name:asc|desc; empty for the API's default order (by id).
 	Sort string `json:"sort,omitempty"`
 	PageOptions
 }
@@ -80,8 +135,8 @@ func (f CustomerFilter) query() url.Values {
 		q.Set("customer_group_id:in", joinInts(f.GroupIDs))
 	}
 	for k, t := range map[string]time.Time{
-		"date_created:min": f.CreatedMin, "date_created:max": f.CreatedMax,
-		"date_modified:min": f.ModifiedMin, "date_modified:max": f.ModifiedMax,
+		"date_created:min": f.DateCreatedMin, "date_created:max": f.DateCreatedMax,
+		"date_modified:min": f.DateModifiedMin, "date_modified:max": f.DateModifiedMax,
 	} {
 		if !t.IsZero() {
 			q.Set(k, formatFilterTime(t))

@@ -1,6 +1,7 @@
 // Package bigcommerce is a thin, typed client of the BigCommerce REST API
-// (v2 and v3) for one store: carts, abandoned-cart tokens, orders, customers
-// and customer groups, catalog products, promotions and coupon codes,
+// (v2 and v3) for one store: carts, abandoned-cart tokens, orders (with
+// their line items in the list, for a sync), customers and customer groups,
+// catalog products and categories, promotions and coupon codes,
 // customer segments and shopper profiles, and webhook subscriptions.
 //
 // It smooths over the two API generations: v2 money strings ("12.5000") and
@@ -11,9 +12,12 @@
 // meta.pagination drives the iter.Seq2 iterators.
 //
 // Every call paces itself from the X-Rate-Limit-* headers (the quota is
-// shared store-wide with other apps): when few requests are left in the
-// window the rest are spread over the time to the reset, a 429 waits for the
-// reset and retries, and 5xx answers, network errors and timed-out attempts
+// shared store-wide with other apps): requests, from any number of
+// goroutines, go at once while the window keeps more than the share left to
+// other apps (Options.ReserveShare, a fifth by default) and then wait for
+// the reset; while the window is unknown (before the first answer, after a
+// reset) a single probe goes first. A 429 waits for the reset and retries,
+// and 5xx answers, network errors and timed-out attempts
 // are retried with jittered exponential backoff, all within the context's
 // deadline. Errors are *APIError values classified by Kind; IsNotFound and
 // IsRetryable tell Temporal activities what to do. The access token never

@@ -2,6 +2,7 @@ package bigcommerce
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"net/http"
@@ -70,6 +71,10 @@ type Order struct {
 	OrderIsDigital        bool    `json:"order_is_digital"`
 	GeoIPCountryISO2      string  `json:"geoip_country_iso2"`
 	BillingAddress        Address `json:"billing_address"`
+	// LineItems are the order's lines when the order was listed with
+	// OrderFilter.IncludeLineItems, flattened from every consignment
+	// (shipping, pickup, digital, gift certificate); nil otherwise.
+	LineItems []OrderProduct `json:"line_items,omitempty"`
 }
 
 // Address is an order's billing address or a shipment's address.
@@ -110,6 +115,14 @@ type OrderProduct struct {
 	QuantityRefunded      int     `json:"quantity_refunded"`
 	IsRefunded            bool    `json:"is_refunded"`
 	RefundAmount          Decimal `json:"refund_amount"`
+	PriceTax              Decimal `json:"price_tax"`
+	TotalTax              Decimal `json:"total_tax"`
+	// OrderAddressID is the shipping address (consignment) of the line.
+	OrderAddressID int `json:"order_address_id"`
+	// ParentOrderProductID is set on the lines of a bundle.
+	ParentOrderProductID *int              `json:"parent_order_product_id"`
+	IsBundledProduct     bool              `json:"is_bundled_product"`
+	AppliedDiscounts     []AppliedDiscount `json:"applied_discounts,omitempty"`
 }
 
 // OrderCoupon is a coupon applied to an order.
@@ -164,8 +177,15 @@ type OrderFilter struct {
 	MaxDateCreated  time.Time `json:"max_date_created,omitzero"`
 	MinDateModified time.Time `json:"min_date_modified,omitzero"`
 	MaxDateModified time.Time `json:"max_date_modified,omitzero"`
-	// Sort is "field" or "field:asc|desc" (id, date_created, date_modified, …).
+	// Sort is the field to sort by: id (the API's default order, lowest
+	// first; what a sync uses), customer_id, date_created, date_modified,
+	// status_id, channel_id, external_id. The spec's description allows
+	// ":asc" or ":desc" after the field, but its enum lists bare fields only.
 	Sort string `json:"sort,omitempty"`
+	// IncludeLineItems asks for include=consignments.line_items with
+	// consignment_structure=object, so that every listed order carries its
+	// lines (Order.LineItems) and a page of 250 orders costs one request.
+	IncludeLineItems bool `json:"include_line_items,omitempty"`
 	PageOptions
 }
 
@@ -202,6 +222,10 @@ func (f OrderFilter) query(withPage bool) url.Values {
 		if f.Sort != "" {
 			q.Set("sort", f.Sort)
 		}
+		if f.IncludeLineItems {
+			q.Set("include", "consignments.line_items")
+			q.Set("consignment_structure", "object")
+		}
 		f.PageOptions.apply(q)
 	}
 	return q
@@ -220,14 +244,32 @@ func (c *Client) GetOrder(ctx context.Context, orderID int) (Order, error) {
 }
 
 // ListOrders returns one page of the orders matching f (default page 1 of
-// 50); an empty page (v2's 204) is an empty slice.
+// 50, at most MaxPageSize); an empty page (v2's 204) is an empty slice.
+// With f.IncludeLineItems every order carries its LineItems.
 func (c *Client) ListOrders(ctx context.Context, f OrderFilter) ([]Order, error) {
-	var out []Order
-	_, err := c.callV2(ctx, request{op: "list orders", method: http.MethodGet, path: "/orders", query: f.query(true)}, &out)
-	if out == nil && err == nil {
-		out = []Order{}
+	r := request{op: "list orders", method: http.MethodGet, path: "/orders", query: f.query(true)}
+	if !f.IncludeLineItems {
+		var out []Order
+		_, err := c.callV2(ctx, r, &out)
+		if out == nil && err == nil {
+			out = []Order{}
+		}
+		return out, err
 	}
-	return out, err
+	var raw json.RawMessage
+	empty, err := c.callV2(ctx, r, &raw)
+	if err != nil {
+		return nil, err
+	}
+	if empty {
+		return []Order{}, nil
+	}
+	out, derr := decodeOrdersWithLines(raw)
+	if derr != nil {
+		return nil, &APIError{Op: r.op, Method: r.method, Path: "/v2" + r.path, Status: http.StatusOK,
+			Kind: KindTransient, Title: "malformed response body", Detail: c.redact(derr.Error()), err: derr}
+	}
+	return out, nil
 }
 
 // Orders iterates over every order matching f, from f.Page on, 250 per

@@ -320,8 +320,8 @@ func TestRateLimited429WaitsForResetThenSucceeds(t *testing.T) {
 	if cart.CartAmount.String() != "109" || len(cart.Items()) != 1 {
 		t.Errorf("cart %+v", cart)
 	}
-	if got := env.time.Sleeps(); fmt.Sprint(got) != "[1.51s]" {
-		t.Errorf("sleeps %v, want [1.51s]", got)
+	if got, want := env.time.Sleeps(), 1500*time.Millisecond+resetSlack; len(got) != 1 || got[0] != want {
+		t.Errorf("sleeps %v, want [%v]", got, want)
 	}
 	if calls.Load() != 2 {
 		t.Errorf("%d calls", calls.Load())
@@ -341,63 +341,77 @@ func TestRateLimited429GivesUpAfterRetries(t *testing.T) {
 	if !ok || ae.Kind != KindRateLimited || !IsRetryable(err) || ae.RetryAfter != 2*time.Second+resetSlack {
 		t.Fatalf("err %#v", err)
 	}
-	if calls.Load() != 3 || fmt.Sprint(env.time.Sleeps()) != "[2.01s 2.01s]" {
+	if w := 2*time.Second + resetSlack; calls.Load() != 3 || fmt.Sprint(env.time.Sleeps()) != fmt.Sprint([]time.Duration{w, w}) {
 		t.Errorf("%d calls, sleeps %v", calls.Load(), env.time.Sleeps())
 	}
 }
 
-// TestPacingSpreadsTheLastRequests: the store has 4 requests left for the
-// next 3 s (other apps used the rest). The client must spread them so the
-// window is never exceeded: the first goes at once, the next ones at the
-// intervals left/time-to-reset gives, the fifth waits for the reset.
-func TestPacingSpreadsTheLastRequests(t *testing.T) {
-	var env *testEnv
-	var start time.Time
-	var used atomic.Int32
-	var over atomic.Int32
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		now := env.time.Now()
-		windowEnd := start.Add(3 * time.Second)
-		if !now.Before(windowEnd) {
-			// A fresh 30 s window.
-			rateHeaders(w, 149, 150, 30*time.Second)
-			writeJSON(w, 200, cartBody)
-			return
-		}
-		left := 4 - int(used.Add(1))
-		if left < 0 {
-			over.Add(1)
-			rateHeaders(w, 0, 150, windowEnd.Sub(now))
-			writeJSON(w, 429, `{"status":429,"title":"Too many requests"}`)
-			return
-		}
-		rateHeaders(w, left, 150, windowEnd.Sub(now))
-		writeJSON(w, 200, cartBody)
-	})
-	env = newTestEnv(t, h, false, nil)
-	start = env.time.Now()
-	// Prime the pacer: the first answer says 3 left, 3 s to go.
-	for i := range 6 {
-		if _, err := env.c.GetCart(context.Background(), cartID); err != nil {
-			t.Fatalf("call %d: %v", i, err)
-		}
-	}
-	// Call 1 observes left=3; call 2 goes at once (1 s slots), call 3 waits
-	// for its slot (1 s), call 4 gets the remaining 2 s / 1 from its slot at
-	// 2.5 s (1.5 s more), call 5 finds nothing left and waits for the reset
-	// at 3 s (0.5 s, plus the slack), call 6 is in a fresh window.
-	if got := fmt.Sprint(env.time.Sleeps()); got != "[1s 1.5s 510ms]" {
-		t.Errorf("pacing sleeps %s, want [1s 1.5s 510ms]", got)
-	}
-	if over.Load() != 0 || env.ct.status(429) != 0 {
-		t.Errorf("%d requests over quota", over.Load())
-	}
-	if rl := env.c.RateLimit(); !rl.Known || rl.Quota != 150 || rl.Window != 30*time.Second {
-		t.Errorf("rate limit state %+v", rl)
+// TestReserveLeavesOtherAppsTheirShare: the store has 4 requests left for
+// the next 3 s (other apps used the rest). With the default reserve (a fifth
+// of 150 = 30) the client sends nothing more in this window; with
+// ReserveNone it uses the 3 left and then waits for the reset.
+func TestReserveLeavesOtherAppsTheirShare(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		share  float64
+		sleeps string
+	}{
+		{"default share", 0, fmt.Sprint([]time.Duration{3*time.Second + resetSlack})},
+		{"no reserve", ReserveNone, fmt.Sprint([]time.Duration{3*time.Second + resetSlack})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var env *testEnv
+			var start time.Time
+			var used, over atomic.Int32
+			var inWindow []int32
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				now := env.time.Now()
+				windowEnd := start.Add(3 * time.Second)
+				if !now.Before(windowEnd) {
+					// A fresh 30 s window.
+					rateHeaders(w, 149, 150, 30*time.Second)
+					writeJSON(w, 200, cartBody)
+					return
+				}
+				left := 4 - used.Add(1)
+				if left < 0 {
+					over.Add(1)
+					rateHeaders(w, 0, 150, windowEnd.Sub(now))
+					writeJSON(w, 429, `{"status":429,"title":"Too many requests"}`)
+					return
+				}
+				inWindow = append(inWindow, left)
+				rateHeaders(w, int(left), 150, windowEnd.Sub(now))
+				writeJSON(w, 200, cartBody)
+			})
+			env = newTestEnv(t, h, false, func(o *Options) { o.ReserveShare = tc.share })
+			start = env.time.Now()
+			for i := range 6 {
+				if _, err := env.c.GetCart(context.Background(), cartID); err != nil {
+					t.Fatalf("call %d: %v", i, err)
+				}
+			}
+			if got := fmt.Sprint(env.time.Sleeps()); got != tc.sleeps {
+				t.Errorf("sleeps %s, want %s", got, tc.sleeps)
+			}
+			want := "[3]" // the probe; 3 left < the reserve of 30
+			if tc.share == ReserveNone {
+				want = "[3 2 1 0]"
+			}
+			if fmt.Sprint(inWindow) != want {
+				t.Errorf("requests in the first window left %v, want %s", inWindow, want)
+			}
+			if over.Load() != 0 || env.ct.status(429) != 0 {
+				t.Errorf("%d requests over quota", over.Load())
+			}
+			if rl := env.c.RateLimit(); !rl.Known || rl.Quota != 150 || rl.Window != 30*time.Second || env.c.Requests() != 6 {
+				t.Errorf("rate limit state %+v, %d requests", rl, env.c.Requests())
+			}
+		})
 	}
 }
 
-func TestPacingNotBeforeThreshold(t *testing.T) {
+func TestNoWaitAboveTheReserve(t *testing.T) {
 	env := newTestEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rateHeaders(w, 100, 150, 20*time.Second)
 		writeJSON(w, 200, cartBody)

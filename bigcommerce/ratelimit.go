@@ -1,6 +1,7 @@
 package bigcommerce
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -16,16 +17,29 @@ const (
 	headerTimeWindowMs  = "X-Rate-Limit-Time-Window-Ms"
 )
 
-// RateLimit is the last rate-limit state the client observed.
+// DefaultReserveShare is the share of each window's quota the client leaves
+// to the store's other apps when Options.ReserveShare is 0.
+const DefaultReserveShare = 0.2
+
+// ReserveNone, as Options.ReserveShare, lets the client use the whole quota.
+const ReserveNone = -1.0
+
+// RateLimit is the rate-limit state the client believes in.
 type RateLimit struct {
 	// Known is false until a response carried the headers, and again once
-	// the observed window has ended.
+	// the observed window has ended (or a 429 was answered).
 	Known bool
-	// Left is the estimated number of requests left in the window: the last
-	// X-Rate-Limit-Requests-Left minus the requests sent since.
+	// Left is the estimated number of requests left in the window: the
+	// lowest X-Rate-Limit-Requests-Left of the window minus the requests
+	// still in flight (which may not be counted in it yet).
 	Left int
 	// Quota is X-Rate-Limit-Requests-Quota (0 if never sent).
 	Quota int
+	// Reserve is the number of requests of each window the client leaves
+	// to other apps: ceil(ReserveShare × Quota).
+	Reserve int
+	// InFlight is the number of requests sent and not answered yet.
+	InFlight int
 	// ResetAt is when the window ends (now + X-Rate-Limit-Time-Reset-Ms).
 	ResetAt time.Time
 	// Window is X-Rate-Limit-Time-Window-Ms.
@@ -34,103 +48,134 @@ type RateLimit struct {
 	BlockedUntil time.Time
 }
 
-// limiter paces requests from the rate-limit headers. When the requests left
-// in the window fall to the threshold, the remaining ones are spread evenly
-// over the time left until the reset, so that a steady stream of calls never
-// drains the store-wide quota (other apps share it); after a 429 every request
-// waits for the reset.
+// limiter is the single gate every request of a Client passes (reserve
+// before sending, complete after the answer), whatever the number of
+// goroutines sending.
+//
+// Within a window it lets requests go at once as long as the store keeps
+// more than the reserve (ceil(share × quota)) after them, counting every
+// request still in flight as spent: a request may go when
+//
+//	minLeft − inFlight − 1 ≥ reserve
+//
+// where minLeft is the lowest X-Rate-Limit-Requests-Left answered in the
+// window. Left only decreases in the order the server counts requests, so
+// the lowest value seen counts every answered request the server took
+// before it; only requests still in flight can come after it. Once the
+// reserve is reached, requests wait for the window's reset. Before the first
+// answer, after a window ended and after a 429 the state is unknown: then a
+// single probe request goes and the others wait for its answer, so that a
+// burst of concurrent requests cannot overshoot a quota nobody knows.
+//
+// Answers without the headers (a proxy's error page) leave the state
+// unknown, so a server that never sends them gets one request at a time.
+//
+// It does not spread requests over the window: a sync uses everything the
+// window allows above the reserve, then waits for the next one, so it runs
+// at (1 − share) × quota per window.
 type limiter struct {
-	mu        sync.Mutex
-	now       func() time.Time
-	threshold int // pace at or below this many requests left; 0 = auto
-	st        RateLimit
-	nextSlot  time.Time
+	mu      sync.Mutex
+	now     func() time.Time
+	share   float64
+	st      RateLimit
+	minLeft int
+	probing bool
+	changed chan struct{} // closed (and replaced) whenever a request completes
 }
 
 // resetSlack is added to every wait for a window reset: X-Rate-Limit-Time-
 // Reset-Ms is truncated to milliseconds, so the reset it announces can be up
 // to a millisecond early.
-const resetSlack = 10 * time.Millisecond
+const resetSlack = 3 * time.Millisecond
 
-// defaultPaceFraction is the share of the quota below which pacing starts
-// when Options.PaceThreshold is 0.
-const defaultPaceFraction = 5 // one fifth
+// whyProbe is the reason of a wait for a probe's answer.
+const whyProbe = "waiting for the rate-limit headers"
 
-func (l *limiter) thresholdLocked() int {
-	if l.threshold > 0 {
-		return l.threshold
+// probeWait bounds a wait for a probe's answer before the limiter is asked
+// again (the waiter is woken as soon as the answer arrives).
+const probeWait = 250 * time.Millisecond
+
+func newLimiter(now func() time.Time, share float64) *limiter {
+	switch {
+	case share == 0:
+		share = DefaultReserveShare
+	case share < 0:
+		share = 0
+	case share > 1:
+		share = 1
 	}
-	if l.st.Quota > 0 {
-		t := l.st.Quota / defaultPaceFraction
-		if t < 5 {
-			t = 5
-		}
-		return t
-	}
-	return 10
+	return &limiter{now: now, share: share, changed: make(chan struct{})}
 }
 
-// reserve claims the right to send one request and returns how long to wait
-// before sending it, and why ("" when no wait).
-func (l *limiter) reserve() (time.Duration, string) {
+// ticket is a reservation: complete must be called with it exactly once.
+type ticket struct{ probe bool }
+
+// reserveLocked is the number of requests of a window left to other apps.
+func (l *limiter) reserveLocked() int {
+	q := l.st.Quota
+	if q <= 0 {
+		q = l.minLeft + l.st.InFlight
+	}
+	return int(math.Ceil(l.share*float64(q) - 1e-9))
+}
+
+// reserve claims the right to send one request now (ok), or returns how
+// long to wait at most before asking again, why, and a channel closed as
+// soon as the state changes (an answer arrived) so that a waiter can ask
+// again earlier.
+func (l *limiter) reserve() (tk ticket, ok bool, wait time.Duration, why string, changed <-chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	if now.Before(l.st.BlockedUntil) {
-		return l.st.BlockedUntil.Sub(now), "rate limited"
+		return ticket{}, false, l.st.BlockedUntil.Sub(now), "rate limited", l.changed
+	}
+	if l.st.Known && !now.Before(l.st.ResetAt) {
+		// The observed window is over: a fresh quota nobody knows yet.
+		l.st.Known = false
 	}
 	if !l.st.Known {
-		return 0, ""
+		if l.probing {
+			return ticket{}, false, probeWait, whyProbe, l.changed
+		}
+		l.probing = true
+		l.st.InFlight++
+		return ticket{probe: true}, true, 0, "", nil
 	}
-	if !now.Before(l.st.ResetAt) {
-		// The observed window is over: a fresh quota, state unknown again.
-		l.st.Known = false
-		l.nextSlot = time.Time{}
-		return 0, ""
+	if l.minLeft-l.st.InFlight-1 >= l.reserveLocked() {
+		l.st.InFlight++
+		return ticket{}, true, 0, "", nil
 	}
-	if l.st.Left > l.thresholdLocked() {
-		l.st.Left--
-		return 0, ""
-	}
-	if l.st.Left <= 0 {
-		// Nothing left in this window: wait for the reset.
-		return l.st.ResetAt.Sub(now) + resetSlack, "quota exhausted"
-	}
-	// Spread what is left over the time left.
-	interval := l.st.ResetAt.Sub(now) / time.Duration(l.st.Left)
-	slot := now
-	if l.nextSlot.After(slot) {
-		slot = l.nextSlot
-	}
-	l.nextSlot = slot.Add(interval)
-	l.st.Left--
-	return slot.Sub(now), "pacing"
+	return ticket{}, false, l.st.ResetAt.Sub(now) + resetSlack, "quota left to other apps reached", l.changed
 }
 
-// observe records the rate-limit headers of a response. A 429 blocks every
-// request until the reset.
-func (l *limiter) observe(h http.Header, status int) {
+// complete records the answer to a reserved request: its rate-limit
+// headers (h may be nil after a transport failure) and status. A 429 blocks
+// every request until the reset.
+func (l *limiter) complete(tk ticket, h http.Header, status int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.st.InFlight--
+	if tk.probe {
+		l.probing = false
+	}
+	defer func() {
+		close(l.changed)
+		l.changed = make(chan struct{})
+	}()
+	if h == nil {
+		return
+	}
 	left, okLeft := headerInt(h, headerRequestsLeft)
 	resetMs, okReset := headerInt(h, headerTimeResetMs)
 	quota, okQuota := headerInt(h, headerRequestsQuota)
 	windowMs, okWindow := headerInt(h, headerTimeWindowMs)
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	now := l.now()
 	if okQuota {
 		l.st.Quota = quota
 	}
-	if okWindow {
+	if okWindow && windowMs > 0 {
 		l.st.Window = time.Duration(windowMs) * time.Millisecond
-	}
-	if okLeft && okReset {
-		resetAt := now.Add(time.Duration(resetMs) * time.Millisecond)
-		if l.st.Known && resetAt.Sub(l.st.ResetAt).Abs() < time.Second && left > l.st.Left {
-			// A slower response from earlier in the same window: keep the
-			// lower (newer) count.
-			left = l.st.Left
-		}
-		l.st.Known, l.st.Left, l.st.ResetAt = true, left, resetAt
 	}
 	if status == http.StatusTooManyRequests {
 		wait := time.Duration(resetMs)*time.Millisecond + resetSlack
@@ -141,9 +186,38 @@ func (l *limiter) observe(h http.Header, status int) {
 		if until.After(l.st.BlockedUntil) {
 			l.st.BlockedUntil = until
 		}
-		l.st.Known, l.st.Left = okReset, 0
-		if okReset {
-			l.st.ResetAt = until
+		// Probe again after the block; the answers of the ended window that
+		// are still in flight must not count for the next one.
+		l.st.Known, l.minLeft = false, 0
+		l.st.ResetAt = until.Add(-resetSlack)
+		return
+	}
+	if !okLeft || !okReset {
+		return
+	}
+	resetAt := now.Add(time.Duration(resetMs) * time.Millisecond)
+	half := l.st.Window / 2
+	if half <= 0 {
+		half = time.Second
+	}
+	switch {
+	case !l.st.ResetAt.IsZero() && resetAt.Before(l.st.ResetAt.Add(-half)):
+		// A late answer from a window that already ended: it says nothing
+		// about the current one.
+	case l.st.ResetAt.IsZero() || resetAt.After(l.st.ResetAt.Add(half)):
+		// The first answer of a new window.
+		l.st.Known, l.minLeft, l.st.ResetAt = true, left, resetAt
+	default:
+		// Another answer of the current window (or of the window that just
+		// ended, when it arrives after the reset: then the next probe tells).
+		if !l.st.Known {
+			return
+		}
+		if left < l.minLeft {
+			l.minLeft = left
+		}
+		if resetAt.Before(l.st.ResetAt) {
+			l.st.ResetAt = resetAt
 		}
 	}
 }
@@ -159,7 +233,13 @@ func retryAfter(h http.Header) time.Duration {
 func (l *limiter) snapshot() RateLimit {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.st
+	st := l.st
+	st.Left = l.minLeft - l.st.InFlight
+	if st.Left < 0 {
+		st.Left = 0
+	}
+	st.Reserve = l.reserveLocked()
+	return st
 }
 
 func headerInt(h http.Header, name string) (int, bool) {

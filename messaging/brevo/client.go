@@ -1,7 +1,10 @@
 // Package brevo implements messaging.Provider over Brevo's v3 HTTP API
 // (https://developers.brevo.com): transactional email (POST /smtp/email),
 // SMS (POST /transactionalSMS/send), WhatsApp (POST /whatsapp/sendMessage),
-// events (POST /events) and contacts (POST /contacts with updateEnabled).
+// events (POST /events) and contacts (POST /contacts with updateEnabled),
+// and messaging.StoreSync: bulk contact imports (POST /contacts/import),
+// folders and lists, list membership, and the ecommerce orders, products and
+// categories batches, split into Brevo's documented batch sizes.
 //
 // It is a thin net/http client with no generated code. Requests carry the
 // API key in the api-key header; the key never appears in logs, errors or
@@ -154,6 +157,11 @@ type Client struct {
 
 	mu     sync.Mutex
 	limits map[string]*limitState
+
+	// listsMu guards the folder and list ids EnsureList found or made.
+	listsMu   sync.Mutex
+	folderIDs map[string]int64
+	listIDs   map[string]int64
 }
 
 var _ messaging.Provider = (*Client)(nil)
@@ -194,6 +202,8 @@ func New(opts Options) (*Client, error) {
 		maxRateLimitWait: opts.MaxRateLimitWait,
 		tagsAttribute:    opts.TagsAttribute,
 		limits:           map[string]*limitState{},
+		folderIDs:        map[string]int64{},
+		listIDs:          map[string]int64{},
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: DefaultTimeout}
