@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// The store mirror: BigCommerce's customers, orders (with their lines),
+// products, categories and carts as bcflow last saw them, per store. Every
+// upsert takes a page (up to a few hundred rows) and writes it in one
+// transaction with multi-row statements. Rows carry BigCommerce's
+// date_modified: an incoming row older than the stored one is ignored (a late
+// webhook or a stale page never overwrites newer data); an equal one is
+// written again, which changes nothing when the data is the same.
+
+// maxBatchParams bounds the bind parameters of one statement (PostgreSQL
+// allows 65535, SQLite 32766).
+const maxBatchParams = 30000
+
+// emailKey is the shopper key of an email: trimmed and lower-cased.
+func emailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// jsonText encodes v for a JSON column; nil slices and maps become [] / {}.
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode json: %w", err)
+	}
+	return string(b), nil
+}
+
+// jsonCol scans a JSON column (TEXT or JSONB) into its target.
+type jsonCol struct{ v any }
+
+// Scan implements sql.Scanner.
+func (j jsonCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case []byte:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		return fmt.Errorf("store: cannot scan %T as json", src)
+	}
+	if err := json.Unmarshal(b, j.v); err != nil {
+		return fmt.Errorf("store: decode json column: %w", err)
+	}
+	return nil
+}
+
+// execRows runs head + "(?,…),(?,…)" + tail for rows of ncols values each,
+// in as few statements as the parameter limit allows.
+func (s *Store) execRows(ctx context.Context, q queryer, head string, ncols int, args []any, tail string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if len(args)%ncols != 0 {
+		return fmt.Errorf("store: %d values for rows of %d columns", len(args), ncols)
+	}
+	per := max(1, maxBatchParams/ncols)
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", ncols), ",") + ")"
+	for start := 0; start < len(args); start += per * ncols {
+		end := min(len(args), start+per*ncols)
+		n := (end - start) / ncols
+		var b strings.Builder
+		b.Grow(len(head) + len(tail) + n*(len(tuple)+1))
+		b.WriteString(head)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(tuple)
+		}
+		b.WriteString(tail)
+		if _, err := q.ExecContext(ctx, s.rebind(b.String()), args[start:end]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// inList returns "?,?,…" for n values (n > 0).
+func inList(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+// lockShoppers serialises, per store, the transactions that move shopper
+// figures (order and customer upserts), so two of them never compute their
+// deltas from the same old rows. SQLite's transactions already hold the
+// database's write lock.
+func (s *Store) lockShoppers(ctx context.Context, tx *sqlx.Tx, storeHash string) error {
+	if s.dialect != DialectPostgres {
+		return nil
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("bcflow/shoppers/" + storeHash))
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
+		return fmt.Errorf("lock shoppers: %w", err)
+	}
+	return nil
+}
+
+// MirrorCounts is the number of rows of each kind the mirror holds for a
+// store.
+type MirrorCounts struct {
+	Customers  int64 `json:"customers"`
+	Orders     int64 `json:"orders"`
+	OrderLines int64 `json:"order_lines"`
+	Products   int64 `json:"products"`
+	Categories int64 `json:"categories"`
+	Carts      int64 `json:"carts"`
+	// Shoppers counts shopper_stats rows (registered customers and every
+	// email that placed an order).
+	Shoppers int64 `json:"shoppers"`
+}
+
+// MirrorCounts counts the store's mirrored rows (one statement).
+func (s *Store) MirrorCounts(ctx context.Context, storeHash string) (MirrorCounts, error) {
+	var c MirrorCounts
+	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT
+		(SELECT COUNT(*) FROM mirror_customers WHERE store_hash = ?),
+		(SELECT COUNT(*) FROM mirror_orders WHERE store_hash = ?),
+		(SELECT COUNT(*) FROM mirror_order_lines WHERE store_hash = ?),
+		(SELECT COUNT(*) FROM mirror_products WHERE store_hash = ?),
+		(SELECT COUNT(*) FROM mirror_categories WHERE store_hash = ?),
+		(SELECT COUNT(*) FROM mirror_carts WHERE store_hash = ?),
+		(SELECT COUNT(*) FROM shopper_stats WHERE store_hash = ?)`),
+		storeHash, storeHash, storeHash, storeHash, storeHash, storeHash, storeHash).
+		Scan(&c.Customers, &c.Orders, &c.OrderLines, &c.Products, &c.Categories, &c.Carts, &c.Shoppers)
+	if err != nil {
+		return MirrorCounts{}, fmt.Errorf("store: mirror counts: %w", err)
+	}
+	return c, nil
+}
