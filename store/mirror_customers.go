@@ -154,12 +154,18 @@ func (s *Store) storedCustomers(ctx context.Context, tx *sqlx.Tx, storeHash stri
 	return out, nil
 }
 
+// otherCustomerOfEmail is the customer id a shopper row falls back to when
+// its customer leaves the email: another mirrored customer with that email
+// (the lowest id), else 0.
+const otherCustomerOfEmail = `COALESCE((SELECT MIN(c.id) FROM mirror_customers c
+	WHERE c.store_hash = shopper_stats.store_hash AND c.email_lc = shopper_stats.email_lc), 0)`
+
 // setShopperCustomers takes customer ids off the shopper rows of their old
-// emails (detach: pairs of email, id) and sets them on the rows of their
+// emails (detach: pairs of email, id; the customers are already written) and sets them on the rows of their
 // emails, creating rows of zeros where none exist (attach: pairs).
 func (s *Store) setShopperCustomers(ctx context.Context, tx *sqlx.Tx, storeHash string, detach, attach []any) error {
 	if len(detach) > 0 {
-		q := `UPDATE shopper_stats SET customer_id = 0 WHERE store_hash = ? AND (` +
+		q := `UPDATE shopper_stats SET customer_id = ` + otherCustomerOfEmail + ` WHERE store_hash = ? AND (` +
 			strings.TrimSuffix(strings.Repeat(`(email_lc = ? AND customer_id = ?) OR `, len(detach)/2), ` OR `) + `)`
 		if _, err := tx.ExecContext(ctx, s.rebind(q), append([]any{storeHash}, detach...)...); err != nil {
 			return fmt.Errorf("detach customers from shoppers: %w", err)
@@ -253,7 +259,7 @@ func (s *Store) MirrorCustomerByID(ctx context.Context, storeHash string, id int
 
 // DeleteMirrorCustomer removes a customer (the customer/deleted webhook). Its
 // orders stay and count again for their own emails; its shopper row loses
-// the customer id. Deleting an absent customer is not an error.
+// the customer id (to another customer with that email, if any). Deleting an absent customer is not an error.
 func (s *Store) DeleteMirrorCustomer(ctx context.Context, storeHash string, id int64) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.lockShoppers(ctx, tx, storeHash); err != nil {
@@ -263,7 +269,7 @@ func (s *Store) DeleteMirrorCustomer(ctx context.Context, storeHash string, id i
 			storeHash, id); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE shopper_stats SET customer_id = 0
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE shopper_stats SET customer_id = `+otherCustomerOfEmail+`
 			WHERE store_hash = ? AND customer_id = ?`), storeHash, id); err != nil {
 			return err
 		}
