@@ -43,8 +43,12 @@ type MirrorCategory struct {
 	URL      string `json:"url"`
 }
 
-const productCols = `store_hash, id, name, sku, price, category_ids, images, url, custom_fields, availability, variants,
-	date_modified`
+var productsTable = newTableSpec("mirror_products", `store_hash text, id bigint, name text, sku text, price bigint,
+	category_ids jsonb, images jsonb, url text, custom_fields jsonb, availability text, variants jsonb,
+	date_modified timestamptz`)
+
+var categoriesTable = newTableSpec("mirror_categories", `store_hash text, id bigint, parent_id bigint, name text,
+	url text`)
 
 // UpsertProducts writes a page of products in one statement; a product older
 // (DateModified) than its stored row is ignored.
@@ -75,7 +79,7 @@ func (s *Store) UpsertProducts(ctx context.Context, storeHash string, products [
 			texts[3], s.ntv(p.DateModified))
 	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return s.execRows(ctx, tx, `INSERT INTO mirror_products (`+productCols+`) VALUES `, 12, args, `
+		return s.insertRows(ctx, tx, productsTable, args, `
 			ON CONFLICT (store_hash, id) DO UPDATE SET name = excluded.name, sku = excluded.sku, price = excluded.price,
 			category_ids = excluded.category_ids, images = excluded.images, url = excluded.url,
 			custom_fields = excluded.custom_fields, availability = excluded.availability, variants = excluded.variants,
@@ -92,7 +96,7 @@ func (s *Store) UpsertProducts(ctx context.Context, storeHash string, products [
 // MirrorProductByID returns a mirrored product, or ErrNotFound.
 func (s *Store) MirrorProductByID(ctx context.Context, storeHash string, id int64) (MirrorProduct, error) {
 	var p MirrorProduct
-	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT `+productCols+` FROM mirror_products WHERE store_hash = ? AND id = ?`),
+	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT `+productsTable.colList+` FROM mirror_products WHERE store_hash = ? AND id = ?`),
 		storeHash, id).Scan(new(string), &p.ID, &p.Name, &p.SKU, &p.Price, jsonCol{&p.CategoryIDs}, jsonCol{&p.Images},
 		&p.URL, jsonCol{&p.CustomFields}, &p.Availability, jsonCol{&p.Variants}, (*dbTime)(&p.DateModified))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -132,7 +136,7 @@ func (s *Store) UpsertCategories(ctx context.Context, storeHash string, categori
 		args = append(args, storeHash, c.ID, c.ParentID, c.Name, c.URL)
 	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return s.execRows(ctx, tx, `INSERT INTO mirror_categories (store_hash, id, parent_id, name, url) VALUES `, 5, args, `
+		return s.insertRows(ctx, tx, categoriesTable, args, `
 			ON CONFLICT (store_hash, id) DO UPDATE SET parent_id = excluded.parent_id, name = excluded.name,
 			url = excluded.url`)
 	})

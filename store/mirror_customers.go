@@ -38,11 +38,14 @@ type MirrorCustomer struct {
 	Attributes     map[string]string `json:"attributes"`
 }
 
-const customerCols = `store_hash, id, email, email_lc, first_name, last_name, phone, company, group_id, channel_ids,
-	accepts_marketing, store_credit, country, address_count, address_summary, b2b_company_id, b2b_company_name,
-	attributes, date_created, date_modified`
+var customersTable = newTableSpec("mirror_customers", `store_hash text, id bigint, email text, email_lc text,
+	first_name text, last_name text, phone text, company text, group_id bigint, channel_ids jsonb,
+	accepts_marketing boolean, store_credit bigint, country text, address_count integer, address_summary text,
+	b2b_company_id bigint, b2b_company_name text, attributes jsonb, date_created timestamptz,
+	date_modified timestamptz`)
 
-const customerColCount = 20
+var shopperCustomersTable = newTableSpec("shopper_stats", `store_hash text, email_lc text, customer_id bigint,
+	updated_at timestamptz`)
 
 // UpsertCustomers writes a page of customers in one transaction. A customer
 // older (DateModified) than its stored row is ignored. The shopper row of each
@@ -101,7 +104,7 @@ func (s *Store) UpsertCustomers(ctx context.Context, storeHash string, customers
 				attach = append(attach, key, c.ID)
 			}
 		}
-		if err := s.execRows(ctx, tx, `INSERT INTO mirror_customers (`+customerCols+`) VALUES `, customerColCount, args, `
+		if err := s.insertRows(ctx, tx, customersTable, args, `
 			ON CONFLICT (store_hash, id) DO UPDATE SET email = excluded.email, email_lc = excluded.email_lc,
 			first_name = excluded.first_name, last_name = excluded.last_name, phone = excluded.phone,
 			company = excluded.company, group_id = excluded.group_id, channel_ids = excluded.channel_ids,
@@ -129,29 +132,35 @@ type storedCustomer struct {
 }
 
 func (s *Store) storedCustomers(ctx context.Context, tx *sqlx.Tx, storeHash string, cs []MirrorCustomer) (map[int64]storedCustomer, error) {
-	args := []any{storeHash}
-	for _, c := range cs {
-		args = append(args, c.ID)
-	}
 	out := make(map[int64]storedCustomer, len(cs))
+	for _, chunk := range chunks(cs, s.batchParams()) {
+		args := []any{storeHash}
+		for _, c := range chunk {
+			args = append(args, c.ID)
+		}
+		if err := s.readStoredCustomers(ctx, tx, args, out); err != nil {
+			return nil, fmt.Errorf("read stored customers: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) readStoredCustomers(ctx context.Context, tx *sqlx.Tx, args []any, out map[int64]storedCustomer) error {
 	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, email_lc, date_modified FROM mirror_customers
-		WHERE store_hash = ? AND id IN (`+inList(len(cs))+`)`+s.forUpdate()), args...)
+		WHERE store_hash = ? AND id IN (`+inList(len(args)-1)+`)`+s.forUpdate()), args...)
 	if err != nil {
-		return nil, fmt.Errorf("read stored customers: %w", err)
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var c storedCustomer
 		if err := rows.Scan(&id, &c.key, (*dbTime)(&c.modified)); err != nil {
-			return nil, fmt.Errorf("read stored customers: %w", err)
+			return err
 		}
 		out[id] = c
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read stored customers: %w", err)
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // otherCustomerOfEmail is the customer id a shopper row falls back to when
@@ -164,10 +173,10 @@ const otherCustomerOfEmail = `COALESCE((SELECT MIN(c.id) FROM mirror_customers c
 // emails (detach: pairs of email, id; the customers are already written) and sets them on the rows of their
 // emails, creating rows of zeros where none exist (attach: pairs).
 func (s *Store) setShopperCustomers(ctx context.Context, tx *sqlx.Tx, storeHash string, detach, attach []any) error {
-	if len(detach) > 0 {
+	for _, chunk := range chunks(detach, s.batchParams()&^1) {
 		q := `UPDATE shopper_stats SET customer_id = ` + otherCustomerOfEmail + ` WHERE store_hash = ? AND (` +
-			strings.TrimSuffix(strings.Repeat(`(email_lc = ? AND customer_id = ?) OR `, len(detach)/2), ` OR `) + `)`
-		if _, err := tx.ExecContext(ctx, s.rebind(q), append([]any{storeHash}, detach...)...); err != nil {
+			strings.TrimSuffix(strings.Repeat(`(email_lc = ? AND customer_id = ?) OR `, len(chunk)/2), ` OR `) + `)`
+		if _, err := tx.ExecContext(ctx, s.rebind(q), append([]any{storeHash}, chunk...)...); err != nil {
 			return fmt.Errorf("detach customers from shoppers: %w", err)
 		}
 	}
@@ -189,7 +198,7 @@ func (s *Store) setShopperCustomers(ctx context.Context, tx *sqlx.Tx, storeHash 
 	for _, p := range pairs {
 		args = append(args, storeHash, p.key, p.id, at)
 	}
-	err := s.execRows(ctx, tx, `INSERT INTO shopper_stats (store_hash, email_lc, customer_id, updated_at) VALUES `, 4, args,
+	err := s.insertRows(ctx, tx, shopperCustomersTable, args,
 		` ON CONFLICT (store_hash, email_lc) DO UPDATE SET customer_id = excluded.customer_id`)
 	if err != nil {
 		return fmt.Errorf("attach customers to shoppers: %w", err)
@@ -228,8 +237,7 @@ func (s *Store) rekeyCustomerOrders(ctx context.Context, tx *sqlx.Tx, storeHash 
 		moved[key] = append(moved[key], id)
 	}
 	for key, ids := range moved {
-		for start := 0; start < len(ids); start += maxBatchParams {
-			chunk := ids[start:min(len(ids), start+maxBatchParams)]
+		for _, chunk := range chunks(ids, s.batchParams()) {
 			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE mirror_orders SET email_lc = ? WHERE store_hash = ? AND id IN (`+
 				inList(len(chunk))+`)`), append([]any{key, storeHash}, chunk...)...); err != nil {
 				return fmt.Errorf("move orders between shoppers: %w", err)
@@ -243,7 +251,7 @@ func (s *Store) rekeyCustomerOrders(ctx context.Context, tx *sqlx.Tx, storeHash 
 func (s *Store) MirrorCustomerByID(ctx context.Context, storeHash string, id int64) (MirrorCustomer, error) {
 	var c MirrorCustomer
 	var emailLC string
-	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT `+customerCols+` FROM mirror_customers WHERE store_hash = ? AND id = ?`),
+	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT `+customersTable.colList+` FROM mirror_customers WHERE store_hash = ? AND id = ?`),
 		storeHash, id).Scan(new(string), &c.ID, &c.Email, &emailLC, &c.FirstName, &c.LastName, &c.Phone, &c.Company,
 		&c.GroupID, jsonCol{&c.ChannelIDs}, &c.AcceptsMarketing, &c.StoreCredit, &c.Country, &c.AddressCount,
 		&c.AddressSummary, &c.B2BCompanyID, &c.B2BCompanyName, jsonCol{&c.Attributes}, (*dbTime)(&c.DateCreated),

@@ -15,13 +15,22 @@ func TestMirrorCustomerRoundTrip(t *testing.T) {
 			Company: "ACME", GroupID: 3, ChannelIDs: []int{1, 4}, AcceptsMarketing: true, StoreCredit: 125000,
 			Country: "FR", AddressCount: 2, AddressSummary: "Lyon, FR", DateCreated: t0, DateModified: t0.Add(time.Hour),
 			B2BCompanyID: 44, B2BCompanyName: "ACME SAS", Attributes: map[string]string{"tier": "gold", "size": "M"}}
-		must(t, s.UpsertCustomers(ctx, "s", []MirrorCustomer{c}))
+		// Text that array and JSON encodings must carry intact.
+		odd := MirrorCustomer{ID: 10, Email: "odd@example.com", FirstName: "NULL", LastName: `"q", {b} \ \"x\"`,
+			Company: "", Phone: "é 😀 \t tab", Attributes: map[string]string{`k"{,}`: `v\"NULL`}, DateModified: t0}
+		must(t, s.UpsertCustomers(ctx, "s", []MirrorCustomer{c, odd}))
 		got, err := s.MirrorCustomerByID(ctx, "s", 9)
 		must(t, err)
 		if !reflect.DeepEqual(got, c) {
 			t.Fatalf("round trip\n got %+v\nwant %+v", got, c)
 		}
-		if _, err := s.MirrorCustomerByID(ctx, "s", 10); !errors.Is(err, ErrNotFound) {
+		got, err = s.MirrorCustomerByID(ctx, "s", 10)
+		must(t, err)
+		odd.ChannelIDs = []int{}
+		if !reflect.DeepEqual(got, odd) {
+			t.Fatalf("odd text round trip\n got %#v\nwant %#v", got, odd)
+		}
+		if _, err := s.MirrorCustomerByID(ctx, "s", 11); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("absent: %v", err)
 		}
 

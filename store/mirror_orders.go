@@ -49,11 +49,13 @@ type MirrorOrderLine struct {
 	Price Money `json:"price"`
 }
 
-const orderCols = `store_hash, id, customer_id, email, email_lc, channel_id, status_id, status, subtotal_ex_tax,
-	subtotal_inc_tax, total_ex_tax, total_inc_tax, refunded_amount, currency, coupon_codes, date_created, date_modified,
-	counted, contribution`
+var ordersTable = newTableSpec("mirror_orders", `store_hash text, id bigint, customer_id bigint, email text,
+	email_lc text, channel_id bigint, status_id integer, status text, subtotal_ex_tax bigint, subtotal_inc_tax bigint,
+	total_ex_tax bigint, total_inc_tax bigint, refunded_amount bigint, currency text, coupon_codes jsonb,
+	date_created timestamptz, date_modified timestamptz, counted smallint, contribution bigint`)
 
-const orderColCount = 19
+var orderLinesTable = newTableSpec("mirror_order_lines", `store_hash text, order_id bigint, line_id bigint,
+	product_id bigint, variant_id bigint, sku text, name text, quantity bigint, price bigint`)
 
 // storedOrder is what UpsertOrders needs of an order's current row.
 type storedOrder struct {
@@ -133,7 +135,7 @@ func (s *Store) UpsertOrders(ctx context.Context, storeHash string, orders []Mir
 					l.Price)
 			}
 		}
-		if err := s.execRows(ctx, tx, `INSERT INTO mirror_orders (`+orderCols+`) VALUES `, orderColCount, orderArgs, `
+		if err := s.insertRows(ctx, tx, ordersTable, orderArgs, `
 			ON CONFLICT (store_hash, id) DO UPDATE SET customer_id = excluded.customer_id, email = excluded.email,
 			email_lc = excluded.email_lc, channel_id = excluded.channel_id, status_id = excluded.status_id,
 			status = excluded.status, subtotal_ex_tax = excluded.subtotal_ex_tax,
@@ -143,14 +145,13 @@ func (s *Store) UpsertOrders(ctx context.Context, storeHash string, orders []Mir
 			date_modified = excluded.date_modified, counted = excluded.counted, contribution = excluded.contribution`); err != nil {
 			return fmt.Errorf("write orders: %w", err)
 		}
-		if len(replaced) > 0 {
+		for _, chunk := range chunks(replaced, s.batchParams()) {
 			if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM mirror_order_lines WHERE store_hash = ? AND order_id IN (`+
-				inList(len(replaced))+`)`), append([]any{storeHash}, replaced...)...); err != nil {
+				inList(len(chunk))+`)`), append([]any{storeHash}, chunk...)...); err != nil {
 				return fmt.Errorf("replace order lines: %w", err)
 			}
 		}
-		if err := s.execRows(ctx, tx, `INSERT INTO mirror_order_lines (store_hash, order_id, line_id, product_id,
-			variant_id, sku, name, quantity, price) VALUES `, 9, lineArgs, ``); err != nil {
+		if err := s.insertRows(ctx, tx, orderLinesTable, lineArgs, ``); err != nil {
 			return fmt.Errorf("write order lines: %w", err)
 		}
 		return deltas.apply(ctx, s, tx, storeHash)
@@ -165,8 +166,7 @@ func (s *Store) UpsertOrders(ctx context.Context, storeHash string, orders []Mir
 // (id or customer_id) is in vals, by order id.
 func (s *Store) storedOrders(ctx context.Context, q queryer, storeHash, col string, vals []any) (map[int64]storedOrder, error) {
 	out := make(map[int64]storedOrder, len(vals))
-	for start := 0; start < len(vals); start += maxBatchParams {
-		chunk := vals[start:min(len(vals), start+maxBatchParams)]
+	for _, chunk := range chunks(vals, s.batchParams()) {
 		rows, err := q.QueryContext(ctx, s.rebind(`SELECT id, customer_id, email, email_lc, counted, contribution, date_created,
 			date_modified FROM mirror_orders WHERE store_hash = ? AND `+col+` IN (`+inList(len(chunk))+`)`+s.forUpdate()),
 			append([]any{storeHash}, chunk...)...)
@@ -201,8 +201,7 @@ func (s *Store) customerEmails(ctx context.Context, q queryer, storeHash string,
 	if len(ids) == 0 {
 		return out, nil
 	}
-	for start := 0; start < len(ids); start += maxBatchParams {
-		chunk := ids[start:min(len(ids), start+maxBatchParams)]
+	for _, chunk := range chunks(ids, s.batchParams()) {
 		rows, err := q.QueryContext(ctx, s.rebind(`SELECT id, email_lc FROM mirror_customers WHERE store_hash = ?
 			AND id IN (`+inList(len(chunk))+`)`), append([]any{storeHash}, chunk...)...)
 		if err != nil {
@@ -231,7 +230,7 @@ func (s *Store) MirrorOrderByID(ctx context.Context, storeHash string, id int64)
 	var emailLC string
 	var counted int
 	var contribution Money
-	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT `+orderCols+` FROM mirror_orders WHERE store_hash = ? AND id = ?`),
+	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT `+ordersTable.colList+` FROM mirror_orders WHERE store_hash = ? AND id = ?`),
 		storeHash, id).Scan(new(string), &o.ID, &o.CustomerID, &o.Email, &emailLC, &o.ChannelID, &o.StatusID, &o.Status,
 		&o.SubtotalExTax, &o.SubtotalIncTax, &o.TotalExTax, &o.TotalIncTax, &o.RefundedAmount, &o.Currency,
 		jsonCol{&o.CouponCodes}, (*dbTime)(&o.DateCreated), (*dbTime)(&o.DateModified), &counted, &contribution)

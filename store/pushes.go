@@ -13,13 +13,14 @@ import (
 // names the payload ("contact", "order", "product", "category", …; the
 // caller's vocabulary), entity_id the BigCommerce id or email.
 
+var pushesTable = newTableSpec("provider_pushes", `store_hash text, kind text, entity_id text, hash text,
+	pushed_at timestamptz`)
+
 // PushedHashes returns the stored hashes of the given entities (absent ones
-// are missing from the map), in one query per 10,000 ids.
+// are missing from the map), in as few queries as the dialect's parameter budget allows.
 func (s *Store) PushedHashes(ctx context.Context, storeHash, kind string, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
-	const chunkSize = 10000
-	for start := 0; start < len(ids); start += chunkSize {
-		chunk := ids[start:min(len(ids), start+chunkSize)]
+	for _, chunk := range chunks(ids, s.batchParams()) {
 		args := make([]any, 0, len(chunk)+2)
 		args = append(args, storeHash, kind)
 		for _, id := range chunk {
@@ -68,8 +69,7 @@ func (s *Store) SetPushedHashes(ctx context.Context, storeHash, kind string, has
 		args = append(args, storeHash, kind, id, hashes[id], at)
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return s.execRows(ctx, tx, `INSERT INTO provider_pushes (store_hash, kind, entity_id, hash, pushed_at) VALUES `,
-			5, args, ` ON CONFLICT (store_hash, kind, entity_id) DO UPDATE SET hash = excluded.hash,
+		return s.insertRows(ctx, tx, pushesTable, args, ` ON CONFLICT (store_hash, kind, entity_id) DO UPDATE SET hash = excluded.hash,
 			pushed_at = excluded.pushed_at`)
 	})
 	if err != nil {

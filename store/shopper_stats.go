@@ -168,6 +168,10 @@ func (d shopperDeltas) move(old, new *orderShare) {
 	}
 }
 
+var shopperStatsTable = newTableSpec("shopper_stats", `store_hash text, email_lc text, customer_id bigint,
+	orders_count bigint, total_spent bigint, first_order_at timestamptz, last_order_at timestamptz,
+	updated_at timestamptz`)
+
 // apply writes the deltas: one multi-row upsert (keys sorted so concurrent
 // writers lock rows in the same order), then one recomputation of first/last
 // for the shoppers that lost a counted order.
@@ -190,8 +194,7 @@ func (d shopperDeltas) apply(ctx context.Context, s *Store, tx *sqlx.Tx, storeHa
 			recompute = append(recompute, k)
 		}
 	}
-	err := s.execRows(ctx, tx, `INSERT INTO shopper_stats (store_hash, email_lc, customer_id, orders_count,
-		total_spent, first_order_at, last_order_at, updated_at) VALUES `, 8, args, `
+	err := s.insertRows(ctx, tx, shopperStatsTable, args, `
 		ON CONFLICT (store_hash, email_lc) DO UPDATE SET
 		customer_id = CASE WHEN shopper_stats.customer_id = 0 THEN excluded.customer_id ELSE shopper_stats.customer_id END,
 		orders_count = shopper_stats.orders_count + excluded.orders_count,
@@ -206,15 +209,23 @@ func (d shopperDeltas) apply(ctx context.Context, s *Store, tx *sqlx.Tx, storeHa
 	if err != nil {
 		return fmt.Errorf("update shopper stats: %w", err)
 	}
-	if len(recompute) == 0 {
-		return nil
+	for _, chunk := range chunks(recompute, s.batchParams()) {
+		if err := s.recomputeOrderDates(ctx, tx, storeHash, chunk); err != nil {
+			return err
+		}
 	}
-	_, err = tx.ExecContext(ctx, s.rebind(`UPDATE shopper_stats SET
+	return nil
+}
+
+// recomputeOrderDates sets first/last order dates of the given shoppers from
+// their own counted orders (two index seeks each).
+func (s *Store) recomputeOrderDates(ctx context.Context, tx *sqlx.Tx, storeHash string, keys []any) error {
+	_, err := tx.ExecContext(ctx, s.rebind(`UPDATE shopper_stats SET
 		first_order_at = (SELECT MIN(o.date_created) FROM mirror_orders o WHERE o.store_hash = shopper_stats.store_hash
 			AND o.email_lc = shopper_stats.email_lc AND o.counted = 1),
 		last_order_at = (SELECT MAX(o.date_created) FROM mirror_orders o WHERE o.store_hash = shopper_stats.store_hash
 			AND o.email_lc = shopper_stats.email_lc AND o.counted = 1)
-		WHERE store_hash = ? AND email_lc IN (`+inList(len(recompute))+`)`), append([]any{storeHash}, recompute...)...)
+		WHERE store_hash = ? AND email_lc IN (`+inList(len(keys))+`)`), append([]any{storeHash}, keys...)...)
 	if err != nil {
 		return fmt.Errorf("recompute shopper order dates: %w", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -160,4 +161,42 @@ func (m *statsModel) check(t *testing.T, s *Store, step int) {
 			t.Errorf("step %d: no row for shopper %q (want %+v)", step, k, w)
 		}
 	}
+}
+
+// Pages larger than one statement's parameter budget (several chunks on
+// both dialects) keep the figures exact, on insert and on update.
+func TestShopperStatsLargePages(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		m := newStatsModel()
+		custs := make([]MirrorCustomer, 0, 700)
+		for i := range int64(700) {
+			custs = append(custs, MirrorCustomer{ID: i + 1, Email: fmt.Sprintf("shopper%d@example.com", i%150),
+				DateModified: t0})
+		}
+		must(t, s.UpsertCustomers(ctx, "p", custs))
+		for _, c := range custs {
+			m.customer(c)
+		}
+		for round := range 3 {
+			page := benchOrderPage(1, t0.Add(time.Duration(round)*time.Hour))
+			page = append(page, benchOrderPage(251, t0.Add(time.Duration(round)*time.Hour))...)
+			page = append(page, benchOrderPage(501, t0.Add(time.Duration(round)*time.Hour))...)
+			for i := range page {
+				page[i].StatusID = []int{4, 11, 0}[(i+round)%3]
+				page[i].CustomerID = int64((i + round) % 800) // some not mirrored
+				page[i].DateCreated = t0.Add(time.Duration((i*7+round)%40) * time.Hour)
+			}
+			must(t, s.UpsertOrders(ctx, "p", page))
+			for _, o := range page {
+				m.order(o)
+			}
+			m.check(t, s, round)
+		}
+		counts, err := s.MirrorCounts(ctx, "p")
+		must(t, err)
+		if counts.Orders != 750 || counts.OrderLines != 1500 || counts.Customers != 700 {
+			t.Fatalf("counts %+v", counts)
+		}
+	})
 }
