@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -97,7 +98,7 @@ func newTableSpec(table, cols string) *tableSpec {
 // the number of rows: a column array per column, unnested (a plan that
 // does not grow with the rows, measured faster than a multi-row VALUES).
 // SQLite gets multi-row VALUES statements within its parameter budget.
-func (s *Store) insertRows(ctx context.Context, q queryer, t *tableSpec, args []any, tail string) error {
+func (s *Store) insertRows(ctx context.Context, q *sqlx.Tx, t *tableSpec, args []any, tail string) error {
 	if len(args) == 0 {
 		return nil
 	}
@@ -123,26 +124,48 @@ func (s *Store) insertRows(ctx context.Context, q queryer, t *tableSpec, args []
 		return err
 	}
 	per := max(1, s.batchParams()/ncols)
-	head := `INSERT INTO ` + t.table + ` (` + t.colList + `) VALUES `
-	tuple := "(" + inList(ncols) + ")"
+	var full *sql.Stmt // the statement of a full chunk, prepared once
+	defer func() {
+		if full != nil {
+			_ = full.Close()
+		}
+	}()
 	for start := 0; start < len(args); start += per * ncols {
 		end := min(len(args), start+per*ncols)
 		n := (end - start) / ncols
-		var b strings.Builder
-		b.Grow(len(head) + len(tail) + n*(len(tuple)+1))
-		b.WriteString(head)
-		for i := range n {
-			if i > 0 {
-				b.WriteByte(',')
+		if n < per {
+			if _, err := q.ExecContext(ctx, t.valuesInsert(n, tail), args[start:end]...); err != nil {
+				return err
 			}
-			b.WriteString(tuple)
+			continue
 		}
-		b.WriteString(tail)
-		if _, err := q.ExecContext(ctx, b.String(), args[start:end]...); err != nil {
+		if full == nil {
+			var err error
+			if full, err = q.PrepareContext(ctx, t.valuesInsert(n, tail)); err != nil {
+				return err
+			}
+		}
+		if _, err := full.ExecContext(ctx, args[start:end]...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// valuesInsert is an INSERT of n rows in a VALUES list, then tail.
+func (t *tableSpec) valuesInsert(n int, tail string) string {
+	tuple := "(" + inList(len(t.cols)) + ")"
+	var b strings.Builder
+	b.Grow(len(t.table) + len(t.colList) + len(tail) + 30 + n*(len(tuple)+1))
+	b.WriteString(`INSERT INTO ` + t.table + ` (` + t.colList + `) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(tuple)
+	}
+	b.WriteString(tail)
+	return b.String()
 }
 
 // chunks splits vals into runs of at most n (n > 0).
