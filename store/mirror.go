@@ -18,7 +18,9 @@ import (
 // transaction with multi-row statements. Rows carry BigCommerce's
 // date_modified: an incoming row older than the stored one is ignored (a late
 // webhook or a stale page never overwrites newer data); an equal one is
-// written again, which changes nothing when the data is the same.
+// written again, which changes nothing when the data is the same. A row
+// without a modification date (zero) counts as the oldest: it is written over
+// nothing but another undated row.
 
 // maxBatchParams bounds the bind parameters of one IN list on PostgreSQL
 // (which allows 65535).

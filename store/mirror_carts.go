@@ -40,8 +40,7 @@ func (s *Store) UpsertCart(ctx context.Context, storeHash string, c MirrorCart) 
 		email_lc = excluded.email_lc, channel_id = excluded.channel_id, amount = excluded.amount,
 		currency = excluded.currency, item_count = excluded.item_count, created_at = excluded.created_at,
 		updated_at = excluded.updated_at, abandoned_at = excluded.abandoned_at, order_id = excluded.order_id
-		WHERE mirror_carts.updated_at IS NULL OR excluded.updated_at IS NULL
-			OR excluded.updated_at >= mirror_carts.updated_at`),
+		WHERE mirror_carts.updated_at IS NULL OR excluded.updated_at >= mirror_carts.updated_at`),
 		storeHash, c.ID, c.CustomerID, c.Email, emailKey(c.Email), c.ChannelID, c.Amount, c.Currency, c.ItemCount,
 		s.ntv(c.Created), s.ntv(c.Updated), s.ntv(c.AbandonedAt), c.OrderID)
 	if err != nil {

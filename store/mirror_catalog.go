@@ -84,8 +84,7 @@ func (s *Store) UpsertProducts(ctx context.Context, storeHash string, products [
 			category_ids = excluded.category_ids, images = excluded.images, url = excluded.url,
 			custom_fields = excluded.custom_fields, availability = excluded.availability, variants = excluded.variants,
 			date_modified = excluded.date_modified
-			WHERE mirror_products.date_modified IS NULL OR excluded.date_modified IS NULL
-				OR excluded.date_modified >= mirror_products.date_modified`)
+			WHERE mirror_products.date_modified IS NULL OR excluded.date_modified >= mirror_products.date_modified`)
 	})
 	if err != nil {
 		return fmt.Errorf("store: upsert %d products: %w", len(products), err)

@@ -26,6 +26,10 @@ func TestMirrorProducts(t *testing.T) {
 		stale.Name = "Old mug"
 		stale.DateModified = t0
 		must(t, s.UpsertProducts(ctx, "s", []MirrorProduct{stale}))
+		undated := p
+		undated.Name = "Undated mug"
+		undated.DateModified = time.Time{}
+		must(t, s.UpsertProducts(ctx, "s", []MirrorProduct{undated}))
 		got, err = s.MirrorProductByID(ctx, "s", 12)
 		must(t, err)
 		if got.Name != "Mug" {
