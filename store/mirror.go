@@ -30,7 +30,7 @@ const maxBatchParams = 30000
 // SQLite: modernc.org/sqlite binds in time quadratic in a statement's
 // parameters, and SQLite has no round trip to save, so rows go in small
 // statements (measured by BenchmarkMirrorUpsertOrders).
-var sqliteBatchParams = 400
+const sqliteBatchParams = 400
 
 // batchParams is the parameter budget of one multi-row statement.
 func (s *Store) batchParams() int {
