@@ -19,8 +19,8 @@ import (
 // date_modified: an incoming row older than the stored one is ignored (a late
 // webhook or a stale page never overwrites newer data); an equal one is
 // written again, which changes nothing when the data is the same. A row
-// without a modification date (zero) counts as the oldest: it is written over
-// nothing but another undated row.
+// without a modification date (zero) counts as the oldest: it never
+// overwrites a dated row.
 
 // maxBatchParams bounds the bind parameters of one IN list on PostgreSQL
 // (which allows 65535).
