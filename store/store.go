@@ -1,6 +1,9 @@
 // Package store is bcflow's persistence layer: webhook delivery dedupe,
 // exactly-once message sends, the decision log, the loyalty ledger, sync
-// cursors, suppressions and reached goals.
+// cursors, suppressions, reached goals, and the store mirror (customers,
+// orders, catalog and carts copied from BigCommerce, per-shopper figures kept
+// incrementally, the payload hashes the provider accepted, the store syncs'
+// runs; see mirror.go and shopper_stats.go).
 //
 // One Store type serves two SQL dialects through sqlx with a single set of
 // queries (written with '?' placeholders and rebound per dialect):

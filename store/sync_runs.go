@@ -1,6 +1,16 @@
 package store
 
-import "time"
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
 
 // SyncRun is one store sync (historical, manual, reconcile), as the admin
 // API, the CLI and the dashboard show it. The sync's activities keep it
@@ -43,4 +53,173 @@ type ResourceProgress struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// Finished is set when every page is done.
 	Finished bool `json:"finished"`
+}
+
+// Sync run statuses.
+const (
+	SyncRunning   = "running"
+	SyncCompleted = "completed"
+	SyncFailed    = "failed"
+	SyncCancelled = "cancelled"
+)
+
+const syncRunCols = `store_hash, kind, workflow_id, status, started_at, finished_at, since, high_water, error, resources`
+
+// StartSyncRun records r as its kind's current run, replacing the previous
+// run of (r.StoreHash, r.Kind) but keeping the high-water of the kind's last
+// completed run. Status defaults to running, StartedAt to now.
+func (s *Store) StartSyncRun(ctx context.Context, r SyncRun) error {
+	if r.StoreHash == "" || r.Kind == "" {
+		return fmt.Errorf("store: start sync run: store hash and kind are required: %w", ErrInvalid)
+	}
+	if r.Status == "" {
+		r.Status = SyncRunning
+	}
+	if r.Resources == nil {
+		r.Resources = []ResourceProgress{}
+	}
+	res, err := json.Marshal(r.Resources)
+	if err != nil {
+		return fmt.Errorf("store: start sync run: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx, s.rebind(`INSERT INTO sync_runs (`+syncRunCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (store_hash, kind) DO UPDATE SET workflow_id = excluded.workflow_id, status = excluded.status,
+		started_at = excluded.started_at, finished_at = excluded.finished_at, since = excluded.since,
+		high_water = excluded.high_water, error = excluded.error, resources = excluded.resources`),
+		r.StoreHash, r.Kind, r.WorkflowID, r.Status, s.tv(orNow(r.StartedAt)), s.ntv(r.FinishedAt), s.ntv(r.Since),
+		s.ntv(r.HighWater), r.Error, string(res))
+	if err != nil {
+		return fmt.Errorf("store: start sync run %s/%s: %w", r.StoreHash, r.Kind, err)
+	}
+	return nil
+}
+
+// UpdateSyncProgress replaces the entry of p.Resource in the run's resources
+// (appending it when new). It reads and writes the row in one transaction
+// under a row lock, so concurrent updates of different resources keep each
+// other. UpdatedAt defaults to now. ErrNotFound when no run exists.
+func (s *Store) UpdateSyncProgress(ctx context.Context, storeHash, kind string, p ResourceProgress) error {
+	if p.Resource == "" {
+		return fmt.Errorf("store: update sync progress: resource is required: %w", ErrInvalid)
+	}
+	if p.UpdatedAt.IsZero() {
+		p.UpdatedAt = normTime(now())
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var raw string
+		err := tx.QueryRowContext(ctx, s.rebind(`SELECT resources FROM sync_runs WHERE store_hash = ? AND kind = ?`+
+			s.forUpdate()), storeHash, kind).Scan(&raw)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		var list []ResourceProgress
+		if err := json.Unmarshal([]byte(raw), &list); err != nil {
+			return fmt.Errorf("decode resources: %w", err)
+		}
+		i := slices.IndexFunc(list, func(r ResourceProgress) bool { return r.Resource == p.Resource })
+		if i >= 0 {
+			list[i] = p
+		} else {
+			list = append(list, p)
+		}
+		b, err := json.Marshal(list)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE sync_runs SET resources = ? WHERE store_hash = ? AND kind = ?`),
+			string(b), storeHash, kind)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: update sync progress %s/%s/%s: %w", storeHash, kind, p.Resource, err)
+	}
+	return nil
+}
+
+// FinishSyncRun ends the kind's current run with status (completed, failed
+// or cancelled) and errText; a completed run's HighWater becomes the kind's
+// last successful high-water. ErrNotFound when no run exists.
+func (s *Store) FinishSyncRun(ctx context.Context, storeHash, kind, status, errText string, finishedAt time.Time) error {
+	switch status {
+	case SyncCompleted, SyncFailed, SyncCancelled:
+	default:
+		return fmt.Errorf("store: finish sync run: status %q: %w", status, ErrInvalid)
+	}
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE sync_runs SET status = ?, error = ?, finished_at = ?,
+		success_high_water = CASE WHEN ? = 1 THEN high_water ELSE success_high_water END
+		WHERE store_hash = ? AND kind = ?`),
+		status, errText, s.tv(orNow(finishedAt)), boolInt(status == SyncCompleted), storeHash, kind)
+	if err != nil {
+		return fmt.Errorf("store: finish sync run %s/%s: %w", storeHash, kind, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("store: finish sync run %s/%s: %w", storeHash, kind, ErrNotFound)
+	}
+	return nil
+}
+
+// SyncRuns returns the store's latest run of each kind, by kind.
+func (s *Store) SyncRuns(ctx context.Context, storeHash string) ([]SyncRun, error) {
+	rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT `+syncRunCols+` FROM sync_runs WHERE store_hash = ?
+		ORDER BY kind`), storeHash)
+	if err != nil {
+		return nil, fmt.Errorf("store: sync runs: %w", err)
+	}
+	defer rows.Close()
+	var out []SyncRun
+	for rows.Next() {
+		r, err := scanSyncRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: sync runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: sync runs: %w", err)
+	}
+	return out, nil
+}
+
+// SyncRunOf returns the store's latest run of kind, or ErrNotFound.
+func (s *Store) SyncRunOf(ctx context.Context, storeHash, kind string) (SyncRun, error) {
+	r, err := scanSyncRun(s.rdb.QueryRowContext(ctx, s.rebind(`SELECT `+syncRunCols+` FROM sync_runs
+		WHERE store_hash = ? AND kind = ?`), storeHash, kind))
+	if errors.Is(err, sql.ErrNoRows) {
+		return SyncRun{}, fmt.Errorf("store: sync run %s/%s: %w", storeHash, kind, ErrNotFound)
+	}
+	if err != nil {
+		return SyncRun{}, fmt.Errorf("store: sync run %s/%s: %w", storeHash, kind, err)
+	}
+	return r, nil
+}
+
+func scanSyncRun(sc interface{ Scan(...any) error }) (SyncRun, error) {
+	var r SyncRun
+	var raw string
+	err := sc.Scan(&r.StoreHash, &r.Kind, &r.WorkflowID, &r.Status, (*dbTime)(&r.StartedAt), (*dbTime)(&r.FinishedAt),
+		(*dbTime)(&r.Since), (*dbTime)(&r.HighWater), &r.Error, &raw)
+	if err != nil {
+		return SyncRun{}, err
+	}
+	if err := json.Unmarshal([]byte(raw), &r.Resources); err != nil {
+		return SyncRun{}, fmt.Errorf("decode resources: %w", err)
+	}
+	return r, nil
+}
+
+// LastSyncHighWater is the latest high-water among the completed runs of
+// the kinds historical, manual and reconcile-* of the store (zero if none):
+// where the next manual sync starts (the caller applies the overlap).
+func (s *Store) LastSyncHighWater(ctx context.Context, storeHash string) (time.Time, error) {
+	var t time.Time
+	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT MAX(success_high_water) FROM sync_runs
+		WHERE store_hash = ? AND (kind IN ('historical', 'manual') OR kind LIKE 'reconcile%')`), storeHash).
+		Scan((*dbTime)(&t))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: last sync high-water: %w", err)
+	}
+	return t, nil
 }
