@@ -19,9 +19,12 @@ type state struct {
 	Domain       string `json:"domain"`
 	Channels     []int  `json:"channels"`
 	// Sites are the storefront URLs of channels other than the first (see sites.go).
-	Sites         map[int]string       `json:"sites,omitempty"`
-	Quota         int                  `json:"quota"`
+	Sites map[int]string `json:"sites,omitempty"`
+	Quota int            `json:"quota"`
+	// WindowMs is the rate-limit window in milliseconds (0: RateLimitWindow).
+	WindowMs      int64                `json:"window_ms,omitempty"`
 	Products      []*Product           `json:"products"`
+	Categories    []*Category          `json:"categories,omitempty"`
 	Groups        []*CustomerGroup     `json:"customer_groups"`
 	Attributes    []*CustomerAttribute `json:"customer_attributes,omitempty"`
 	Customers     []*Customer          `json:"customers"`
@@ -29,16 +32,19 @@ type state struct {
 	Carts         map[string]*Cart     `json:"carts"`
 	AbandonTokens map[string]string    `json:"abandon_tokens"`
 	Orders        []*Order             `json:"orders"`
-	Promotions    []*Promotion         `json:"promotions"`
-	Segments      []*Segment           `json:"segments"`
-	Profiles      []*ShopperProfile    `json:"shopper_profiles"`
-	Hooks         []*Hook              `json:"hooks"`
-	Seq           sequences            `json:"seq"`
+	// Bulk holds generated orders in compact form (orderstore.go).
+	Bulk       bulkOrders        `json:"bulk_orders"`
+	Promotions []*Promotion      `json:"promotions"`
+	Segments   []*Segment        `json:"segments"`
+	Profiles   []*ShopperProfile `json:"shopper_profiles"`
+	Hooks      []*Hook           `json:"hooks"`
+	Seq        sequences         `json:"seq"`
 }
 
 type sequences struct {
 	Customer, Order, OrderProduct, Shipment, Refund, Promotion, Code, Hook, Product, Image, Variant, OptionValue, OrderCoupon int
 	Attribute, AttributeValue                                                                                                 int
+	Category, CustomField, Address                                                                                            int
 }
 
 // store is one emulated store. Every field is guarded by mu.
@@ -46,6 +52,7 @@ type store struct {
 	mu sync.Mutex
 	state
 	rl         rateWindow
+	stats      requestStats
 	faults     Faults
 	faultRand  *rand.Rand
 	held       []*event
@@ -57,6 +64,7 @@ func (s *store) info() StoreInfo {
 	return StoreInfo{
 		Hash: s.Hash, StoreID: s.StoreID, AccessToken: s.AccessToken, ClientID: s.ClientID,
 		ClientSecret: s.ClientSecret, Channels: append([]int(nil), s.Channels...), Quota: s.Quota,
+		WindowMs: s.window().Milliseconds(),
 	}
 }
 
@@ -281,21 +289,6 @@ func defaultNames(email, first, last string) (string, string) {
 }
 
 // --- orders
-
-func (s *store) order(id int) *Order {
-	i := sort.Search(len(s.Orders), func(i int) bool { return s.Orders[i].ID >= id })
-	if i < len(s.Orders) && s.Orders[i].ID == id {
-		return s.Orders[i]
-	}
-	return nil
-}
-
-func (s *store) insertOrder(o *Order) {
-	s.Orders = append(s.Orders, o)
-	if n := len(s.Orders); n > 1 && s.Orders[n-2].ID > o.ID {
-		sort.Slice(s.Orders, func(i, j int) bool { return s.Orders[i].ID < s.Orders[j].ID })
-	}
-}
 
 func (s *store) promotion(id int) *Promotion {
 	for _, p := range s.Promotions {
