@@ -244,6 +244,7 @@ func (e *Emulator) registerAPI() {
 	e.registerConsignments()
 	e.registerCustomers()
 	e.registerCatalog()
+	e.registerCategories()
 	e.registerPromotions()
 	e.registerSegments()
 	e.registerHooks()
@@ -292,9 +293,21 @@ func (e *Emulator) buildStore(seed StoreSeed) (*store, error) {
 		s.Groups = append(s.Groups, &CustomerGroup{ID: g.ID, Name: g.Name, IsDefault: g.IsDefault, Created: now, Modified: now})
 	}
 	sort.Slice(s.Groups, func(i, j int) bool { return s.Groups[i].ID < s.Groups[j].ID })
+	for _, c := range seed.Categories {
+		if _, err := s.addCategory(c, now); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range seed.Catalog {
 		if err := s.addProduct(p, now); err != nil {
 			return nil, err
+		}
+		for _, id := range p.Categories {
+			if s.category(id) == nil {
+				if _, err := s.addCategory(CategorySeed{ID: id, Name: fmt.Sprintf("Category %d", id)}, now); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	for _, c := range seed.Customers {

@@ -1,6 +1,7 @@
 package bcemu
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -44,6 +45,9 @@ type bulkLine struct {
 
 func guestEmail(n int32) string { return "guest" + strconv.Itoa(int(n)) + "@example.net" }
 
+// bulkCartID is the id of the (long gone) cart a generated order came from.
+func bulkCartID(id int32) string { return fmt.Sprintf("b0000000-0000-4000-8000-%012x", id) }
+
 // shippedBulk reports whether a generated order's status means its items left.
 func shippedBulk(status uint8) bool { return status == 2 || status == 10 }
 
@@ -62,7 +66,7 @@ func (s *store) bulkToOrder(b *bulkOrder) *Order {
 	created := time.Unix(b.Created, 0).UTC()
 	o := &Order{
 		ID: int(b.ID), CustomerID: int(b.Customer), StatusID: int(b.Status), ChannelID: s.Channels[0],
-		Currency: "USD", PaymentMethod: "Credit Card", OrderSource: "www", IPAddress: "203.0.113.10",
+		CartID: bulkCartID(b.ID), Currency: "USD", PaymentMethod: "Credit Card", OrderSource: "www", IPAddress: "203.0.113.10",
 		Shipping: Money(b.Shipping), Subtotal: Money(b.Subtotal), Refunded: Money(b.Refunded),
 		Created: created, Modified: time.Unix(b.Modified, 0).UTC(),
 		Coupons: []OrderCoupon{}, Shipments: []Shipment{}, Refunds: []Refund{},
@@ -218,7 +222,7 @@ func (r orderRow) cartID() string {
 	if r.full != nil {
 		return r.full.CartID
 	}
-	return ""
+	return bulkCartID(r.bulk.ID)
 }
 
 func (r orderRow) paymentMethod() string {

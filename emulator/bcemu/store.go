@@ -97,11 +97,15 @@ func (s *store) addProduct(p ProductSeed, now time.Time) error {
 		ID: p.ID, Name: p.Name, SKU: p.SKU, Type: typ, Description: p.Description,
 		Price: MoneyFromFloat(p.Price), SalePrice: MoneyFromFloat(p.SalePrice), CostPrice: MoneyFromFloat(p.CostPrice),
 		Weight: p.Weight, BrandID: p.BrandID, Brand: p.Brand, Categories: p.Categories, Inventory: p.Inventory,
-		Slug: slugify(p.Name), OptionName: p.OptionName, Created: now, Modified: now,
+		Slug: slugify(p.Name), OptionName: p.OptionName, Availability: p.Availability, Created: now, Modified: now,
 	}
 	if prod.Categories == nil {
 		prod.Categories = []int{}
 	}
+	if prod.Availability == "" {
+		prod.Availability = "available"
+	}
+	s.setCustomFields(prod, p.CustomFields)
 	for i, f := range p.Images {
 		s.Seq.Image++
 		prod.Images = append(prod.Images, Image{ID: s.Seq.Image, File: f, Thumbnail: i == 0})
@@ -334,7 +338,7 @@ func defaultGroups() []CustomerGroupSeed {
 
 // DefaultStore returns the seed of the development store: hash "bcflowdev",
 // token "dev-access-token", client secret "dev-client-secret", channel 1, a
-// dozen products (some with variants), customer groups Retail (1), Wholesale
+// dozen products (some with variants) in five categories, customer groups Retail (1), Wholesale
 // (2) and VIP (3), four customers (Jane, customer 1, has the "SMS opt-in"
 // attribute set to Yes) and a coupon promotion with code WELCOME10 (10% off
 // the cart).
@@ -359,6 +363,10 @@ func DefaultStore() StoreSeed {
 			{ID: 121, Name: "Kinfolk Field Guide (eBook)", SKU: "KFG-EBOOK", Type: "digital", Price: 12.5, Brand: "Kinfolk", BrandID: 8, Categories: []int{24}, Images: []string{"kinfolk-field-guide.jpg"}},
 			{ID: 122, Name: "Ceramic Pour-Over Mug", SKU: "MUG", Price: 22, Weight: 0.6, Brand: "Sagaform", BrandID: 5, Categories: []int{21}, Inventory: 140, Images: []string{"pour-over-mug.jpg"},
 				OptionName: "Color", Variants: []VariantSeed{{ID: 160, SKU: "MUG-WHITE", Label: "White"}, {ID: 161, SKU: "MUG-BLACK", Label: "Black"}}},
+		},
+		Categories: []CategorySeed{
+			{ID: 18, Name: "Garden", SortOrder: 1}, {ID: 19, Name: "Apparel", SortOrder: 2}, {ID: 21, Name: "Kitchen", SortOrder: 3},
+			{ID: 23, Name: "Utility", SortOrder: 4}, {ID: 24, Name: "Publications", SortOrder: 5},
 		},
 		Promotions: []PromotionInput{{Name: "Welcome 10% off", Code: "WELCOME10", PercentOff: 10}},
 		Customers: []CustomerSeed{
