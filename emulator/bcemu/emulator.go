@@ -94,6 +94,7 @@ func New(opts Options) (*Emulator, error) {
 	e.registerAPI()
 	e.sim = http.NewServeMux()
 	e.registerSim()
+	e.registerCatalogSim()
 	return e, nil
 }
 

@@ -273,6 +273,7 @@ func (s *store) addCustomer(in CustomerInput, now time.Time) (*Customer, error) 
 		return nil, err
 	}
 	c.setFormFields(in.FormFields)
+	s.setAddressBook(c, in)
 	s.Customers = append(s.Customers, c)
 	sort.Slice(s.Customers, func(i, j int) bool { return s.Customers[i].ID < s.Customers[j].ID })
 	return c, nil
