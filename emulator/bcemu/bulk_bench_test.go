@@ -1,6 +1,8 @@
 package bcemu
 
 import (
+	"fmt"
+	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
@@ -40,5 +42,33 @@ func BenchmarkBulkGenerateLarge(b *testing.B) {
 		runtime.KeepAlive(e)
 		e.Close()
 		b.StartTimer()
+	}
+}
+
+// BenchmarkOrderPageLarge serves pages of 250 orders with their line items
+// (the historical sync's request) from a store of 500,000 generated orders,
+// walking every page in turn. Run:
+//
+//	go test ./emulator/bcemu -run '^$' -bench OrderPageLarge
+func BenchmarkOrderPageLarge(b *testing.B) {
+	e, err := New(Options{RateLimitQuota: 1 << 30, Clock: func() time.Time { return time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.BulkGenerate("bcflowdev", BulkOptions{Customers: 100_000, Orders: 500_000, Products: 5_000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	h := e.Handler()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		page := 1 + i%2000
+		req := httptest.NewRequest("GET", fmt.Sprintf("/stores/bcflowdev/v2/orders?include=consignments.line_items&consignment_structure=object&sort=id:asc&limit=250&page=%d", page), nil)
+		req.Header.Set("X-Auth-Token", "dev-access-token")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("page %d: %d", page, rec.Code)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -172,7 +173,9 @@ func TestOrderFiltersMatchTheFullList(t *testing.T) {
 		{"max_date_created=" + url.QueryEscape(mid.Format(time.RFC3339)), func(o map[string]any) bool { return !date(o, "date_created").After(mid) }},
 		{"min_date_modified=" + url.QueryEscape(modMid.Format(time.RFC3339)), func(o map[string]any) bool { return !date(o, "date_modified").Before(modMid) }},
 		{"max_date_modified=" + url.QueryEscape(modMid.Format(time.RFC1123Z)) + "&min_date_created=" + url.QueryEscape(early.Format(time.RFC3339)),
-			func(o map[string]any) bool { return !date(o, "date_modified").After(modMid) && !date(o, "date_created").Before(early) }},
+			func(o map[string]any) bool {
+				return !date(o, "date_modified").After(modMid) && !date(o, "date_created").Before(early)
+			}},
 		{"min_date_modified=2025-02-01T10:00:00Z", func(o map[string]any) bool { return o["id"] == float64(150) || o["id"] == float64(400) }},
 	}
 	for _, c := range cases {
@@ -298,4 +301,30 @@ func TestBulkGenerateIsDeterministicAndQuiet(t *testing.T) {
 	var body []byte
 	body, _ = json.Marshal(BulkOptions{Orders: MaxBulkOrders + 1})
 	wantStatus(t, en.do("POST", "/_sim/bigcommerce/"+testHash+"/bulk", json.RawMessage(body), "", false), 422)
+}
+
+func TestGeneratedStoreSurvivesASnapshot(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sim.json")
+	en := newEnv(t, Options{SnapshotPath: path, RateLimitQuota: 1 << 30})
+	if _, err := en.e.BulkGenerate(testHash, BulkOptions{Customers: 20, Orders: 60, Products: 5, Categories: 2, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := en.e.SetOrderStatus(testHash, 130, 5); err != nil {
+		t.Fatal(err)
+	}
+	must(t, en.e.Save())
+	paths := []string{
+		"/v2/orders?limit=250&include=consignments.line_items&consignment_structure=object",
+		"/v2/orders/130", "/v2/orders/count", "/v3/customers?limit=250&include=addresses,storecredit",
+		"/v3/catalog/products?limit=250&include=variants,images,custom_fields", "/v3/catalog/categories?limit=250",
+	}
+	en2 := newEnv(t, Options{SnapshotPath: path, RateLimitQuota: 1 << 30})
+	for _, p := range paths {
+		if a, b := string(en.raw("GET", p).Body), string(en2.raw("GET", p).Body); a != b || len(a) < 10 {
+			t.Errorf("%s differs after reload", p)
+		}
+	}
+	if o, err := en2.e.SetOrderStatus(testHash, 131, 5); err != nil || o.ID != 131 {
+		t.Errorf("changing a reloaded generated order: %v", err)
+	}
 }
