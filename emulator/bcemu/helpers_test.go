@@ -225,7 +225,10 @@ func loadContract(t testing.TB) *contract {
 			}
 			c.routers = append(c.routers, specRouter{name: file, doc: doc, router: r})
 			if file == "orders.v2.oas2.yml" {
-				patchOrdersOneOf(doc)
+				if err := specs.PatchBigCommerceOrders(doc); err != nil {
+					contractErr = err
+					return
+				}
 			}
 			if file == "webhooks.v3.yml" {
 				c.webhooks = doc
@@ -240,21 +243,6 @@ func loadContract(t testing.TB) *contract {
 		t.Fatalf("loading specs: %v", contractErr)
 	}
 	return contractVal
-}
-
-// patchOrdersOneOf fixes a known defect of orders.v2: the alternatives of
-// order.consignments (a resource link or orderConsignment_Get) and of a
-// consignment's line_items (links or orderProducts) overlap, because the
-// link schemas require nothing and orderConsignment_Get allows any property,
-// so every value matches both and oneOf fails. Links always carry url and
-// resource, and a consignment object carries only pickups, shipping,
-// downloads and email; saying so makes the alternatives disjoint.
-func patchOrdersOneOf(doc *openapi3.T) {
-	for _, name := range []string{"orderConsignments_Resource", "products_Resource"} {
-		doc.Components.Schemas[name].Value.Required = []string{"url", "resource"}
-	}
-	no := false
-	doc.Components.Schemas["orderConsignment_Get"].Value.AdditionalProperties = openapi3.AdditionalProperties{Has: &no}
 }
 
 // lenientRegex compiles patterns with Go's regexp; Perl-only syntax (lookahead in promotions.v3) matches anything.
