@@ -3,6 +3,8 @@ package bcemu
 import (
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -318,5 +320,27 @@ func TestRateLimitWindowAndRequestStats(t *testing.T) {
 	en.callToken("GET", "/stores/"+testHash+"/v3/customers", nil, "wrong")
 	if g, _ := en.e.RequestStats(testHash); g.Requests != 5 {
 		t.Errorf("unauthenticated request counted: %d", g.Requests)
+	}
+}
+
+// A snapshot saved before categories existed loads with its products'
+// categories created and its products available.
+func TestOldSnapshotGainsCategories(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.json")
+	old := `{"version":1,"stores":[{"hash":"bcflowdev","access_token":"dev-access-token","client_secret":"s","store_id":1,
+		"channels":[1],"quota":150,"products":[{"id":5,"name":"Old","sku":"OLD","type":"physical","categories":[7],
+		"variants":[{"id":9,"sku":"OLD","sku_id":9}],"date_created":"2024-01-01T00:00:00Z","date_modified":"2024-01-01T00:00:00Z"}],
+		"customer_groups":[{"id":1,"name":"Retail"}],"customers":[],"orders":[],"promotions":[],"segments":[],"shopper_profiles":[],"hooks":[],"seq":{"Order":99}}]}`
+	must(t, os.WriteFile(path, []byte(old), 0o600))
+	en := newEnv(t, Options{SnapshotPath: path})
+	r := en.api("GET", "v3", "/catalog/categories", nil)
+	wantStatus(t, r, 200)
+	if d := r.obj(t)["data"].([]any); len(d) != 1 || d[0].(map[string]any)["id"] != float64(7) {
+		t.Errorf("categories after loading an old snapshot: %v", d)
+	}
+	r = en.api("GET", "v3", "/catalog/products/5", nil)
+	wantStatus(t, r, 200)
+	if a := r.obj(t)["data"].(map[string]any)["availability"]; a != "available" {
+		t.Errorf("availability %v", a)
 	}
 }

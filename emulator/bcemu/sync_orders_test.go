@@ -127,6 +127,12 @@ func TestOrdersWithConsignmentLineItems(t *testing.T) {
 	if l := one[0]["consignments"].(map[string]any); l["resource"] != fmt.Sprintf("/orders/%v/consignments", one[0]["id"]) {
 		t.Errorf("consignments link %v", l)
 	}
+	r = en.api("GET", "v2", "/orders?limit=2&include=fees,consignments.line_items&consignment_structure=object", nil)
+	wantStatus(t, r, 200)
+	r.json(t, &one)
+	if fees, ok := one[1]["fees"].([]any); !ok || len(fees) != 0 || one[1]["consignments"].(map[string]any)["shipping"] == nil {
+		t.Errorf("include=fees,consignments.line_items: fees %v", one[1]["fees"])
+	}
 	wantStatus(t, en.api("GET", "v2", "/orders?include=consignments.line_items", nil), 400)
 	wantStatus(t, en.api("GET", "v2", "/orders?include=bogus", nil), 400)
 }
