@@ -2,6 +2,7 @@ package bcemu
 
 import (
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -64,7 +65,7 @@ func (s *store) renderProduct(p *Product, include map[string]bool) map[string]an
 		"reviews_rating_sum": 0, "reviews_count": 0, "total_sold": 0, "fixed_cost_shipping_price": 0,
 		"is_free_shipping": false, "is_visible": true, "is_featured": false, "related_products": []int{-1},
 		"warranty": "", "bin_picking_number": "", "layout_file": "product.html", "upc": "", "mpn": "", "gtin": "",
-		"date_last_imported": "", "search_keywords": "", "availability": "available", "availability_description": "",
+		"date_last_imported": "", "search_keywords": "", "availability": p.Availability, "availability_description": "",
 		"gift_wrapping_options_type": "any", "gift_wrapping_options_list": []int{}, "sort_order": 0,
 		"condition": "New", "is_condition_shown": false, "order_quantity_minimum": 0, "order_quantity_maximum": 0,
 		"page_title": "", "meta_keywords": []string{}, "meta_description": "", "view_count": 0,
@@ -100,6 +101,13 @@ func (s *store) renderProduct(p *Product, include map[string]bool) map[string]an
 	}
 	if include["channels"] {
 		m["channels"] = s.Channels
+	}
+	if include["custom_fields"] {
+		cfs := []any{}
+		for _, f := range p.CustomFields {
+			cfs = append(cfs, map[string]any{"id": f.ID, "name": f.Name, "value": f.Value})
+		}
+		m["custom_fields"] = cfs
 	}
 	return m
 }
@@ -147,6 +155,14 @@ func (e *Emulator) registerCatalog() {
 		name := strings.ToLower(q.Get("name"))
 		keyword := strings.ToLower(q.Get("keyword"))
 		include := csvStrings(q["include"])
+		f, err := parseProductFilter(q)
+		if err != nil {
+			return err
+		}
+		less, err := productOrder(q)
+		if err != nil {
+			return err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		var list []*Product
@@ -169,7 +185,13 @@ func (e *Emulator) registerCatalog() {
 			if keyword != "" && !strings.Contains(strings.ToLower(p.Name+" "+p.Description+" "+p.SKU), keyword) {
 				continue
 			}
+			if !f.ok(p) {
+				continue
+			}
 			list = append(list, p)
+		}
+		if less != nil {
+			sort.SliceStable(list, func(i, j int) bool { return less(list[i], list[j]) })
 		}
 		from, to := pg.slice(len(list))
 		data := []any{}

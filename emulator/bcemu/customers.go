@@ -32,6 +32,24 @@ type CustomerInput struct {
 	// FormFields sets account sign-up form field values by field name
 	// ("" removes the value).
 	FormFields map[string]string `json:"form_fields,omitempty"`
+	// Addresses sets the address book (an update replaces it when given).
+	Addresses []Address `json:"addresses,omitempty"`
+	// StoreCredit sets the store credit (in the store currency).
+	StoreCredit *float64 `json:"store_credit,omitempty"`
+}
+
+// setAddressBook applies the addresses and store credit of in. s.mu must be held.
+func (s *store) setAddressBook(c *Customer, in CustomerInput) {
+	if in.Addresses != nil {
+		c.Addresses = nil
+		for _, a := range in.Addresses {
+			s.Seq.Address++
+			c.Addresses = append(c.Addresses, CustomerAddress{ID: s.Seq.Address, Address: a})
+		}
+	}
+	if in.StoreCredit != nil {
+		c.StoreCredit = MoneyFromFloat(*in.StoreCredit)
+	}
 }
 
 // CreateCustomer registers a customer (store/customer/created) or, with Guest, records a guest shopper.
@@ -115,6 +133,7 @@ func (e *Emulator) updateCustomer(s *store, id int, in CustomerInput) (*Customer
 		return nil, err
 	}
 	c.setFormFields(in.FormFields)
+	s.setAddressBook(c, in)
 	c.Modified = e.now()
 	e.emit(s, "store/customer/updated", map[string]any{"type": "customer", "id": c.ID})
 	return c, nil
@@ -126,13 +145,19 @@ func (s *store) renderCustomer(c *Customer, include map[string]bool) map[string]
 		"id": c.ID, "email": c.Email, "first_name": c.FirstName, "last_name": c.LastName, "company": c.Company,
 		"phone": c.Phone, "registration_ip_address": "", "notes": c.Notes, "tax_exempt_category": "",
 		"customer_group_id": c.GroupID, "date_created": iso8601(c.Created), "date_modified": iso8601(c.Modified),
-		"address_count": 0, "attribute_count": len(c.AttributeValues), "authentication": map[string]any{"force_password_reset": false},
+		"address_count": len(c.Addresses), "attribute_count": len(c.AttributeValues), "authentication": map[string]any{"force_password_reset": false},
 		"accepts_product_review_abandoned_cart_emails": c.AcceptsAbandonedCartEmails,
-		"store_credit_amounts":                         []any{map[string]any{"amount": 0}}, "origin_channel_id": c.OriginChannelID,
-		"channel_ids": c.ChannelIDs,
+		"origin_channel_id":                            c.OriginChannelID, "channel_ids": c.ChannelIDs,
+	}
+	if include["storecredit"] {
+		m["store_credit_amounts"] = []any{map[string]any{"amount": c.StoreCredit.Float()}}
 	}
 	if include["addresses"] {
-		m["addresses"] = []any{}
+		addrs := []any{}
+		for _, a := range c.Addresses {
+			addrs = append(addrs, renderCustomerAddress(c, a))
+		}
+		m["addresses"] = addrs
 	}
 	if include["attributes"] {
 		attrs := []any{}
@@ -167,6 +192,19 @@ func (s *store) renderCustomer(c *Customer, include map[string]bool) map[string]
 		}
 	}
 	return m
+}
+
+// renderCustomerAddress renders address_Full.
+func renderCustomerAddress(c *Customer, a CustomerAddress) map[string]any {
+	typ := "residential"
+	if a.Company != "" {
+		typ = "commercial"
+	}
+	return map[string]any{
+		"id": a.ID, "customer_id": c.ID, "first_name": a.FirstName, "last_name": a.LastName, "company": a.Company,
+		"address1": a.Street1, "address2": a.Street2, "city": a.City, "state_or_province": a.State,
+		"postal_code": a.Zip, "country_code": a.CountryISO2, "country": a.Country, "phone": a.Phone, "address_type": typ,
+	}
 }
 
 func (s *store) renderGroup(g *CustomerGroup) map[string]any {

@@ -27,19 +27,28 @@
 //	                   POST /carts/{id}/redirect_urls, GET /abandoned-carts/{token}
 //	v2 orders          GET /orders (customer_id, email, status_id, cart_id, channel_id,
 //	                   payment_method, min_/max_id, min_/max_total, min_/max_date_created,
-//	                   min_/max_date_modified in RFC 2822 or ISO 8601, sort=field[:asc|desc],
-//	                   page, limit), GET /orders/count, GET /orders/{id},
-//	                   /orders/{id}/products|coupons|shipments|shipping_addresses,
-//	                   GET /order_statuses[/{id}]
+//	                   min_/max_date_modified in RFC 2822 or ISO 8601, sort=id|customer_id|
+//	                   date_created|date_modified|status_id|channel_id[:asc|desc], page,
+//	                   limit (max 250), include=consignments|consignments.line_items|fees
+//	                   with consignment_structure=object), GET /orders/count (same filters),
+//	                   GET /orders/{id} (same includes), /orders/{id}/products|coupons|
+//	                   shipments|shipping_addresses, GET /orders/{id}/consignments
+//	                   (include=consignments.line_items), GET /order_statuses[/{id}]
 //	v3 customers       GET /customers (id:in, email:in, customer_group_id:in,
 //	                   date_created[:min|:max], date_modified[:min|:max], sort, include=
-//	                   addresses,attributes,formfields,shopper_profile_id,segment_ids),
+//	                   addresses,storecredit,attributes,formfields,shopper_profile_id,
+//	                   segment_ids),
 //	                   POST|PUT /customers, GET /customers/attribute-values (customer_id:in,
 //	                   attribute_id:in, name)
 //	v2 customer groups GET /customer_groups, GET /customer_groups/{id}
-//	v3 catalog         GET /catalog/products (id, id:in, sku, sku:in, name, keyword,
-//	                   include=variants,images,primary_image,channels),
-//	                   GET /catalog/products/{id}[/variants|/images]
+//	v3 catalog         GET /catalog/products (id, id:in, id:min, id:max, sku, sku:in, name,
+//	                   keyword, categories, categories:in, brand_id, availability, is_visible,
+//	                   date_modified[:min|:max], sort=id|name|sku|price|calculated_price|
+//	                   date_modified|inventory_level|…, direction=asc|desc, include=variants,
+//	                   images,primary_image,channels,custom_fields),
+//	                   GET /catalog/products/{id}[/variants|/images],
+//	                   GET /catalog/categories (id, id:in, parent_id, parent_id:in, name,
+//	                   name:like, sort=id|name|parent_id|sort_order), GET /catalog/categories/{id}
 //	v3 promotions      GET|POST /promotions, GET|PUT|DELETE /promotions/{id},
 //	                   GET|POST /promotions/{id}/codes, DELETE /promotions/{id}/codes/{code}
 //	v3 segmentation    GET|POST|PUT|DELETE /segments, GET|POST|DELETE
@@ -70,11 +79,22 @@
 //     SeedFile.Sites or the control API).
 //   - The catalog omits option_set_id and base_variant_id when they would be
 //     null, because the spec declares them non-nullable.
+//   - Orders: every order links its consignments; include=consignments or
+//     consignments.line_items needs consignment_structure=object (the only
+//     structure the spec describes; the platform's legacy array form answers
+//     400 here). Physical items are one shipping consignment (id = order id,
+//     the billing address), digital ones one download consignment. Coupons are
+//     only a link (/orders/{id}/coupons), as in the spec; the order itself
+//     carries coupon_discount. Incomplete orders (status 0) are listed like
+//     any other.
 //
 // # Rate limiting
 //
-// Each store has a quota of requests per 30 s window (Options.RateLimitQuota,
-// default 150; StoreSeed.Quota or the control API set 450 or any other value).
+// Each store has a quota of requests per window (Options.RateLimitQuota,
+// default 150, and Options.RateLimitWindow, default 30 s; StoreSeed.Quota and
+// StoreSeed.RateLimitWindow, or at runtime SetRateLimit and the control API,
+// change them per store, so a benchmark can compress 150 per 30 s into 150
+// per 1 s).
 // Every store API response carries X-Rate-Limit-Requests-Left,
 // X-Rate-Limit-Requests-Quota, X-Rate-Limit-Time-Reset-Ms and
 // X-Rate-Limit-Time-Window-Ms; an exhausted window answers 429. The window
@@ -95,8 +115,11 @@
 // store/cart/lineItem/created|updated|deleted (cartId), store/order/created|
 // updated|statusUpdated (status.previous_status_id/new_status_id),
 // store/order/refund/created (refund.refund_id), store/shipment/created
-// (orderId), store/customer/created|updated. Creating a cart also fires
-// store/cart/updated, as the platform does.
+// (orderId), store/customer/created|updated, store/product/created|updated|
+// deleted, store/sku/created|updated|deleted (data.sku.product_id/variant_id),
+// store/category/created|updated|deleted. Creating a cart also fires
+// store/cart/updated, as the platform does. The catalog scopes fire when the
+// control API changes the catalog.
 //
 // hash is the SHA-1 hex digest of the JSON encoding of data. created_at is the
 // event time from Options.Clock in unix seconds. A retry or duplicate delivery
@@ -173,8 +196,28 @@
 //	                                                      → 201 v2 shipment; status 2 or 3
 //	POST   /_sim/bigcommerce/{hash}/orders/{id}/refunds   {"amount"} (omitted: the rest) → 201; status 4 or 14
 //	POST   /_sim/bigcommerce/{hash}/promotions            {"name","code","percent_off"|"amount_off","max_uses"}
-//	POST   /_sim/bigcommerce/{hash}/bulk                  {"customers","orders","from","to","seed","notify"}
-//	PUT    /_sim/bigcommerce/{hash}/rate-limit            {"quota"}
+//	POST   /_sim/bigcommerce/{hash}/products              ProductSeed {"name","sku","price","categories",
+//	                                                       "custom_fields":{"Material":"Oak"},"availability",
+//	                                                       "variants":[{"sku","label","price"}],…} → 201 {data: product}
+//	                                                      fires store/product/created, store/sku/created per variant
+//	PUT    /_sim/bigcommerce/{hash}/products/{id}         ProductUpdate {"name","description","price","sale_price",
+//	                                                       "inventory_level","categories","availability","custom_fields"}
+//	                                                      → {data: product}; store/product/updated
+//	DELETE /_sim/bigcommerce/{hash}/products/{id}         204; store/sku/deleted per variant, store/product/deleted
+//	POST   /_sim/bigcommerce/{hash}/products/{id}/variants              {"sku","label","price"} → 201; store/sku/created
+//	PUT    /_sim/bigcommerce/{hash}/products/{id}/variants/{variant_id} {"sku","price","label"}; store/sku/updated
+//	DELETE /_sim/bigcommerce/{hash}/products/{id}/variants/{variant_id} 204; store/sku/deleted
+//	POST   /_sim/bigcommerce/{hash}/categories            {"name","parent_id","description","sort_order","hidden"}
+//	                                                      → 201 {data: category}; store/category/created
+//	PUT    /_sim/bigcommerce/{hash}/categories/{id}       same fields → {data: category}; store/category/updated
+//	DELETE /_sim/bigcommerce/{hash}/categories/{id}       204 (422 with subcategories); store/category/deleted
+//	POST   /_sim/bigcommerce/{hash}/bulk                  {"customers","orders","products","categories",
+//	                                                       "from","to","seed","notify"} → BulkResult
+//	GET    /_sim/bigcommerce/{hash}/rate-limit            {"quota","window_ms"}
+//	PUT    /_sim/bigcommerce/{hash}/rate-limit            {"quota","window_ms"} (either; the window restarts)
+//	GET    /_sim/bigcommerce/{hash}/requests              RequestStats: store API requests answered, 429s, and
+//	                                                      both per route ("GET /v2/orders")
+//	DELETE /_sim/bigcommerce/{hash}/requests              204; counts back to zero
 //	GET    /_sim/bigcommerce/{hash}/faults                current Faults
 //	PUT    /_sim/bigcommerce/{hash}/faults                {"duplicate_probability","duplicate_next","reorder_hold",
 //	                                                       "delay_ms","drop_scopes":["store/cart/*"],"seed"}
@@ -189,8 +232,24 @@
 //
 // The same operations are Go methods (CreateCustomer, CreateCart, UpdateCart,
 // SetCartEmail, ApplyCartCoupon, AbandonCart, DeleteCart, Checkout, SetOrderStatus, Ship,
-// Refund, CreatePromotion, BulkGenerate, LoadSeedFile, ApplySeed, SetQuota,
-// SetFaults, ReleaseHeld, Deliveries) taking the store hash first.
+// Refund, CreatePromotion, CreateProduct, UpdateProduct, DeleteProduct, AddVariant,
+// UpdateVariant, DeleteVariant, CreateCategory, UpdateCategory, DeleteCategory,
+// BulkGenerate, LoadSeedFile, ApplySeed, SetQuota, SetRateLimit, GetRateLimit,
+// RequestStats, ResetRequestStats, SetFaults, ReleaseHeld, Deliveries) taking
+// the store hash first.
+//
+// # Bulk data
+//
+// BulkGenerate (POST .../bulk) makes a store of any size for sync and load
+// tests: 100,000 customers, 500,000 orders of 1–3 lines and 5,000 products
+// take about a second and some 110 MB of heap (BenchmarkBulkGenerateLarge).
+// Generated orders live in a compact table and are built on read; the first
+// change to one (a status, a shipment, a refund) turns it into an ordinary
+// order, so every endpoint, filter and count sees one consistent store. The
+// same seed on the same store gives the same data; nothing fires unless
+// BulkOptions.Notify. A page of 250 orders with their line items takes some
+// 20 ms to serve (BenchmarkOrderPageLarge), so a compressed window should
+// leave the emulator that much time per request.
 //
 // # Snapshots
 //

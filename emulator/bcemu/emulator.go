@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,8 +18,12 @@ import (
 type Options struct {
 	// Stores to emulate; default one store, DefaultStore().
 	Stores []StoreSeed
-	// RateLimitQuota is the number of requests per 30 s window per store; default 150.
+	// RateLimitQuota is the number of requests per window per store; default 150.
 	RateLimitQuota int
+	// RateLimitWindow is the length of the rate-limit window; default 30 s
+	// (RateLimitWindow, the platform's). A benchmark compresses it (150 per
+	// 1 s) to measure pacing without waiting for real windows.
+	RateLimitWindow time.Duration
 	// RetryScale multiplies the webhook retry schedule (60 s … 86400 s); default 1.0.
 	RetryScale float64
 	// Clock returns the current time; default time.Now. It drives timestamps,
@@ -33,7 +36,8 @@ type Options struct {
 	SnapshotPath string
 }
 
-// RateLimitWindow is the length of BigCommerce's rate-limit window.
+// RateLimitWindow is the length of BigCommerce's rate-limit window, the
+// default of Options.RateLimitWindow.
 const RateLimitWindow = 30 * time.Second
 
 // Emulator emulates one or more BigCommerce stores at the HTTP level.
@@ -52,6 +56,9 @@ type Emulator struct {
 func New(opts Options) (*Emulator, error) {
 	if opts.RateLimitQuota <= 0 {
 		opts.RateLimitQuota = 150
+	}
+	if opts.RateLimitWindow <= 0 {
+		opts.RateLimitWindow = RateLimitWindow
 	}
 	if opts.RetryScale <= 0 {
 		opts.RetryScale = 1
@@ -87,6 +94,7 @@ func New(opts Options) (*Emulator, error) {
 	e.registerAPI()
 	e.sim = http.NewServeMux()
 	e.registerSim()
+	e.registerCatalogSim()
 	return e, nil
 }
 
@@ -170,13 +178,17 @@ func (e *Emulator) serveStore(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnauthorized, "No valid credentials were found in this request")
 		return
 	}
+	_, pattern := e.api.Handler(r)
 	s.mu.Lock()
 	ok := token != "" && token == s.AccessToken
 	var allowed bool
 	if ok {
-		allowed = s.rl.take(e.now(), s.Quota)
+		allowed = s.rl.take(e.now(), s.Quota, s.window())
 	}
-	s.rl.headers(w.Header(), e.now(), s.Quota)
+	s.rl.headers(w.Header(), e.now(), s.Quota, s.window())
+	if ok {
+		s.stats.count(routeName(r, pattern), !allowed)
+	}
 	s.mu.Unlock()
 	if !ok {
 		fail(http.StatusUnauthorized, "No valid credentials were found in this request")
@@ -191,40 +203,6 @@ func (e *Emulator) serveStore(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
-}
-
-// rateWindow is a fixed 30 s window that starts with the first request after the previous one ended.
-type rateWindow struct {
-	start time.Time
-	used  int
-}
-
-func (rw *rateWindow) roll(now time.Time) {
-	if rw.start.IsZero() || !now.Before(rw.start.Add(RateLimitWindow)) {
-		rw.start, rw.used = now, 0
-	}
-}
-
-func (rw *rateWindow) take(now time.Time, quota int) bool {
-	rw.roll(now)
-	if rw.used >= quota {
-		return false
-	}
-	rw.used++
-	return true
-}
-
-func (rw *rateWindow) headers(h http.Header, now time.Time, quota int) {
-	rw.roll(now)
-	left := quota - rw.used
-	if left < 0 {
-		left = 0
-	}
-	reset := rw.start.Add(RateLimitWindow).Sub(now).Milliseconds()
-	h.Set("X-Rate-Limit-Requests-Left", strconv.Itoa(left))
-	h.Set("X-Rate-Limit-Requests-Quota", strconv.Itoa(quota))
-	h.Set("X-Rate-Limit-Time-Reset-Ms", strconv.FormatInt(reset, 10))
-	h.Set("X-Rate-Limit-Time-Window-Ms", strconv.FormatInt(RateLimitWindow.Milliseconds(), 10))
 }
 
 // handler is an API handler bound to the authenticated store.
@@ -264,8 +242,10 @@ func (e *Emulator) registerAPI() {
 	})
 	e.registerCarts()
 	e.registerOrders()
+	e.registerConsignments()
 	e.registerCustomers()
 	e.registerCatalog()
+	e.registerCategories()
 	e.registerPromotions()
 	e.registerSegments()
 	e.registerHooks()
@@ -296,11 +276,14 @@ func (e *Emulator) buildStore(seed StoreSeed) (*store, error) {
 	if seed.Quota <= 0 {
 		seed.Quota = e.opts.RateLimitQuota
 	}
+	if seed.RateLimitWindow <= 0 {
+		seed.RateLimitWindow = e.opts.RateLimitWindow
+	}
 	now := e.now()
 	s := &store{state: state{
 		Hash: seed.Hash, AccessToken: seed.AccessToken, ClientSecret: seed.ClientSecret,
 		ClientID: seed.ClientID, StoreID: seed.StoreID, Domain: strings.TrimSuffix(seed.Domain, "/"),
-		Channels: seed.Channels, Quota: seed.Quota,
+		Channels: seed.Channels, Quota: seed.Quota, WindowMs: seed.RateLimitWindow.Milliseconds(),
 		Carts: map[string]*Cart{}, Guests: map[string]*Customer{}, AbandonTokens: map[string]string{},
 	}}
 	groups := seed.CustomerGroups
@@ -311,9 +294,21 @@ func (e *Emulator) buildStore(seed StoreSeed) (*store, error) {
 		s.Groups = append(s.Groups, &CustomerGroup{ID: g.ID, Name: g.Name, IsDefault: g.IsDefault, Created: now, Modified: now})
 	}
 	sort.Slice(s.Groups, func(i, j int) bool { return s.Groups[i].ID < s.Groups[j].ID })
+	for _, c := range seed.Categories {
+		if _, err := s.addCategory(c, now); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range seed.Catalog {
 		if err := s.addProduct(p, now); err != nil {
 			return nil, err
+		}
+		for _, id := range p.Categories {
+			if s.category(id) == nil {
+				if _, err := s.addCategory(CategorySeed{ID: id, Name: fmt.Sprintf("Category %d", id)}, now); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	for _, c := range seed.Customers {

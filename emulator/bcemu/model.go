@@ -46,6 +46,10 @@ type ProductSeed struct {
 	Images      []string      `json:"images,omitempty"` // image file names; URLs are derived from the store
 	Variants    []VariantSeed `json:"variants,omitempty"`
 	OptionName  string        `json:"option_name,omitempty"` // display name of the variant option ("Size")
+	// CustomFields are name → value custom fields, in name order.
+	CustomFields map[string]string `json:"custom_fields,omitempty"`
+	// Availability is "available" (default), "preorder" or "disabled".
+	Availability string `json:"availability,omitempty"`
 }
 
 // VariantSeed describes one variant of a seeded product.
@@ -94,14 +98,19 @@ type StoreSeed struct {
 	// Sites sets the storefront URL of channels (GET /v3/channels/{id}/site);
 	// the first channel defaults to Domain, others have no site unless set
 	// here. A channel named here and missing from Channels is added.
-	Sites          map[int]string      `json:"sites,omitempty"`
-	Catalog        []ProductSeed       `json:"catalog,omitempty"`
+	Sites   map[int]string `json:"sites,omitempty"`
+	Catalog []ProductSeed  `json:"catalog,omitempty"`
+	// Categories of the catalog; a category id a product names and no seed
+	// declares is created as "Category <id>".
+	Categories     []CategorySeed      `json:"categories,omitempty"`
 	CustomerGroups []CustomerGroupSeed `json:"customer_groups,omitempty"`
 	Customers      []CustomerSeed      `json:"customers,omitempty"`
 	// Promotions are coupon promotions with one code each.
 	Promotions []PromotionInput `json:"promotions,omitempty"`
 	// Quota overrides Options.RateLimitQuota for this store (BigCommerce plans offer 150 or 450).
 	Quota int `json:"quota,omitempty"`
+	// RateLimitWindow overrides Options.RateLimitWindow for this store.
+	RateLimitWindow time.Duration `json:"rate_limit_window,omitempty"`
 }
 
 // StoreInfo is what a client needs to talk to an emulated store.
@@ -113,6 +122,8 @@ type StoreInfo struct {
 	ClientSecret string `json:"client_secret"`
 	Channels     []int  `json:"channels"`
 	Quota        int    `json:"quota"`
+	// WindowMs is the rate-limit window in milliseconds.
+	WindowMs int64 `json:"window_ms"`
 }
 
 // Product is a catalog product.
@@ -135,8 +146,48 @@ type Product struct {
 	OptionName  string     `json:"option_name"`
 	Images      []Image    `json:"images"`
 	Variants    []*Variant `json:"variants"`
-	Created     time.Time  `json:"date_created"`
-	Modified    time.Time  `json:"date_modified"`
+	// CustomFields are the product's name/value custom fields.
+	CustomFields []CustomField `json:"custom_fields,omitempty"`
+	// Availability is "available" (default), "preorder" or "disabled".
+	Availability string    `json:"availability,omitempty"`
+	Created      time.Time `json:"date_created"`
+	Modified     time.Time `json:"date_modified"`
+}
+
+// CustomField is a product custom field.
+type CustomField struct {
+	ID    int    `json:"id"`
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Category is a catalog category.
+type Category struct {
+	ID          int       `json:"id"`
+	ParentID    int       `json:"parent_id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	SortOrder   int       `json:"sort_order"`
+	IsVisible   bool      `json:"is_visible"`
+	Slug        string    `json:"slug"`
+	Modified    time.Time `json:"date_modified"`
+}
+
+// CategorySeed describes a category of a seeded store.
+type CategorySeed struct {
+	ID          int    `json:"id"`
+	ParentID    int    `json:"parent_id,omitempty"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	SortOrder   int    `json:"sort_order,omitempty"`
+	// Hidden makes the category invisible on the storefront (is_visible false).
+	Hidden bool `json:"hidden,omitempty"`
+}
+
+// CustomerAddress is an address in a customer's address book.
+type CustomerAddress struct {
+	ID int `json:"id"`
+	Address
 }
 
 // Variant is a purchasable variant of a product; a product without options has one base variant.
@@ -184,8 +235,12 @@ type Customer struct {
 	AttributeValues []*AttributeValue `json:"attribute_values,omitempty"`
 	// FormFields are the account sign-up form's custom fields by name.
 	FormFields map[string]string `json:"form_fields,omitempty"`
-	Created    time.Time         `json:"date_created"`
-	Modified   time.Time         `json:"date_modified"`
+	// Addresses is the customer's address book.
+	Addresses []CustomerAddress `json:"addresses,omitempty"`
+	// StoreCredit is the customer's store credit.
+	StoreCredit Money     `json:"store_credit,omitempty"`
+	Created     time.Time `json:"date_created"`
+	Modified    time.Time `json:"date_modified"`
 }
 
 // LineItem is one line of a cart.

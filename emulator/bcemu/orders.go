@@ -404,6 +404,7 @@ func (s *store) renderOrder(o *Order) map[string]any {
 		"order_source": o.OrderSource, "channel_id": o.ChannelID, "external_source": nil, "external_id": nil,
 		"external_merchant_id": nil, "tax_provider_id": "BasicTaxProvider", "customer_locale": "en", "external_order_id": "",
 		"products": res("products"), "shipping_addresses": res("shipping_addresses"), "coupons": res("coupons"),
+		"consignments": res("consignments"),
 	}
 }
 
@@ -512,68 +513,73 @@ func (s *store) renderCoupon(o *Order, c OrderCoupon) map[string]any {
 }
 
 // orderFilter selects orders by the v2 query parameters.
-func orderFilter(q url.Values) (func(o *Order) bool, error) {
-	var preds []func(o *Order) bool
-	intParam := func(name string, pred func(o *Order, v int) bool) error {
+func orderFilter(q url.Values) (func(s *store, r orderRow) bool, error) {
+	var preds []func(s *store, r orderRow) bool
+	intParam := func(name string, pred func(s *store, r orderRow, v int) bool) error {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil {
 				return errf(400, "The field '%s' is invalid.", name)
 			}
-			preds = append(preds, func(o *Order) bool { return pred(o, n) })
+			preds = append(preds, func(s *store, r orderRow) bool { return pred(s, r, n) })
 		}
 		return nil
 	}
-	floatParam := func(name string, pred func(o *Order, v Money) bool) error {
+	floatParam := func(name string, pred func(r orderRow, v Money) bool) error {
 		if v := q.Get(name); v != "" {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				return errf(400, "The field '%s' is invalid.", name)
 			}
 			m := MoneyFromFloat(f)
-			preds = append(preds, func(o *Order) bool { return pred(o, m) })
+			preds = append(preds, func(_ *store, r orderRow) bool { return pred(r, m) })
 		}
 		return nil
 	}
-	dateParam := func(name string, pred func(o *Order, t time.Time) bool) error {
+	dateParam := func(name string, pred func(r orderRow, t int64) bool) error {
 		if v := q.Get(name); v != "" {
 			t, err := parseAPIDate(v)
 			if err != nil {
 				return errf(400, "The field '%s' is invalid: use RFC 2822 or ISO 8601.", name)
 			}
-			preds = append(preds, func(o *Order) bool { return pred(o, t) })
+			// Dates are kept to the second; a bound with a fraction keeps its second.
+			sec := t.Unix()
+			preds = append(preds, func(_ *store, r orderRow) bool { return pred(r, sec) })
 		}
 		return nil
 	}
 	for _, err := range []error{
-		intParam("min_id", func(o *Order, v int) bool { return o.ID >= v }),
-		intParam("max_id", func(o *Order, v int) bool { return o.ID <= v }),
-		intParam("customer_id", func(o *Order, v int) bool { return o.CustomerID == v }),
-		intParam("status_id", func(o *Order, v int) bool { return o.StatusID == v }),
-		intParam("channel_id", func(o *Order, v int) bool { return o.ChannelID == v }),
-		floatParam("min_total", func(o *Order, v Money) bool { return o.Total() >= v }),
-		floatParam("max_total", func(o *Order, v Money) bool { return o.Total() <= v }),
-		dateParam("min_date_created", func(o *Order, t time.Time) bool { return !o.Created.Before(t) }),
-		dateParam("max_date_created", func(o *Order, t time.Time) bool { return !o.Created.After(t) }),
-		dateParam("min_date_modified", func(o *Order, t time.Time) bool { return !o.Modified.Before(t) }),
-		dateParam("max_date_modified", func(o *Order, t time.Time) bool { return !o.Modified.After(t) }),
+		intParam("min_id", func(_ *store, r orderRow, v int) bool { return r.id() >= v }),
+		intParam("max_id", func(_ *store, r orderRow, v int) bool { return r.id() <= v }),
+		intParam("customer_id", func(_ *store, r orderRow, v int) bool { return r.customerID() == v }),
+		intParam("status_id", func(_ *store, r orderRow, v int) bool { return r.statusID() == v }),
+		intParam("channel_id", func(s *store, r orderRow, v int) bool { return r.channelID(s) == v }),
+		floatParam("min_total", func(r orderRow, v Money) bool { return r.total() >= v }),
+		floatParam("max_total", func(r orderRow, v Money) bool { return r.total() <= v }),
+		dateParam("min_date_created", func(r orderRow, t int64) bool { return r.created() >= t }),
+		dateParam("max_date_created", func(r orderRow, t int64) bool { return r.created() <= t }),
+		dateParam("min_date_modified", func(r orderRow, t int64) bool { return r.modified() >= t }),
+		dateParam("max_date_modified", func(r orderRow, t int64) bool { return r.modified() <= t }),
 	} {
 		if err != nil {
 			return nil, err
 		}
 	}
 	if v := q.Get("email"); v != "" {
-		preds = append(preds, func(o *Order) bool { return strings.EqualFold(o.Email, v) })
+		preds = append(preds, func(s *store, r orderRow) bool { return strings.EqualFold(r.email(s), v) })
 	}
 	if v := q.Get("cart_id"); v != "" {
-		preds = append(preds, func(o *Order) bool { return o.CartID == v })
+		preds = append(preds, func(_ *store, r orderRow) bool { return r.cartID() == v })
 	}
 	if v := q.Get("payment_method"); v != "" {
-		preds = append(preds, func(o *Order) bool { return strings.EqualFold(o.PaymentMethod, v) })
+		preds = append(preds, func(_ *store, r orderRow) bool { return strings.EqualFold(r.paymentMethod(), v) })
 	}
-	return func(o *Order) bool {
+	if v := q.Get("external_order_id"); v != "" {
+		preds = append(preds, func(*store, orderRow) bool { return false })
+	}
+	return func(s *store, r orderRow) bool {
 		for _, p := range preds {
-			if !p(o) {
+			if !p(s, r) {
 				return false
 			}
 		}
@@ -581,39 +587,83 @@ func orderFilter(q url.Values) (func(o *Order) bool, error) {
 	}, nil
 }
 
-func sortOrders(list []*Order, spec string) error {
+// orderSort is a parsed v2 sort parameter: a key of a row, or nil for id order.
+type orderSort struct {
+	key  func(s *store, r orderRow) int64
+	desc bool
+}
+
+func parseOrderSort(spec string) (orderSort, error) {
+	var out orderSort
 	if spec == "" {
-		return nil
+		return out, nil
 	}
 	field, dir, _ := strings.Cut(spec, ":")
-	desc := strings.EqualFold(dir, "desc")
-	if dir != "" && !desc && !strings.EqualFold(dir, "asc") {
-		return errf(400, "The field 'sort' is invalid.")
+	out.desc = strings.EqualFold(dir, "desc")
+	if dir != "" && !out.desc && !strings.EqualFold(dir, "asc") {
+		return out, errf(400, "The field 'sort' is invalid.")
 	}
-	var less func(a, b *Order) bool
 	switch field {
-	case "id":
-		less = func(a, b *Order) bool { return a.ID < b.ID }
+	case "id", "external_id":
 	case "customer_id":
-		less = func(a, b *Order) bool { return a.CustomerID < b.CustomerID }
+		out.key = func(_ *store, r orderRow) int64 { return int64(r.customerID()) }
 	case "date_created":
-		less = func(a, b *Order) bool { return a.Created.Before(b.Created) }
+		out.key = func(_ *store, r orderRow) int64 { return r.created() }
 	case "date_modified":
-		less = func(a, b *Order) bool { return a.Modified.Before(b.Modified) }
+		out.key = func(_ *store, r orderRow) int64 { return r.modified() }
 	case "status_id":
-		less = func(a, b *Order) bool { return a.StatusID < b.StatusID }
+		out.key = func(_ *store, r orderRow) int64 { return int64(r.statusID()) }
 	case "channel_id":
-		less = func(a, b *Order) bool { return a.ChannelID < b.ChannelID }
+		out.key = func(s *store, r orderRow) int64 { return int64(r.channelID(s)) }
 	default:
-		return errf(400, "The field 'sort' is invalid.")
+		return out, errf(400, "The field 'sort' is invalid.")
 	}
-	sort.SliceStable(list, func(i, j int) bool {
-		if desc {
-			return less(list[j], list[i])
+	return out, nil
+}
+
+// pageOrders returns the rows of one page of the matching orders, sorted.
+// Id order (the default) walks the store without collecting every match.
+// s.mu must be held.
+func (s *store) pageOrders(match func(*store, orderRow) bool, srt orderSort, p page) []orderRow {
+	skip := (p.Page - 1) * p.Limit
+	var out []orderRow
+	if srt.key == nil {
+		s.eachOrder(srt.desc, func(r orderRow) bool {
+			if !match(s, r) {
+				return true
+			}
+			if skip > 0 {
+				skip--
+				return true
+			}
+			out = append(out, r)
+			return len(out) < p.Limit
+		})
+		return out
+	}
+	type keyed struct {
+		key int64
+		row orderRow
+	}
+	var all []keyed
+	s.eachOrder(false, func(r orderRow) bool {
+		if match(s, r) {
+			all = append(all, keyed{srt.key(s, r), r})
 		}
-		return less(list[i], list[j])
+		return true
 	})
-	return nil
+	// Ties keep id order (ascending), whatever the direction.
+	sort.SliceStable(all, func(i, j int) bool {
+		if srt.desc {
+			return all[i].key > all[j].key
+		}
+		return all[i].key < all[j].key
+	})
+	from, to := p.slice(len(all))
+	for _, k := range all[from:to] {
+		out = append(out, k.row)
+	}
+	return out
 }
 
 // v2List writes a page of a v2 collection: a bare array, or 204 with no body when empty.
@@ -637,33 +687,43 @@ func (e *Emulator) registerOrders() {
 		if err != nil {
 			return nil, errf(404, "The requested resource was not found.")
 		}
-		o := s.order(id)
+		o := s.orderView(id)
 		if o == nil {
 			return nil, errf(404, "The requested resource was not found.")
 		}
 		return o, nil
 	}
 	e.v2("GET /orders", func(s *store, w http.ResponseWriter, r *http.Request) error {
-		match, err := orderFilter(r.URL.Query())
+		q := r.URL.Query()
+		match, err := orderFilter(q)
 		if err != nil {
 			return err
 		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		var list []*Order
-		for _, o := range s.Orders {
-			if match(o) {
-				list = append(list, o)
-			}
-		}
-		if err := sortOrders(list, r.URL.Query().Get("sort")); err != nil {
+		srt, err := parseOrderSort(q.Get("sort"))
+		if err != nil {
 			return err
 		}
-		items := make([]any, len(list))
-		for i, o := range list {
-			items[i] = s.renderOrder(o)
+		inc, err := parseOrderIncludes(q)
+		if err != nil {
+			return err
 		}
-		return v2List(w, r, items)
+		p, err := parsePage(q, 50, 250, false)
+		if err != nil {
+			return errf(400, "%s", err.(*apiError).Title)
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		rows := s.pageOrders(match, srt, p)
+		if len(rows) == 0 {
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+		items := make([]any, len(rows))
+		for i, row := range rows {
+			items[i] = s.renderOrderWith(row.order(s), inc)
+		}
+		writeJSON(w, http.StatusOK, items)
+		return nil
 	})
 	e.v2("GET /orders/count", func(s *store, w http.ResponseWriter, r *http.Request) error {
 		match, err := orderFilter(r.URL.Query())
@@ -674,12 +734,13 @@ func (e *Emulator) registerOrders() {
 		defer s.mu.Unlock()
 		counts := make([]int, len(OrderStatusNames))
 		total := 0
-		for _, o := range s.Orders {
-			if match(o) {
-				counts[o.StatusID]++
+		s.eachOrder(false, func(row orderRow) bool {
+			if match(s, row) {
+				counts[row.statusID()]++
 				total++
 			}
-		}
+			return true
+		})
 		statuses := []any{}
 		for id := range OrderStatusNames {
 			st := orderStatusMap(id)
@@ -693,11 +754,15 @@ func (e *Emulator) registerOrders() {
 	e.v2("GET /orders/{id}", func(s *store, w http.ResponseWriter, r *http.Request) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		inc, err := parseOrderIncludes(r.URL.Query())
+		if err != nil {
+			return err
+		}
 		o, err := getOrder(s, r)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, s.renderOrder(o))
+		writeJSON(w, http.StatusOK, s.renderOrderWith(o, inc))
 		return nil
 	})
 	// orderList serves one of an order's v2 sub-resources as a bare list

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // PromotionInput creates a coupon promotion with one code and a cart-value discount.
@@ -448,17 +449,42 @@ func (e *Emulator) registerSim() {
 		writeJSON(w, http.StatusCreated, res)
 		return nil
 	})
-	e.simRoute("PUT /{hash}/rate-limit", func(w http.ResponseWriter, r *http.Request) error {
-		var in struct {
-			Quota int `json:"quota"`
+	e.simRoute("GET /{hash}/rate-limit", func(w http.ResponseWriter, r *http.Request) error {
+		rl, err := e.GetRateLimit(r.PathValue("hash"))
+		if err != nil {
+			return err
 		}
+		writeJSON(w, http.StatusOK, rl)
+		return nil
+	})
+	e.simRoute("PUT /{hash}/rate-limit", func(w http.ResponseWriter, r *http.Request) error {
+		var in RateLimit
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		if err := e.SetQuota(r.PathValue("hash"), in.Quota); err != nil {
+		if in.Quota == 0 && in.WindowMs == 0 {
+			return errf(422, "give quota and/or window_ms")
+		}
+		rl, err := e.SetRateLimit(r.PathValue("hash"), in.Quota, time.Duration(in.WindowMs)*time.Millisecond)
+		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"quota": in.Quota})
+		writeJSON(w, http.StatusOK, rl)
+		return nil
+	})
+	e.simRoute("GET /{hash}/requests", func(w http.ResponseWriter, r *http.Request) error {
+		st, err := e.RequestStats(r.PathValue("hash"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, st)
+		return nil
+	})
+	e.simRoute("DELETE /{hash}/requests", func(w http.ResponseWriter, r *http.Request) error {
+		if err := e.ResetRequestStats(r.PathValue("hash")); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
 	e.simRoute("GET /{hash}/faults", func(w http.ResponseWriter, r *http.Request) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // snapshotVersion is bumped when the snapshot format changes incompatibly.
@@ -107,6 +108,12 @@ func (e *Emulator) loadSnapshot(path string) error {
 		if st.Quota <= 0 {
 			st.Quota = e.opts.RateLimitQuota
 		}
+		if st.WindowMs <= 0 {
+			st.WindowMs = e.opts.RateLimitWindow.Milliseconds()
+		}
+		if err := upgradeCatalog(st, e.now()); err != nil {
+			return fmt.Errorf("bcemu: snapshot %s: %w", path, err)
+		}
 		if s, ok := e.stores[st.Hash]; ok {
 			s.state = *st
 			continue
@@ -114,5 +121,26 @@ func (e *Emulator) loadSnapshot(path string) error {
 		e.stores[st.Hash] = &store{state: *st}
 		e.order = append(e.order, st.Hash)
 	}
+	return nil
+}
+
+// upgradeCatalog completes a catalog saved before categories and product
+// availability existed: products are available, and a category a product
+// names is created as "Category <id>".
+func upgradeCatalog(st *state, now time.Time) error {
+	s := &store{state: *st}
+	for _, p := range s.Products {
+		if p.Availability == "" {
+			p.Availability = "available"
+		}
+		for _, id := range p.Categories {
+			if s.category(id) == nil {
+				if _, err := s.addCategory(CategorySeed{ID: id, Name: fmt.Sprintf("Category %d", id)}, now); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	*st = s.state
 	return nil
 }

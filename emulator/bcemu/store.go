@@ -19,9 +19,12 @@ type state struct {
 	Domain       string `json:"domain"`
 	Channels     []int  `json:"channels"`
 	// Sites are the storefront URLs of channels other than the first (see sites.go).
-	Sites         map[int]string       `json:"sites,omitempty"`
-	Quota         int                  `json:"quota"`
+	Sites map[int]string `json:"sites,omitempty"`
+	Quota int            `json:"quota"`
+	// WindowMs is the rate-limit window in milliseconds (0: RateLimitWindow).
+	WindowMs      int64                `json:"window_ms,omitempty"`
 	Products      []*Product           `json:"products"`
+	Categories    []*Category          `json:"categories,omitempty"`
 	Groups        []*CustomerGroup     `json:"customer_groups"`
 	Attributes    []*CustomerAttribute `json:"customer_attributes,omitempty"`
 	Customers     []*Customer          `json:"customers"`
@@ -29,16 +32,19 @@ type state struct {
 	Carts         map[string]*Cart     `json:"carts"`
 	AbandonTokens map[string]string    `json:"abandon_tokens"`
 	Orders        []*Order             `json:"orders"`
-	Promotions    []*Promotion         `json:"promotions"`
-	Segments      []*Segment           `json:"segments"`
-	Profiles      []*ShopperProfile    `json:"shopper_profiles"`
-	Hooks         []*Hook              `json:"hooks"`
-	Seq           sequences            `json:"seq"`
+	// Bulk holds generated orders in compact form (orderstore.go).
+	Bulk       bulkOrders        `json:"bulk_orders"`
+	Promotions []*Promotion      `json:"promotions"`
+	Segments   []*Segment        `json:"segments"`
+	Profiles   []*ShopperProfile `json:"shopper_profiles"`
+	Hooks      []*Hook           `json:"hooks"`
+	Seq        sequences         `json:"seq"`
 }
 
 type sequences struct {
 	Customer, Order, OrderProduct, Shipment, Refund, Promotion, Code, Hook, Product, Image, Variant, OptionValue, OrderCoupon int
 	Attribute, AttributeValue                                                                                                 int
+	Category, CustomField, Address                                                                                            int
 }
 
 // store is one emulated store. Every field is guarded by mu.
@@ -46,6 +52,7 @@ type store struct {
 	mu sync.Mutex
 	state
 	rl         rateWindow
+	stats      requestStats
 	faults     Faults
 	faultRand  *rand.Rand
 	held       []*event
@@ -57,6 +64,7 @@ func (s *store) info() StoreInfo {
 	return StoreInfo{
 		Hash: s.Hash, StoreID: s.StoreID, AccessToken: s.AccessToken, ClientID: s.ClientID,
 		ClientSecret: s.ClientSecret, Channels: append([]int(nil), s.Channels...), Quota: s.Quota,
+		WindowMs: s.window().Milliseconds(),
 	}
 }
 
@@ -89,11 +97,15 @@ func (s *store) addProduct(p ProductSeed, now time.Time) error {
 		ID: p.ID, Name: p.Name, SKU: p.SKU, Type: typ, Description: p.Description,
 		Price: MoneyFromFloat(p.Price), SalePrice: MoneyFromFloat(p.SalePrice), CostPrice: MoneyFromFloat(p.CostPrice),
 		Weight: p.Weight, BrandID: p.BrandID, Brand: p.Brand, Categories: p.Categories, Inventory: p.Inventory,
-		Slug: slugify(p.Name), OptionName: p.OptionName, Created: now, Modified: now,
+		Slug: slugify(p.Name), OptionName: p.OptionName, Availability: p.Availability, Created: now, Modified: now,
 	}
 	if prod.Categories == nil {
 		prod.Categories = []int{}
 	}
+	if prod.Availability == "" {
+		prod.Availability = "available"
+	}
+	s.setCustomFields(prod, p.CustomFields)
 	for i, f := range p.Images {
 		s.Seq.Image++
 		prod.Images = append(prod.Images, Image{ID: s.Seq.Image, File: f, Thumbnail: i == 0})
@@ -261,6 +273,7 @@ func (s *store) addCustomer(in CustomerInput, now time.Time) (*Customer, error) 
 		return nil, err
 	}
 	c.setFormFields(in.FormFields)
+	s.setAddressBook(c, in)
 	s.Customers = append(s.Customers, c)
 	sort.Slice(s.Customers, func(i, j int) bool { return s.Customers[i].ID < s.Customers[j].ID })
 	return c, nil
@@ -281,21 +294,6 @@ func defaultNames(email, first, last string) (string, string) {
 }
 
 // --- orders
-
-func (s *store) order(id int) *Order {
-	i := sort.Search(len(s.Orders), func(i int) bool { return s.Orders[i].ID >= id })
-	if i < len(s.Orders) && s.Orders[i].ID == id {
-		return s.Orders[i]
-	}
-	return nil
-}
-
-func (s *store) insertOrder(o *Order) {
-	s.Orders = append(s.Orders, o)
-	if n := len(s.Orders); n > 1 && s.Orders[n-2].ID > o.ID {
-		sort.Slice(s.Orders, func(i, j int) bool { return s.Orders[i].ID < s.Orders[j].ID })
-	}
-}
 
 func (s *store) promotion(id int) *Promotion {
 	for _, p := range s.Promotions {
@@ -341,7 +339,7 @@ func defaultGroups() []CustomerGroupSeed {
 
 // DefaultStore returns the seed of the development store: hash "bcflowdev",
 // token "dev-access-token", client secret "dev-client-secret", channel 1, a
-// dozen products (some with variants), customer groups Retail (1), Wholesale
+// dozen products (some with variants) in five categories, customer groups Retail (1), Wholesale
 // (2) and VIP (3), four customers (Jane, customer 1, has the "SMS opt-in"
 // attribute set to Yes) and a coupon promotion with code WELCOME10 (10% off
 // the cart).
@@ -366,6 +364,10 @@ func DefaultStore() StoreSeed {
 			{ID: 121, Name: "Kinfolk Field Guide (eBook)", SKU: "KFG-EBOOK", Type: "digital", Price: 12.5, Brand: "Kinfolk", BrandID: 8, Categories: []int{24}, Images: []string{"kinfolk-field-guide.jpg"}},
 			{ID: 122, Name: "Ceramic Pour-Over Mug", SKU: "MUG", Price: 22, Weight: 0.6, Brand: "Sagaform", BrandID: 5, Categories: []int{21}, Inventory: 140, Images: []string{"pour-over-mug.jpg"},
 				OptionName: "Color", Variants: []VariantSeed{{ID: 160, SKU: "MUG-WHITE", Label: "White"}, {ID: 161, SKU: "MUG-BLACK", Label: "Black"}}},
+		},
+		Categories: []CategorySeed{
+			{ID: 18, Name: "Garden", SortOrder: 1}, {ID: 19, Name: "Apparel", SortOrder: 2}, {ID: 21, Name: "Kitchen", SortOrder: 3},
+			{ID: 23, Name: "Utility", SortOrder: 4}, {ID: 24, Name: "Publications", SortOrder: 5},
 		},
 		Promotions: []PromotionInput{{Name: "Welcome 10% off", Code: "WELCOME10", PercentOff: 10}},
 		Customers: []CustomerSeed{

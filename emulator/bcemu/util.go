@@ -74,7 +74,7 @@ func parseAPIDate(s string) (time.Time, error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := appendJSON(make([]byte, 0, 4096), v)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

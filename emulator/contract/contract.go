@@ -183,7 +183,35 @@ func loadDoc(path string) (*openapi3.T, error) {
 			return nil, err
 		}
 	}
+	if strings.HasSuffix(filepath.ToSlash(path), "bigcommerce/orders.v2.oas2.yml") {
+		if err := PatchBigCommerceOrders(doc); err != nil {
+			return nil, err
+		}
+	}
 	return doc, nil
+}
+
+// PatchBigCommerceOrders fixes a defect of bigcommerce/orders.v2.oas2.yml:
+// the alternatives of an order's consignments (a resource link or
+// orderConsignment_Get) and of a consignment's line_items (links or
+// orderProducts) overlap, because the link schemas require nothing and
+// orderConsignment_Get allows any property; every value then matches both
+// and oneOf fails. Links always carry url and resource, and a consignment
+// object has only pickups, shipping, downloads and email; saying so makes
+// the alternatives disjoint. Load applies it; other loaders of the file
+// (emulator/bcemu's tests) call it themselves.
+func PatchBigCommerceOrders(doc *openapi3.T) error {
+	for _, name := range []string{"orderConsignments_Resource", "products_Resource", "orderConsignment_Get"} {
+		if s := doc.Components.Schemas[name]; s == nil || s.Value == nil {
+			return fmt.Errorf("bigcommerce orders: schema %s not found", name)
+		}
+	}
+	for _, name := range []string{"orderConsignments_Resource", "products_Resource"} {
+		doc.Components.Schemas[name].Value.Required = []string{"url", "resource"}
+	}
+	no := false
+	doc.Components.Schemas["orderConsignment_Get"].Value.AdditionalProperties = openapi3.AdditionalProperties{Has: &no}
+	return nil
 }
 
 // loadSwagger2 converts a Swagger 2.0 document. Responses that are a bare

@@ -278,3 +278,34 @@ func TestConcurrentValidation(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// The orders spec's consignments oneOf is patched so that a link and a
+// consignment object each match one alternative, and line items likewise.
+func TestBigCommerceOrderConsignments(t *testing.T) {
+	s := Load(t, "bigcommerce/orders.v2.oas2.yml")
+	req := jsonReq("GET", "/stores/abc123/v2/orders/7/consignments", "")
+	line := `{"id":3,"order_id":7,"product_id":111,"variant_id":1,"name":"Mug","sku":"MUG","quantity":2,"price_inc_tax":"11.0000","price_ex_tax":"11.0000"}`
+	link := `{"url":"https://api.bigcommerce.com/stores/abc123/v2/orders/7/products/3","resource":"/orders/7/products/3"}`
+	for name, items := range map[string]string{"full line items": line, "line item links": link} {
+		body := `{"pickups":[],"shipping":[{"id":7,"first_name":"A","line_items":[` + items + `],"items_total":2}],"downloads":[],"email":{"gift_certificates":[]}}`
+		if err := s.CheckResponse(req, jsonResp(200, body)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	bad := `{"pickups":[],"shipping":[{"id":7,"line_items":[{"id":"three"}]}],"downloads":[],"email":{"gift_certificates":[]}}`
+	if err := s.CheckResponse(req, jsonResp(200, bad)); err == nil {
+		t.Error("a line item with a string id passed")
+	}
+	if err := s.CheckResponse(req, jsonResp(200, `{"shipping":[],"url":"x"}`)); err == nil {
+		t.Error("a consignment object with a stray url passed")
+	}
+	list := jsonReq("GET", "/stores/abc123/v2/orders", "")
+	order := `[{"id":7,"consignments":{"url":"https://api.bigcommerce.com/stores/abc123/v2/orders/7/consignments","resource":"/orders/7/consignments"}}]`
+	if err := s.CheckResponse(list, jsonResp(200, order)); err != nil {
+		t.Errorf("order with a consignments link: %v", err)
+	}
+	order = `[{"id":7,"consignments":{"pickups":[],"shipping":[],"downloads":[],"email":{"gift_certificates":[]}}}]`
+	if err := s.CheckResponse(list, jsonResp(200, order)); err != nil {
+		t.Errorf("order with consignments: %v", err)
+	}
+}
