@@ -16,6 +16,7 @@ import (
 	"github.com/bcflow/bcflow/hooks"
 	"github.com/bcflow/bcflow/messaging"
 	"github.com/bcflow/bcflow/store"
+	"github.com/bcflow/bcflow/syncer"
 )
 
 // Activities carries the dependencies every activity needs. Register one
@@ -31,6 +32,8 @@ type Activities struct {
 	Messaging messaging.Provider
 	// Sender is the From of emails and SMS.
 	Sender Sender
+	// Sync copies store data into the mirror and the provider.
+	Sync *syncer.Syncer
 	// Hooks is the webhook subscription every store must have.
 	Hooks hooks.Spec
 	// Now is the clock of activities (default time.Now).

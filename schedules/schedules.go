@@ -45,11 +45,13 @@ func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string, sto
 }
 
 // Definitions returns bcflow's schedules as EnsureSchedules creates them:
-// the daily loyalty birthdays and the hourly webhook reconciliation of
+// the daily loyalty birthdays, the hourly webhook reconciliation of
 // stores (BigCommerce deactivates hooks after failed retries or 90 quiet
-// days; the reconciliation also runs once right away when created).
+// days; the reconciliation also runs once right away when created), and
+// each store's sync reconciles (catalog hourly, customers and orders
+// daily).
 func Definitions(taskQueue string, stores []string) []client.ScheduleOptions {
-	return []client.ScheduleOptions{{
+	defs := []client.ScheduleOptions{{
 		ID:   workflows.HookReconcileScheduleID,
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
 		Action: &client.ScheduleWorkflowAction{
@@ -84,6 +86,37 @@ func Definitions(taskQueue string, stores []string) []client.ScheduleOptions {
 		CatchupWindow: 24 * time.Hour,
 		Note:          "created by bcflow",
 	}}
+	for _, store := range stores {
+		defs = append(defs, reconcile(taskQueue, store, workflows.SyncReconcileProducts, time.Hour),
+			reconcile(taskQueue, store, workflows.SyncReconcileCustomers, 24*time.Hour))
+	}
+	return defs
+}
+
+// ReconcileScheduleID is the id of a store's reconcile schedule of kind.
+func ReconcileScheduleID(storeHash, kind string) string {
+	return "bcflow-sync-" + storeHash + "-" + kind
+}
+
+// reconcile is a store's periodic sync of kind: what missed webhooks lost
+// since the resources' last completed sync (hourly for the catalog, daily
+// for customers and orders, as the Tajo guide does it). A resource never
+// synced is left to an explicit historical sync.
+func reconcile(taskQueue, storeHash, kind string, every time.Duration) client.ScheduleOptions {
+	return client.ScheduleOptions{
+		ID:   ReconcileScheduleID(storeHash, kind),
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: every}}},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.StoreSyncID(storeHash, kind),
+			Workflow:  workflows.StoreSyncWorkflowName,
+			Args:      []any{workflows.StoreSyncInput{StoreHash: storeHash, Kind: kind}},
+			TaskQueue: taskQueue,
+			TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SearchFlow.ValueSet(workflows.FlowStoreSync),
+				workflows.SearchStoreHash.ValueSet(storeHash)),
+		},
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		Note:    "created by bcflow",
+	}
 }
 
 func ensure(ctx context.Context, sc client.ScheduleClient, opts client.ScheduleOptions) error {

@@ -47,6 +47,9 @@ type EventData struct {
 	// PreviousStatusID and NewStatusID come from data.status
 	// (store/order/statusUpdated).
 	PreviousStatusID, NewStatusID int
+	// ProductID is data.sku.product_id (store/sku/*): the product a
+	// variant belongs to.
+	ProductID int64
 }
 
 // IntID returns ID as an integer, for scopes whose ids are numeric.
@@ -82,6 +85,9 @@ type wireData struct {
 		Previous json.RawMessage `json:"previous_status_id"`
 		New      json.RawMessage `json:"new_status_id"`
 	} `json:"status"`
+	SKU *struct {
+		ProductID json.RawMessage `json:"product_id"`
+	} `json:"sku"`
 }
 
 // ParseEvent decodes a webhook body and checks every id in the shape
@@ -158,6 +164,11 @@ func ParseEvent(body []byte) (Event, error) {
 			return Event{}, &ParseError{Field: "data.status", Message: "previous_status_id and new_status_id must be order status ids (0 to 255)"}
 		}
 		ev.Data.PreviousStatusID, ev.Data.NewStatusID = int(prev), int(next)
+	}
+	if d.SKU != nil && len(d.SKU.ProductID) > 0 && string(d.SKU.ProductID) != "null" {
+		if ev.Data.ProductID, err = scalarInt(d.SKU.ProductID); err != nil {
+			return Event{}, &ParseError{Field: "data.sku.product_id", Message: "not an integer"}
+		}
 	}
 	if err := checkData(ev.Scope, &ev.Data); err != nil {
 		return Event{}, err

@@ -87,7 +87,10 @@ type target struct {
 //	order created/updated/          signal-with-start   ALLOW_DUPLICATE: an event after the order flow
 //	  statusUpdated/refund,                               closed starts a new run, which reads the order's
 //	  shipment created                                    truth; side effects are keyed (ledger, messages)
-//	customer created/updated        signal-with-start   ALLOW_DUPLICATE: a new sync run
+//	customer created/updated/       signal-with-start   ALLOW_DUPLICATE: a new sync run
+//	  deleted
+//	product, sku, category          signal-with-start   ALLOW_DUPLICATE: a new sync run of the product
+//	  created/updated/deleted                             (a sku's product) or category
 //
 // The admin re-drive (Redrive) restarts failed runs with
 // ALLOW_DUPLICATE_FAILED_ONLY as well, so it can never reopen a completed
@@ -150,11 +153,30 @@ func Routes() []Route {
 			},
 		}, nil
 	}
+	catalog := func(kind string, entityID func(Event) (int64, error)) func(Event) (target, error) {
+		return func(ev Event) (target, error) {
+			id, err := entityID(ev)
+			if err != nil {
+				return target{}, err
+			}
+			return target{
+				id:     workflows.CatalogSyncID(ev.StoreHash, kind, id),
+				input:  workflows.CatalogSyncInput{StoreHash: ev.StoreHash, Kind: kind, ID: id},
+				signal: workflows.CatalogChanged{Scope: ev.Scope, EventTime: ev.CreatedAt},
+				attrs: []temporal.SearchAttributeUpdate{
+					workflows.SearchStoreHash.ValueSet(ev.StoreHash),
+					workflows.SearchFlow.ValueSet(workflows.FlowCatalogSync),
+				},
+			}, nil
+		}
+	}
+	skuProduct := func(ev Event) (int64, error) { return ev.Data.ProductID, nil }
 	const (
 		failedOnly = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY
 		allowDup   = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 	)
 	cart := workflows.CartRecoveryWorkflowName
+	catalogFlow := workflows.CatalogSyncWorkflowName
 	return []Route{
 		{"store/cart/created", cart, workflows.SignalCartActivity, signalWithStart, failedOnly, cartActivity},
 		{"store/cart/updated", cart, workflows.SignalCartActivity, signalWithStart, failedOnly, cartActivity},
@@ -180,6 +202,17 @@ func Routes() []Route {
 		{"store/shipment/created", workflows.OrderLifecycleWorkflowName, workflows.SignalShipment, signalWithStart, allowDup, order(orderEvent, dataOrderID)},
 		{"store/customer/created", workflows.ContactSyncWorkflowName, workflows.SignalCustomerChanged, signalWithStart, allowDup, contact},
 		{"store/customer/updated", workflows.ContactSyncWorkflowName, workflows.SignalCustomerChanged, signalWithStart, allowDup, contact},
+		{"store/customer/deleted", workflows.ContactSyncWorkflowName, workflows.SignalCustomerChanged, signalWithStart, allowDup, contact},
+		{"store/product/created", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogProduct, dataID)},
+		{"store/product/updated", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogProduct, dataID)},
+		{"store/product/deleted", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogProduct, dataID)},
+		{"store/product/inventory/updated", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogProduct, dataID)},
+		{"store/sku/created", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogProduct, skuProduct)},
+		{"store/sku/updated", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogProduct, skuProduct)},
+		{"store/sku/deleted", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogProduct, skuProduct)},
+		{"store/category/created", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogCategory, dataID)},
+		{"store/category/updated", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogCategory, dataID)},
+		{"store/category/deleted", catalogFlow, workflows.SignalCatalogChanged, signalWithStart, allowDup, catalog(workflows.CatalogCategory, dataID)},
 	}
 }
 

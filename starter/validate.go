@@ -112,9 +112,16 @@ func checkData(scope string, d *EventData) error {
 		if d.OrderID <= 0 {
 			return &ParseError{Field: "data.orderId", Message: "must be a positive integer"}
 		}
-	case family("store/order/"), family("store/customer/"), family("store/product/"):
+	case family("store/order/"), family("store/customer/"), family("store/product/"), family("store/category/"):
 		if _, err := ParseID("data.id", d.ID); err != nil {
 			return err
+		}
+	case family("store/sku/"):
+		if _, err := ParseID("data.id", d.ID); err != nil {
+			return err
+		}
+		if d.ProductID <= 0 {
+			return &ParseError{Field: "data.sku.product_id", Message: "must be a positive integer"}
 		}
 	}
 	return nil

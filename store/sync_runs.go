@@ -36,6 +36,9 @@ type SyncRun struct {
 // ResourceProgress is a sync's progress on one resource.
 type ResourceProgress struct {
 	Resource string `json:"resource"`
+	// Since is the modified-since bound of this resource's copy (zero:
+	// everything).
+	Since time.Time `json:"since,omitzero"`
 	// Total is the number of items the store reported at the start (-1
 	// while unknown).
 	Total int64 `json:"total"`
@@ -94,10 +97,10 @@ func (s *Store) StartSyncRun(ctx context.Context, r SyncRun) error {
 	return nil
 }
 
-// UpdateSyncProgress replaces the entry of p.Resource in the run's resources
-// (appending it when new). It reads and writes the row in one transaction
-// under a row lock, so concurrent updates of different resources keep each
-// other. UpdatedAt defaults to now. ErrNotFound when no run exists.
+// UpdateSyncProgress replaces the progress of p.Resource in the kind's
+// current run. Concurrent updates of different resources do not lose each
+// other (the row is locked for the read and the write). ErrNotFound when
+// no run exists.
 func (s *Store) UpdateSyncProgress(ctx context.Context, storeHash, kind string, p ResourceProgress) error {
 	if p.Resource == "" {
 		return fmt.Errorf("store: update sync progress: resource is required: %w", ErrInvalid)
@@ -105,7 +108,40 @@ func (s *Store) UpdateSyncProgress(ctx context.Context, storeHash, kind string, 
 	if p.UpdatedAt.IsZero() {
 		p.UpdatedAt = normTime(now())
 	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	if err := s.editSyncProgress(ctx, storeHash, kind, p.Resource, func(r *ResourceProgress) { *r = p }); err != nil {
+		return fmt.Errorf("store: update sync progress %s/%s/%s: %w", storeHash, kind, p.Resource, err)
+	}
+	return nil
+}
+
+// AddSyncProgress adds a page's counts (Done, Pushed, PagesDone,
+// Requests) to the progress of delta.Resource in the kind's current run;
+// concurrent chunks of one resource each add their own pages.
+func (s *Store) AddSyncProgress(ctx context.Context, storeHash, kind string, delta ResourceProgress) error {
+	if delta.Resource == "" {
+		return fmt.Errorf("store: add sync progress: resource is required: %w", ErrInvalid)
+	}
+	at := delta.UpdatedAt
+	if at.IsZero() {
+		at = normTime(now())
+	}
+	err := s.editSyncProgress(ctx, storeHash, kind, delta.Resource, func(r *ResourceProgress) {
+		r.Done += delta.Done
+		r.Pushed += delta.Pushed
+		r.PagesDone += delta.PagesDone
+		r.Requests += delta.Requests
+		r.UpdatedAt = at
+	})
+	if err != nil {
+		return fmt.Errorf("store: add sync progress %s/%s/%s: %w", storeHash, kind, delta.Resource, err)
+	}
+	return nil
+}
+
+// editSyncProgress applies edit to one resource's progress (a new entry
+// when the run has none) under the run row's lock.
+func (s *Store) editSyncProgress(ctx context.Context, storeHash, kind, resource string, edit func(*ResourceProgress)) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var raw string
 		err := tx.QueryRowContext(ctx, s.rebind(`SELECT resources FROM sync_runs WHERE store_hash = ? AND kind = ?`+
 			s.forUpdate()), storeHash, kind).Scan(&raw)
@@ -119,12 +155,12 @@ func (s *Store) UpdateSyncProgress(ctx context.Context, storeHash, kind string, 
 		if err := json.Unmarshal([]byte(raw), &list); err != nil {
 			return fmt.Errorf("decode resources: %w", err)
 		}
-		i := slices.IndexFunc(list, func(r ResourceProgress) bool { return r.Resource == p.Resource })
-		if i >= 0 {
-			list[i] = p
-		} else {
-			list = append(list, p)
+		i := slices.IndexFunc(list, func(r ResourceProgress) bool { return r.Resource == resource })
+		if i < 0 {
+			list = append(list, ResourceProgress{Resource: resource, Total: -1})
+			i = len(list) - 1
 		}
+		edit(&list[i])
 		b, err := json.Marshal(list)
 		if err != nil {
 			return err
@@ -133,10 +169,6 @@ func (s *Store) UpdateSyncProgress(ctx context.Context, storeHash, kind string, 
 			string(b), storeHash, kind)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: update sync progress %s/%s/%s: %w", storeHash, kind, p.Resource, err)
-	}
-	return nil
 }
 
 // FinishSyncRun ends the kind's current run with status (completed, failed

@@ -76,7 +76,7 @@ const (
 // use included.
 var contractSignals = []string{
 	SignalCartActivity, SignalCartAbandoned, SignalCartExit, SignalUnsubscribed, SignalOrderCreated, SignalOrderStatus,
-	SignalOrderRefund, SignalShipment, SignalCustomerChanged, SignalOrderUpdated,
+	SignalOrderRefund, SignalShipment, SignalCustomerChanged, SignalOrderUpdated, SignalCatalogChanged,
 }
 
 // CartRecoveryInput starts a cart's recovery flow.

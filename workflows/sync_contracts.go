@@ -1,6 +1,10 @@
 package workflows
 
-import "time"
+import (
+	"time"
+
+	"github.com/bcflow/bcflow/activities"
+)
 
 // StoreSyncWorkflowName copies a store's data (categories, products,
 // customers, orders) into bcflow's mirror and the messaging provider:
@@ -61,13 +65,13 @@ type StoreSyncInput struct {
 
 // StoreSyncCarry is a sync's state across continue-as-new.
 type StoreSyncCarry struct {
-	// StartedAt is when the first run began.
+	// StartedAt is when the first run began: the sync's high-water mark.
 	StartedAt time.Time
-	// Since is the modified-since bound of a manual or reconcile sync
-	// (zero: everything).
-	Since time.Time `json:",omitempty"`
-	// Done are the resources already finished.
-	Done []string `json:",omitempty"`
+	// Plan is the first run's plan (bound, concurrency, chunk size).
+	Plan activities.SyncPlan
+	// Progress is every resource's progress so far; Finished marks the
+	// resources done.
+	Progress []activities.ResourceProgress
 	// Chunks are the finished chunks of the resource in progress.
 	Chunks []int `json:",omitempty"`
 }

@@ -1,0 +1,128 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/bcflow/bcflow/store"
+	"github.com/bcflow/bcflow/syncer"
+)
+
+// BeginSync opens a sync run in the store and plans it.
+func (a *Activities) BeginSync(ctx context.Context, in BeginSyncInput) (SyncPlan, error) {
+	run := store.SyncRun{StoreHash: in.StoreHash, Kind: in.Kind, WorkflowID: in.WorkflowID, StartedAt: in.StartedAt}
+	for _, r := range in.Resources {
+		run.Resources = append(run.Resources, store.ResourceProgress{Resource: r, Total: -1})
+	}
+	p, err := a.Sync.Begin(ctx, run)
+	if err != nil {
+		return SyncPlan{}, err
+	}
+	return SyncPlan{Concurrency: p.Concurrency, ChunkPages: p.ChunkPages}, nil
+}
+
+// PlanSyncResource counts what a sync will copy of a resource.
+func (a *Activities) PlanSyncResource(ctx context.Context, in PlanResourceInput) (ResourcePlan, error) {
+	bc, err := a.bc(in.StoreHash)
+	if err != nil {
+		return ResourcePlan{}, err
+	}
+	since, never, err := a.Sync.Since(ctx, in.StoreHash, in.Kind, in.Resource)
+	if err != nil {
+		return ResourcePlan{}, err
+	}
+	if never && strings.HasPrefix(in.Kind, "reconcile") {
+		return ResourcePlan{Skip: true}, nil
+	}
+	total, pages, err := a.Sync.Count(ctx, bc, in.Resource, since)
+	if err != nil {
+		return ResourcePlan{}, classifySync("plan sync", err)
+	}
+	p := store.ResourceProgress{Resource: in.Resource, Since: since, Total: total, Pages: pages, StartedAt: a.now(), UpdatedAt: a.now()}
+	if err := a.Sync.Progress(ctx, in.StoreHash, in.Kind, p); err != nil {
+		return ResourcePlan{}, err
+	}
+	return ResourcePlan{Total: total, Pages: pages, Since: since}, nil
+}
+
+// syncHeartbeat is a chunk's position: a retried chunk resumes at Next
+// with what the pages before it copied.
+type syncHeartbeat struct {
+	Next   int
+	Result SyncPagesResult
+}
+
+// SyncPages copies a chunk of list pages, heartbeating after each so a
+// retry (another worker, after a crash) resumes at the page it reached.
+// It stops at the first short page: nothing follows it.
+func (a *Activities) SyncPages(ctx context.Context, in SyncPagesInput) (SyncPagesResult, error) {
+	bc, err := a.bc(in.StoreHash)
+	if err != nil {
+		return SyncPagesResult{}, err
+	}
+	page, res := in.First, SyncPagesResult{}
+	if activity.HasHeartbeatDetails(ctx) {
+		var hb syncHeartbeat
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil && hb.Next > page {
+			page, res = hb.Next, hb.Result
+		}
+	}
+	for ; page <= in.Last || in.OpenEnded; page++ {
+		r, err := a.Sync.CopyPage(ctx, bc, in.Resource, in.Since, page, in.Historical)
+		if err != nil {
+			return res, classifySync("sync pages", err)
+		}
+		res.Pages++
+		res.Items += r.Items
+		res.Pushed += r.Pushed
+		res.Requests++
+		activity.RecordHeartbeat(ctx, syncHeartbeat{Next: page + 1, Result: res})
+		if err := a.Sync.AddProgress(ctx, in.StoreHash, in.Kind, store.ResourceProgress{
+			Resource: in.Resource, Done: r.Items, Pushed: r.Pushed, PagesDone: 1, Requests: 1, UpdatedAt: a.now(),
+		}); err != nil {
+			return res, err
+		}
+		if !r.Full {
+			break
+		}
+	}
+	return res, nil
+}
+
+// FinishSync closes a sync run with the workflow's final figures.
+func (a *Activities) FinishSync(ctx context.Context, in FinishSyncInput) error {
+	return a.Sync.Finish(ctx, syncer.Finish{
+		StoreHash: in.StoreHash, Kind: in.Kind, Status: in.Status, Error: in.Error, StartedAt: in.StartedAt, At: a.now(), Resources: in.Resources,
+	})
+}
+
+// SyncCatalogEntity mirrors one product or category (a webhook's).
+func (a *Activities) SyncCatalogEntity(ctx context.Context, in CatalogEntityInput) error {
+	bc, err := a.bc(in.StoreHash)
+	if err != nil {
+		return err
+	}
+	switch in.Kind {
+	case "product":
+		err = a.Sync.Product(ctx, bc, in.ID)
+	case "category":
+		err = a.Sync.Category(ctx, bc, in.ID)
+	default:
+		return temporal.NewNonRetryableApplicationError("unknown catalog kind "+in.Kind, ErrTypeInvalid, nil)
+	}
+	return classifySync("sync "+in.Kind, err)
+}
+
+// classifySync is classify for the syncer's errors: an invalid request
+// (unknown resource) is not retried.
+func classifySync(op string, err error) error {
+	if errors.Is(err, syncer.ErrInvalid) {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", op, err), ErrTypeInvalid, err)
+	}
+	return classify(op, err)
+}

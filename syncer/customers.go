@@ -1,0 +1,173 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bcflow/bcflow/bigcommerce"
+	"github.com/bcflow/bcflow/messaging"
+	"github.com/bcflow/bcflow/store"
+)
+
+// customerIncludes are the sub-resources a customer page brings along, so
+// no customer costs a request of its own.
+var customerIncludes = []string{"addresses", "storecredit", "attributes"}
+
+func (s *Syncer) countCustomers(ctx context.Context, bc *bigcommerce.Client, since time.Time) (int64, error) {
+	p, err := bc.GetCustomers(ctx, bigcommerce.CustomerFilter{DateModifiedMin: since, PageOptions: bigcommerce.PageOptions{Page: 1, Limit: 1}})
+	if err != nil {
+		return 0, err
+	}
+	return int64(p.Pagination.Total), nil
+}
+
+func (s *Syncer) customerPage(ctx context.Context, bc *bigcommerce.Client, since time.Time, page int) (Result, error) {
+	p, err := bc.GetCustomers(ctx, bigcommerce.CustomerFilter{
+		DateModifiedMin: since, Include: customerIncludes, Sort: "date_created:asc",
+		PageOptions: bigcommerce.PageOptions{Page: page, Limit: bigcommerce.MaxPageSize},
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := s.Customers(ctx, bc.StoreHash(), p.Items)
+	r.Full = len(p.Items) >= bigcommerce.MaxPageSize
+	return r, err
+}
+
+// Customer mirrors one customer, read with its sub-resources, or removes
+// it from the mirror when BigCommerce no longer has it (deleted).
+func (s *Syncer) Customer(ctx context.Context, bc *bigcommerce.Client, customerID int64) (bigcommerce.Customer, bool, error) {
+	p, err := bc.GetCustomers(ctx, bigcommerce.CustomerFilter{IDs: []int{int(customerID)}, Include: customerIncludes})
+	if err != nil {
+		return bigcommerce.Customer{}, false, err
+	}
+	if len(p.Items) == 0 {
+		if err := s.Store.DeleteMirrorCustomer(ctx, bc.StoreHash(), customerID); err != nil {
+			return bigcommerce.Customer{}, false, fmt.Errorf("syncer: delete customer: %w", err)
+		}
+		return bigcommerce.Customer{}, false, nil
+	}
+	_, err = s.Customers(ctx, bc.StoreHash(), p.Items)
+	return p.Items[0], true, err
+}
+
+// Customers writes customers into the mirror and pushes the contacts that
+// changed to the provider, with the lists the flows file gives their
+// channel and group. Customers without an email are mirrored only.
+func (s *Syncer) Customers(ctx context.Context, storeHash string, cs []bigcommerce.Customer) (Result, error) {
+	rows := make([]store.MirrorCustomer, 0, len(cs))
+	for _, c := range cs {
+		rows = append(rows, mirrorCustomer(c))
+	}
+	if err := s.Store.UpsertCustomers(ctx, storeHash, rows); err != nil {
+		return Result{}, fmt.Errorf("mirror customers: %w", err)
+	}
+	r := Result{Items: int64(len(rows))}
+	if s.Provider == nil {
+		return r, nil
+	}
+	var ids []string
+	var contacts []contactPush
+	for _, c := range cs {
+		if strings.TrimSpace(c.Email) == "" {
+			continue
+		}
+		ids = append(ids, strconv.Itoa(c.ID))
+		contacts = append(contacts, s.contactOf(storeHash, c))
+	}
+	pushed, err := pushChanged(ctx, s.Store, storeHash, pushContact, ids, contacts, func(changed []contactPush) error {
+		return s.pushContacts(ctx, changed)
+	})
+	if err != nil {
+		return r, fmt.Errorf("push contacts: %w", err)
+	}
+	r.Pushed = pushed
+	return r, nil
+}
+
+// contactPush is a contact and the names of the lists it joins; its JSON
+// is the fingerprint of what the provider holds.
+type contactPush struct {
+	Contact messaging.Contact
+	Lists   []string
+}
+
+// contactOf maps a customer to its provider contact: names, phone in
+// E.164, company, group, channel, store and BigCommerce id.
+func (s *Syncer) contactOf(storeHash string, c bigcommerce.Customer) contactPush {
+	channel := c.OriginChannelID
+	phone := ""
+	if s.Phone != nil {
+		phone = s.Phone(storeHash, channel, c.Phone)
+	}
+	ct := messaging.Contact{
+		Email: strings.ToLower(strings.TrimSpace(c.Email)), ExtID: storeHash + ":" + strconv.Itoa(c.ID),
+		Phone: phone, FirstName: c.FirstName, LastName: c.LastName,
+		Attributes: map[string]any{
+			"BC_STORE": storeHash, "BC_CUSTOMER_ID": c.ID, "BC_CUSTOMER_GROUP_ID": c.CustomerGroupID,
+			"BC_ACCEPTS_MARKETING": c.AcceptsAbandonedCartEmails, "BC_CHANNEL_ID": channel, "COMPANY": c.Company,
+		},
+	}
+	var lists []string
+	if s.Flows != nil {
+		cfg := s.Flows.For(storeHash, channel).Sync
+		lists = cfg.ListsFor(c.CustomerGroupID, "", c.AcceptsAbandonedCartEmails)
+	}
+	return contactPush{Contact: ct, Lists: lists}
+}
+
+// pushContacts imports contacts, one import per distinct set of lists.
+func (s *Syncer) pushContacts(ctx context.Context, cs []contactPush) error {
+	groups := map[string][]messaging.Contact{}
+	listsOf := map[string][]string{}
+	for _, c := range cs {
+		k := strings.Join(c.Lists, "\x00")
+		groups[k] = append(groups[k], c.Contact)
+		listsOf[k] = c.Lists
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		var ids []int64
+		for _, name := range listsOf[k] {
+			id, err := s.Provider.EnsureList(ctx, ListFolder, name)
+			if err != nil {
+				return fmt.Errorf("list %q: %w", name, err)
+			}
+			ids = append(ids, id)
+		}
+		if err := s.Provider.ImportContacts(ctx, groups[k], ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mirrorCustomer maps a customer to its mirror row.
+func mirrorCustomer(c bigcommerce.Customer) store.MirrorCustomer {
+	m := store.MirrorCustomer{
+		ID: int64(c.ID), Email: c.Email, FirstName: c.FirstName, LastName: c.LastName, Phone: c.Phone, Company: c.Company,
+		GroupID: int64(c.CustomerGroupID), ChannelIDs: c.ChannelIDs, AcceptsMarketing: c.AcceptsAbandonedCartEmails,
+		DateCreated: c.DateCreated.Time, DateModified: c.DateModified.Time,
+		StoreCredit: money(c.StoreCredit()), AddressCount: len(c.Addresses),
+	}
+	if len(c.Addresses) > 0 {
+		a := c.Addresses[0]
+		m.Country = a.CountryCode
+		m.AddressSummary = strings.Trim(a.City+", "+a.CountryCode, ", ")
+	}
+	if len(c.Attributes) > 0 {
+		m.Attributes = map[string]string{}
+		for _, at := range c.Attributes {
+			m.Attributes[strconv.Itoa(at.AttributeID)] = at.Value
+		}
+	}
+	return m
+}
