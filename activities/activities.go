@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -42,7 +43,8 @@ type Activities struct {
 	// is cached (default DefaultStorefrontTTL).
 	StorefrontTTL time.Duration
 
-	sites siteCache
+	sites    siteCache
+	syncOnce sync.Once
 }
 
 // Sender is who messages come from.

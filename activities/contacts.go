@@ -2,10 +2,6 @@ package activities
 
 import (
 	"context"
-	"strconv"
-
-	"github.com/bcflow/bcflow/bigcommerce"
-	"github.com/bcflow/bcflow/messaging"
 )
 
 // SyncContactInput names the customer to mirror.
@@ -24,34 +20,23 @@ type SyncContactResult struct {
 	ChannelID int
 }
 
-// SyncContact mirrors a BigCommerce customer to the messaging provider's
-// contact (name, phone in E.164, customer group, store, BigCommerce id). Upserts are
-// idempotent, so a retry or a redelivered webhook changes nothing twice.
+// SyncContact mirrors a BigCommerce customer into the store mirror and the
+// messaging provider's contact (names, phone in E.164, company, customer
+// group, channel, store, BigCommerce id, and the lists the flows file's
+// sync section gives them), or drops it from the mirror when BigCommerce
+// deleted it. It is the store sync's own path for one customer: upserts
+// are idempotent and an unchanged contact is not pushed again.
 func (a *Activities) SyncContact(ctx context.Context, in SyncContactInput) (SyncContactResult, error) {
 	bc, err := a.bc(in.StoreHash)
 	if err != nil {
 		return SyncContactResult{}, err
 	}
-	c, err := bc.GetCustomer(ctx, int(in.CustomerID))
-	if bigcommerce.IsNotFound(err) {
+	c, found, err := a.syncer().Customer(ctx, bc, in.CustomerID)
+	if err != nil {
+		return SyncContactResult{}, classify("sync contact", err)
+	}
+	if !found {
 		return SyncContactResult{}, nil
-	}
-	if err != nil {
-		return SyncContactResult{}, classify("sync contact: load customer", err)
-	}
-	if c.Email == "" {
-		return SyncContactResult{Found: true, ChannelID: c.OriginChannelID}, nil
-	}
-	// The provider takes E.164 only: a phone that cannot be normalised is
-	// left out rather than failing the sync.
-	phone := normalizePhone(c.Phone, a.consentOf(in.StoreHash, c.OriginChannelID).DefaultCountryCode)
-	err = a.Messaging.UpsertContact(ctx, messaging.Contact{
-		Email: c.Email, ExtID: in.StoreHash + ":" + strconv.FormatInt(in.CustomerID, 10), Phone: phone, FirstName: c.FirstName, LastName: c.LastName,
-		Attributes: map[string]any{"BC_CUSTOMER_GROUP_ID": c.CustomerGroupID, "BC_STORE": in.StoreHash,
-			"BC_ACCEPTS_MARKETING": c.AcceptsAbandonedCartEmails},
-	})
-	if err != nil {
-		return SyncContactResult{}, classify("sync contact: upsert", err)
 	}
 	return SyncContactResult{Found: true, Email: c.Email, ChannelID: c.OriginChannelID}, nil
 }

@@ -15,6 +15,10 @@ type OrderInput struct {
 	WithDetails bool
 	// WithShipments also loads the order's shipments.
 	WithShipments bool
+	// Mirror also writes the order, with its line items, into the store
+	// mirror and pushes it to the provider when it changed (the order hub's
+	// live sync).
+	Mirror bool `json:",omitempty"`
 }
 
 // OrderSnapshot is the truth about an order as BigCommerce has it now.

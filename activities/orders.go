@@ -36,6 +36,11 @@ func (a *Activities) LoadOrder(ctx context.Context, in OrderInput) (OrderSnapsho
 	snap.PaymentMethod = o.PaymentMethod
 	snap.DateCreated = o.DateCreated.Time
 	snap.ItemsTotal = o.ItemsTotal
+	if in.Mirror && snap.Exists {
+		if err := a.mirrorOrder(ctx, bc, in.StoreHash, o); err != nil {
+			return snap, err
+		}
+	}
 	if in.WithDetails && snap.Exists {
 		links := a.linker(bc, in.StoreHash, o.ChannelID)
 		if snap.Lines, err = a.orderLines(ctx, bc, o.ID, links); err != nil {
@@ -72,6 +77,21 @@ func (a *Activities) LoadOrder(ctx context.Context, in OrderInput) (OrderSnapsho
 		}
 	}
 	return snap, nil
+}
+
+// mirrorOrder writes a live order with its line items into the mirror and
+// pushes it to the provider when it changed. A live order is not history:
+// the provider's automations may react to it.
+func (a *Activities) mirrorOrder(ctx context.Context, bc *bigcommerce.Client, storeHash string, o bigcommerce.Order) error {
+	products, err := bc.OrderProducts(ctx, o.ID)
+	if err != nil {
+		return classify(fmt.Sprintf("mirror order %d: load products", o.ID), err)
+	}
+	o.LineItems = products
+	if _, err := a.syncer().Orders(ctx, storeHash, []bigcommerce.Order{o}, false); err != nil {
+		return classify(fmt.Sprintf("mirror order %d", o.ID), err)
+	}
+	return nil
 }
 
 // orderLines loads an order's lines with their products' SKUs, image and

@@ -13,13 +13,50 @@ import (
 	"github.com/bcflow/bcflow/syncer"
 )
 
+// NewSyncer returns the store syncer a's sync runs on: their
+// store and flows, their provider when it can take a store's data, the
+// consent section's phone rules and the channels' storefront links.
+// concurrency is how many chunks of pages a sync runs at once (0: the
+// syncer's default).
+func NewSyncer(a *Activities, concurrency int) *syncer.Syncer {
+	s := &syncer.Syncer{
+		Store: a.Store, Flows: a.Flows, Concurrency: concurrency,
+		Phone: func(storeHash string, channelID int, raw string) string {
+			return normalizePhone(raw, a.consentOf(storeHash, channelID).DefaultCountryCode)
+		},
+		StorefrontURL: func(ctx context.Context, storeHash string, channelID int) string {
+			bc, err := a.bc(storeHash)
+			if err != nil {
+				return ""
+			}
+			u, _ := a.storefrontURL(ctx, bc, storeHash, channelID)
+			return u
+		},
+	}
+	if p, ok := a.Messaging.(syncer.Provider); ok {
+		s.Provider = p
+	}
+	return s
+}
+
+// syncer is the activities' store syncer: Sync, or one built from the
+// activities' own dependencies the first time it is needed.
+func (a *Activities) syncer() *syncer.Syncer {
+	a.syncOnce.Do(func() {
+		if a.Sync == nil {
+			a.Sync = NewSyncer(a, 0)
+		}
+	})
+	return a.Sync
+}
+
 // BeginSync opens a sync run in the store and plans it.
 func (a *Activities) BeginSync(ctx context.Context, in BeginSyncInput) (SyncPlan, error) {
 	run := store.SyncRun{StoreHash: in.StoreHash, Kind: in.Kind, WorkflowID: in.WorkflowID, StartedAt: in.StartedAt}
 	for _, r := range in.Resources {
 		run.Resources = append(run.Resources, store.ResourceProgress{Resource: r, Total: -1})
 	}
-	p, err := a.Sync.Begin(ctx, run)
+	p, err := a.syncer().Begin(ctx, run)
 	if err != nil {
 		return SyncPlan{}, err
 	}
@@ -32,19 +69,19 @@ func (a *Activities) PlanSyncResource(ctx context.Context, in PlanResourceInput)
 	if err != nil {
 		return ResourcePlan{}, err
 	}
-	since, never, err := a.Sync.Since(ctx, in.StoreHash, in.Kind, in.Resource)
+	since, never, err := a.syncer().Since(ctx, in.StoreHash, in.Kind, in.Resource)
 	if err != nil {
 		return ResourcePlan{}, err
 	}
 	if never && strings.HasPrefix(in.Kind, "reconcile") {
 		return ResourcePlan{Skip: true}, nil
 	}
-	total, pages, err := a.Sync.Count(ctx, bc, in.Resource, since)
+	total, pages, err := a.syncer().Count(ctx, bc, in.Resource, since)
 	if err != nil {
 		return ResourcePlan{}, classifySync("plan sync", err)
 	}
 	p := store.ResourceProgress{Resource: in.Resource, Since: since, Total: total, Pages: pages, StartedAt: a.now(), UpdatedAt: a.now()}
-	if err := a.Sync.Progress(ctx, in.StoreHash, in.Kind, p); err != nil {
+	if err := a.syncer().Progress(ctx, in.StoreHash, in.Kind, p); err != nil {
 		return ResourcePlan{}, err
 	}
 	return ResourcePlan{Total: total, Pages: pages, Since: since}, nil
@@ -73,7 +110,7 @@ func (a *Activities) SyncPages(ctx context.Context, in SyncPagesInput) (SyncPage
 		}
 	}
 	for ; page <= in.Last || in.OpenEnded; page++ {
-		r, err := a.Sync.CopyPage(ctx, bc, in.Resource, in.Since, page, in.Historical)
+		r, err := a.syncer().CopyPage(ctx, bc, in.Resource, in.Since, page, in.Historical)
 		if err != nil {
 			return res, classifySync("sync pages", err)
 		}
@@ -82,7 +119,7 @@ func (a *Activities) SyncPages(ctx context.Context, in SyncPagesInput) (SyncPage
 		res.Pushed += r.Pushed
 		res.Requests++
 		activity.RecordHeartbeat(ctx, syncHeartbeat{Next: page + 1, Result: res})
-		if err := a.Sync.AddProgress(ctx, in.StoreHash, in.Kind, store.ResourceProgress{
+		if err := a.syncer().AddProgress(ctx, in.StoreHash, in.Kind, store.ResourceProgress{
 			Resource: in.Resource, Done: r.Items, Pushed: r.Pushed, PagesDone: 1, Requests: 1, UpdatedAt: a.now(),
 		}); err != nil {
 			return res, err
@@ -96,7 +133,7 @@ func (a *Activities) SyncPages(ctx context.Context, in SyncPagesInput) (SyncPage
 
 // FinishSync closes a sync run with the workflow's final figures.
 func (a *Activities) FinishSync(ctx context.Context, in FinishSyncInput) error {
-	return a.Sync.Finish(ctx, syncer.Finish{
+	return a.syncer().Finish(ctx, syncer.Finish{
 		StoreHash: in.StoreHash, Kind: in.Kind, Status: in.Status, Error: in.Error, StartedAt: in.StartedAt, At: a.now(), Resources: in.Resources,
 	})
 }
@@ -109,9 +146,9 @@ func (a *Activities) SyncCatalogEntity(ctx context.Context, in CatalogEntityInpu
 	}
 	switch in.Kind {
 	case "product":
-		err = a.Sync.Product(ctx, bc, in.ID)
+		err = a.syncer().Product(ctx, bc, in.ID)
 	case "category":
-		err = a.Sync.Category(ctx, bc, in.ID)
+		err = a.syncer().Category(ctx, bc, in.ID)
 	default:
 		return temporal.NewNonRetryableApplicationError("unknown catalog kind "+in.Kind, ErrTypeInvalid, nil)
 	}

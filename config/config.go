@@ -109,6 +109,12 @@ type BigCommerceConfig struct {
 	AccessToken  Secret `env:"ACCESS_TOKEN" desc:"BigCommerce API account access token (X-Auth-Token)"`
 	ClientSecret Secret `env:"CLIENT_SECRET" desc:"BigCommerce app client secret, used to verify signed payloads"`
 	APIBaseURL   string `env:"API_BASE_URL" envDefault:"https://api.bigcommerce.com" desc:"BigCommerce API base URL (point it at the emulator in dev)"`
+	// ReserveShare is the share of each rate-limit window bcflow leaves to
+	// the store's other apps.
+	ReserveShare float64 `env:"RESERVE_SHARE" envDefault:"0.2" desc:"share of the store's API quota left to other apps (0 to 0.9)"`
+	// SyncConcurrency is how many chunks of list pages a store sync runs
+	// at once (the quota paces them).
+	SyncConcurrency int `env:"SYNC_CONCURRENCY" envDefault:"8" desc:"list pages a store sync fetches at once (1 to 64); the quota paces them"`
 }
 
 // BrevoConfig holds the Brevo (ex-Sendinblue) settings
@@ -247,6 +253,13 @@ func (c *Config) validate(mode Mode) error {
 		if msg := checkDatabaseURL(c.DatabaseURL.Reveal()); msg != "" {
 			add("DATABASE_URL %s (value not shown: it may hold a password)", msg)
 		}
+	}
+
+	if c.BigCommerce.ReserveShare < 0 || c.BigCommerce.ReserveShare > 0.9 {
+		add("BCFLOW_BC_RESERVE_SHARE must be between 0 and 0.9, got %v", c.BigCommerce.ReserveShare)
+	}
+	if c.BigCommerce.SyncConcurrency < 1 || c.BigCommerce.SyncConcurrency > 64 {
+		add("BCFLOW_BC_SYNC_CONCURRENCY must be between 1 and 64, got %d", c.BigCommerce.SyncConcurrency)
 	}
 
 	for _, u := range []struct{ key, val string }{

@@ -120,7 +120,8 @@ func (s *Syncer) contactOf(storeHash string, c bigcommerce.Customer) contactPush
 	return contactPush{Contact: ct, Lists: lists}
 }
 
-// pushContacts imports contacts, one import per distinct set of lists.
+// pushContacts imports contacts, one import per distinct set of lists;
+// contacts joining no list are written one by one.
 func (s *Syncer) pushContacts(ctx context.Context, cs []contactPush) error {
 	groups := map[string][]messaging.Contact{}
 	listsOf := map[string][]string{}
@@ -135,6 +136,14 @@ func (s *Syncer) pushContacts(ctx context.Context, cs []contactPush) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		if k == "" {
+			for _, c := range groups[k] {
+				if err := s.Provider.UpsertContact(ctx, c); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		var ids []int64
 		for _, name := range listsOf[k] {
 			id, err := s.Provider.EnsureList(ctx, ListFolder, name)

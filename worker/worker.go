@@ -77,4 +77,6 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ShipmentSurvey, workflow.RegisterOptions{Name: workflows.ShipmentSurveyWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.OrderStatusCampaign, workflow.RegisterOptions{Name: workflows.OrderStatusCampaignWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.LoyaltyBirthdays, workflow.RegisterOptions{Name: workflows.LoyaltyBirthdaysWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.StoreSync, workflow.RegisterOptions{Name: workflows.StoreSyncWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.CatalogSync, workflow.RegisterOptions{Name: workflows.CatalogSyncWorkflowName})
 }

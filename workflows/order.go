@@ -302,7 +302,7 @@ func (h *orderHub) refresh() error {
 	var a *activities.Activities
 	var o activities.OrderSnapshot
 	ctx := workflow.WithActivityOptions(h.ctx, apiActivityOptions)
-	err := workflow.ExecuteActivity(ctx, a.LoadOrder, activities.OrderInput{StoreHash: h.in.StoreHash, OrderID: h.in.OrderID}).
+	err := workflow.ExecuteActivity(ctx, a.LoadOrder, activities.OrderInput{StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, Mirror: true}).
 		Get(ctx, &o)
 	if err != nil {
 		return err

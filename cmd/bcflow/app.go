@@ -31,9 +31,14 @@ func bigCommerceClients(cfg *config.Config, logger *slog.Logger) (map[string]*bi
 	if cfg.BigCommerce.StoreHash == "" {
 		return out, nil
 	}
+	share := cfg.BigCommerce.ReserveShare
+	if share == 0 {
+		share = bigcommerce.ReserveNone // 0 in the environment means no reserve
+	}
 	bc, err := bigcommerce.New(bigcommerce.Options{
 		BaseURL: cfg.BigCommerce.APIBaseURL, StoreHash: cfg.BigCommerce.StoreHash,
 		AccessToken: cfg.BigCommerce.AccessToken.Reveal(), Logger: logger.With("component", "bigcommerce"),
+		ReserveShare: share,
 	})
 	if err != nil {
 		return nil, usagef("BigCommerce client: %v", err)
@@ -65,11 +70,13 @@ func newActivities(cfg *config.Config, st *store.Store, flows *config.Flows, log
 	if err != nil {
 		return nil, usagef("Brevo client: %v", err)
 	}
-	return &activities.Activities{
+	acts := &activities.Activities{
 		Store: st, Flows: flows, BigCommerce: bcs, Messaging: provider,
 		Sender: activities.Sender{Email: cfg.Sender.Email, Name: cfg.Sender.Name, SMSSender: cfg.Sender.SMS, WhatsApp: cfg.Sender.WhatsApp},
 		Hooks:  hookSpec(cfg),
-	}, nil
+	}
+	acts.Sync = activities.NewSyncer(acts, cfg.BigCommerce.SyncConcurrency)
+	return acts, nil
 }
 
 // mountAPI adds the webhook receivers and the admin API.
