@@ -44,6 +44,7 @@ var (
 	epListRemove = endpoint{http.MethodPost, "/contacts/lists/{listId}/contacts/remove", true}
 	// Orders, products and categories are upserted by id.
 	epOrderBatch    = endpoint{http.MethodPost, "/orders/status/batch", true}
+	epOrderStatus   = endpoint{http.MethodPost, "/orders/status", true}
 	epProductBatch  = endpoint{http.MethodPost, "/products/batch", true}
 	epCategoryBatch = endpoint{http.MethodPost, "/categories/batch", true}
 )

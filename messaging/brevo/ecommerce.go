@@ -92,11 +92,16 @@ func orderToBody(o messaging.Order) (orderBody, error) {
 	return b, nil
 }
 
+// MaxLiveOrders is the most live orders UpsertOrders posts one by one; more
+// go in live batches.
+const MaxLiveOrders = 10
+
 // UpsertOrders sends orders through POST /orders/status/batch, at most
 // MaxOrdersPerBatch orders and MaxOrderBatchBytes per request, with
-// historical as given (true: Brevo fires no automation on them). Orders
-// repeating an id are sent once, the last one winning. Brevo processes a
-// batch in the background; nothing is polled.
+// historical as given (true: Brevo fires no automation on them); a few
+// live orders (a webhook's) go one by one through POST /orders/status.
+// Orders repeating an id are sent once, the last one winning. Brevo
+// processes a batch in the background; nothing is polled.
 func (c *Client) UpsertOrders(ctx context.Context, orders []messaging.Order, historical bool) error {
 	const op = "UpsertOrders"
 	orders = lastByID(orders, func(o messaging.Order) string { return o.ID })
@@ -107,6 +112,17 @@ func (c *Client) UpsertOrders(ctx context.Context, orders []messaging.Order, his
 			return c.errorf(op, messaging.KindValidation, "order %d: %v", i, err)
 		}
 		bodies[i] = b
+	}
+	if !historical && len(bodies) <= MaxLiveOrders {
+		// Live orders go one by one to POST /orders/status: its own rate
+		// limit (5/s) is far above the batch endpoint's (100 an hour), and a
+		// webhook brings one order at a time.
+		for _, b := range bodies {
+			if _, err := c.call(ctx, op, epOrderStatus, b, nil, nil); err != nil {
+				return scrub(err)
+			}
+		}
+		return nil
 	}
 	batches, err := chunks(bodies, MaxOrdersPerBatch, MaxOrderBatchBytes)
 	if err != nil {

@@ -96,6 +96,8 @@ func accepted(r recorded) answer {
 		return answer{status: 202, body: `{"processId":78}`}
 	case r.Path == "/orders/status/batch":
 		return answer{status: 202, body: `{"batchId":1}`}
+	case r.Path == "/orders/status":
+		return answer{status: 204}
 	case r.Path == "/products/batch" || r.Path == "/categories/batch":
 		return answer{status: 201, body: `{"createdCount":1,"updatedCount":0}`}
 	}
@@ -245,12 +247,20 @@ func TestUpsertOrdersBatchesHistorical(t *testing.T) {
 		t.Errorf("a repeated id keeps the last order: %v", st)
 	}
 
-	// Live orders say so.
+	// A webhook's live order goes alone to /orders/status (its own rate
+	// limit); many live orders go in a live batch.
+	batches := len(s.requests("/orders/status/batch"))
 	if err := s.client.UpsertOrders(ctx(t), orders[:1], false); err != nil {
 		t.Fatal(err)
 	}
+	if r := s.requests("/orders/status"); len(r) != 1 || r[0].Body["id"] != orders[0].ID || len(s.requests("/orders/status/batch")) != batches {
+		t.Errorf("a live order: single posts %v, batches %d then %d", r, batches, len(s.requests("/orders/status/batch")))
+	}
+	if err := s.client.UpsertOrders(ctx(t), orders[:brevo.MaxLiveOrders+1], false); err != nil {
+		t.Fatal(err)
+	}
 	if r := s.requests("/orders/status/batch"); r[len(r)-1].Body["historical"] != false {
-		t.Error("live order sent as historical")
+		t.Error("live orders sent as historical")
 	}
 }
 
