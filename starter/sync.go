@@ -123,7 +123,9 @@ type SyncExecution struct {
 }
 
 // Running reports whether the sync is still running.
-func (e SyncExecution) Running() bool { return e.Status == statusName(enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING) }
+func (e SyncExecution) Running() bool {
+	return e.Status == statusName(enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING)
+}
 
 // DescribeSync returns Temporal's view of the latest run of a store's sync
 // of kind; found is false when that sync never ran (or its history was
