@@ -133,20 +133,39 @@ func progressBar(percent int, known bool) string {
 	return "[" + strings.Repeat("█", full) + strings.Repeat("░", barWidth-full) + "]"
 }
 
-// resourceLine is one resource's progress: name, done/total, bar (when
-// bar), percent, rate, ETA and pushed count. name is padded to nameWidth.
-func resourceLine(r store.ResourceProgress, prev progressSample, hasPrev bool, now time.Time, nameWidth int, bar bool) string {
+// columns are the widths of a frame's name and done/total columns, so its
+// lines line up.
+type columns struct{ name, count int }
+
+// frameColumns fits the columns to run's resources.
+func frameColumns(run store.SyncRun) columns {
+	var c columns
+	for _, r := range run.Resources {
+		c.name = max(c.name, utf8.RuneCountInString(r.Resource))
+		c.count = max(c.count, len(countText(r)))
+	}
+	return c
+}
+
+// countText is "done/total", "?" for an unknown total.
+func countText(r store.ResourceProgress) string {
 	total := "?"
 	if r.Total >= 0 {
 		total = groupDigits(r.Total)
 	}
+	return groupDigits(r.Done) + "/" + total
+}
+
+// resourceLine is one resource's progress: name, done/total, bar (when
+// bar), percent, rate, ETA and pushed count, in columns cols.
+func resourceLine(r store.ResourceProgress, prev progressSample, hasPrev bool, now time.Time, cols columns, bar bool) string {
 	pct, known := resourcePercent(r)
 	pctText := "   ?%"
 	if known {
 		pctText = fmt.Sprintf("%4d%%", pct)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-*s %*s", nameWidth, r.Resource, 19, groupDigits(r.Done)+"/"+total)
+	fmt.Fprintf(&b, "%-*s  %*s", cols.name, r.Resource, cols.count, countText(r))
 	if bar {
 		b.WriteString(" " + progressBar(pct, known))
 	}
@@ -208,24 +227,15 @@ func syncStatusLine(run api.SyncRunView, now time.Time) string {
 	return s
 }
 
-// nameWidth is the width of the longest resource name of run.
-func nameWidth(run store.SyncRun) int {
-	w := 0
-	for _, r := range run.Resources {
-		w = max(w, utf8.RuneCountInString(r.Resource))
-	}
-	return w
-}
-
 // progressFrame is the whole display of run at now: one line per resource
 // (with bars when bars), then the status line. prev are the samples rates
 // are measured from (see sampleWindow).
 func progressFrame(run api.SyncRunView, prev map[string]progressSample, now time.Time, bars bool) []string {
 	lines := make([]string, 0, len(run.Resources)+1)
-	w := nameWidth(run.SyncRun)
+	cols := frameColumns(run.SyncRun)
 	for _, r := range run.Resources {
 		p, ok := prev[r.Resource]
-		lines = append(lines, resourceLine(r, p, ok, now, w, bars))
+		lines = append(lines, resourceLine(r, p, ok, now, cols, bars))
 	}
 	return append(lines, syncStatusLine(run, now))
 }
@@ -257,7 +267,7 @@ func plainUpdate(st plainState, run api.SyncRunView, prev map[string]progressSam
 		next.printed[k] = v
 	}
 	var lines []string
-	w := nameWidth(run.SyncRun)
+	cols := frameColumns(run.SyncRun)
 	for _, r := range run.Resources {
 		last, seen := st.printed[r.Resource]
 		changed := !seen || r.Done != last.done || r.Pushed != last.pushed || r.Finished != last.finished
@@ -266,7 +276,7 @@ func plainUpdate(st plainState, run api.SyncRunView, prev map[string]progressSam
 			continue
 		}
 		p, ok := prev[r.Resource]
-		lines = append(lines, strings.TrimRight(resourceLine(r, p, ok, now, w, false), " "))
+		lines = append(lines, strings.TrimRight(resourceLine(r, p, ok, now, cols, false), " "))
 		next.printed[r.Resource] = plainPrinted{at: now, done: r.Done, pushed: r.Pushed, finished: r.Finished}
 	}
 	if run.Status != st.status {

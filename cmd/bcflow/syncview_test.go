@@ -86,32 +86,32 @@ func TestResourceETAAndPercent(t *testing.T) {
 func TestResourceLine(t *testing.T) {
 	now := t0.Add(2 * time.Minute)
 	running := store.ResourceProgress{Resource: "customers", Total: 1_000_000, Done: 250_000, Pushed: 12_000, StartedAt: t0, UpdatedAt: now}
-	line := resourceLine(running, progressSample{At: now.Add(-10 * time.Second), Done: 237_660}, true, now, 10, true)
+	line := resourceLine(running, progressSample{At: now.Add(-10 * time.Second), Done: 237_660}, true, now, columns{10, 19}, true)
 	for _, want := range []string{"customers ", "250,000/1,000,000", "[█████░░░░░░░░░░░░░░░]", "25%", "1,234/s", "ETA 10m08s", "pushed 12,000"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("running line %q lacks %q", line, want)
 		}
 	}
 	unknown := store.ResourceProgress{Resource: "orders", Total: -1, Done: 500, StartedAt: t0, UpdatedAt: t0.Add(100 * time.Second)}
-	line = resourceLine(unknown, progressSample{}, false, now, 10, true)
+	line = resourceLine(unknown, progressSample{}, false, now, columns{10, 19}, true)
 	for _, want := range []string{"500/?", "[" + strings.Repeat("?", barWidth) + "]", "?%", "5.0/s", "ETA ?"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("unknown total line %q lacks %q", line, want)
 		}
 	}
 	done := store.ResourceProgress{Resource: "products", Total: 5000, Done: 5000, Pushed: 0, Finished: true, StartedAt: t0, UpdatedAt: t0.Add(50 * time.Second)}
-	line = resourceLine(done, progressSample{At: now.Add(-time.Second), Done: 5000}, true, now, 10, true)
+	line = resourceLine(done, progressSample{At: now.Add(-time.Second), Done: 5000}, true, now, columns{10, 19}, true)
 	for _, want := range []string{"5,000/5,000", strings.Repeat("█", barWidth), "100%", "100/s", "done", "pushed 0"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("finished line %q lacks %q", line, want)
 		}
 	}
 	empty := store.ResourceProgress{Resource: "categories", Total: 0, Done: 0, Finished: true, StartedAt: t0, UpdatedAt: t0}
-	if line = resourceLine(empty, progressSample{}, false, now, 10, false); !strings.Contains(line, "0/0") || !strings.Contains(line, "100%") || !strings.Contains(line, "?/s") || !strings.Contains(line, "done") || strings.Contains(line, "[") {
+	if line = resourceLine(empty, progressSample{}, false, now, columns{10, 19}, false); !strings.Contains(line, "0/0") || !strings.Contains(line, "100%") || !strings.Contains(line, "?/s") || !strings.Contains(line, "done") || strings.Contains(line, "[") {
 		t.Errorf("empty resource without bar: %q", line)
 	}
 	waiting := store.ResourceProgress{Resource: "orders", Total: -1}
-	if line = resourceLine(waiting, progressSample{}, false, now, 10, true); !strings.Contains(line, "0/?") || !strings.HasSuffix(line, "waiting") {
+	if line = resourceLine(waiting, progressSample{}, false, now, columns{10, 19}, true); !strings.Contains(line, "0/?") || !strings.HasSuffix(line, "waiting") {
 		t.Errorf("waiting resource: %q", line)
 	}
 }
