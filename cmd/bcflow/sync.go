@@ -343,3 +343,6 @@ func syncOutcome(run api.SyncRunView) error {
 	}
 	return errors.New(msg)
 }
+
+// The starter is what the sync routes reach Temporal through.
+var _ api.SyncControl = (*starter.Starter)(nil)
