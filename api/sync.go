@@ -84,11 +84,15 @@ func MountSync(g *gin.RouterGroup, opts SyncOptions) {
 
 type syncHandler struct{ opts SyncOptions }
 
-// syncRequest is the body of a sync start.
-type syncRequest struct {
-	Kind          string   `json:"kind"`
-	Resources     []string `json:"resources"`
-	ImportLoyalty bool     `json:"import_loyalty"`
+// SyncRequest is the body of POST /api/v1/stores/{store}/sync.
+type SyncRequest struct {
+	// Kind is historical or manual.
+	Kind string `json:"kind"`
+	// Resources limits the sync (default: all).
+	Resources []string `json:"resources,omitempty"`
+	// ImportLoyalty awards loyalty points for past orders (historical
+	// only).
+	ImportLoyalty bool `json:"import_loyalty,omitempty"`
 }
 
 func (h *syncHandler) start(c *gin.Context) {
@@ -100,7 +104,7 @@ func (h *syncHandler) start(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var req syncRequest
+	var req SyncRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil || dec.More() {

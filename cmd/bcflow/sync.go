@@ -114,9 +114,8 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 	case "cancel":
 		return w.cancel(ctx, f.kind)
 	}
-	in := workflows.StoreSyncInput{StoreHash: f.store, Kind: action, Resources: f.resourceList(), ImportLoyalty: f.importLoyalty}
 	var started api.SyncStarted
-	err = admin.do(ctx, http.MethodPost, syncPath(f.store), map[string]any{"kind": in.Kind, "resources": in.Resources, "import_loyalty": in.ImportLoyalty}, &started)
+	err = admin.do(ctx, http.MethodPost, syncPath(f.store), api.SyncRequest{Kind: action, Resources: f.resourceList(), ImportLoyalty: f.importLoyalty}, &started)
 	if ae, ok := errors.AsType[*adminError](err); ok && ae.Status == http.StatusConflict {
 		return fmt.Errorf("a %s sync of %s is already running: watch it with `bcflow sync status -watch -kind %s`, or cancel it with `bcflow sync cancel -kind %s`", action, f.store, action, action)
 	}
