@@ -25,6 +25,10 @@ func syncPath(storeHash string) string {
 	return "/api/v1/stores/" + url.PathEscape(storeHash) + "/sync"
 }
 
+// syncCallTimeout bounds one admin API call of `bcflow sync`, so a stalled
+// server cannot hang the watch.
+const syncCallTimeout = 30 * time.Second
+
 // syncGiveUp is how long the watch keeps polling an admin API that does not
 // answer before it gives up (the sync itself goes on).
 const syncGiveUp = time.Minute
@@ -115,7 +119,9 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 		return w.cancel(ctx, f.kind)
 	}
 	var started api.SyncStarted
-	err = admin.do(ctx, http.MethodPost, syncPath(f.store), api.SyncRequest{Kind: action, Resources: f.resourceList(), ImportLoyalty: f.importLoyalty}, &started)
+	callCtx, cancel := context.WithTimeout(ctx, syncCallTimeout)
+	defer cancel()
+	err = admin.do(callCtx, http.MethodPost, syncPath(f.store), api.SyncRequest{Kind: action, Resources: f.resourceList(), ImportLoyalty: f.importLoyalty}, &started)
 	if ae, ok := errors.AsType[*adminError](err); ok && ae.Status == http.StatusConflict {
 		return fmt.Errorf("a %s sync of %s is already running: watch it with `bcflow sync status -watch -kind %s`, or cancel it with `bcflow sync cancel -kind %s`", action, f.store, action, action)
 	}
@@ -197,6 +203,8 @@ func (w *syncWatcher) runs(ctx context.Context, kind string) ([]api.SyncRunView,
 	var out struct {
 		Runs []api.SyncRunView `json:"runs"`
 	}
+	ctx, cancel := context.WithTimeout(ctx, syncCallTimeout)
+	defer cancel()
 	if err := w.admin.do(ctx, http.MethodGet, path, nil, &out); err != nil {
 		return nil, err
 	}
@@ -253,6 +261,8 @@ func (w *syncWatcher) cancel(ctx context.Context, kind string) error {
 		kinds = []string{kind}
 	}
 	cancelled := 0
+	ctx, cancel := context.WithTimeout(ctx, syncCallTimeout)
+	defer cancel()
 	for _, k := range kinds {
 		err := w.admin.do(ctx, http.MethodDelete, syncPath(w.store)+"/"+k, nil, nil)
 		if ae, ok := errors.AsType[*adminError](err); ok && ae.Status == http.StatusNotFound && ae.Code == "sync_not_running" {
