@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"slices"
@@ -27,6 +28,8 @@ type simSync struct {
 	rec     map[string]*store.SyncRun
 	starts  []workflows.StoreSyncInput
 	cancels []string
+	// failReads makes that many progress reads fail (the API answers 503).
+	failReads int
 }
 
 func newSimSync(outcome string) *simSync {
@@ -68,6 +71,10 @@ func (s *simSync) DescribeSync(_ context.Context, _, kind string) (starter.SyncE
 func (s *simSync) SyncRuns(_ context.Context, storeHash string) ([]store.SyncRun, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failReads > 0 && len(s.rec) > 0 {
+		s.failReads--
+		return nil, errors.New("database is locked")
+	}
 	now := time.Now()
 	var out []store.SyncRun
 	for kind, ex := range s.exec {
@@ -269,5 +276,16 @@ func TestSyncCommandTerminalRedrawsInPlace(t *testing.T) {
 	}
 	if !strings.Contains(out, "█") || !strings.Contains(out, "["+strings.Repeat("?", barWidth)+"]") {
 		t.Fatalf("no bars (or no unknown-total bar) on a terminal:\n%s", out)
+	}
+}
+
+// TestSyncCommandWatchOutlastsA503: the watch keeps polling through an
+// admin API that answers 503 for a while.
+func TestSyncCommandWatchOutlastsA503(t *testing.T) {
+	c := newSyncCLI(t, "Completed")
+	c.sim.failReads = 5
+	code, out, errs := c.run(false, "manual", "-store", "abc123", "-interval", "10ms")
+	if code != 0 || !strings.Contains(out, "completed in") || c.sim.failReads != 0 {
+		t.Fatalf("exit %d (%d failures left)\n%s%s", code, c.sim.failReads, out, errs)
 	}
 }
