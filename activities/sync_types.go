@@ -6,6 +6,14 @@ import (
 	"github.com/bcflow/bcflow/store"
 )
 
+// Sync run statuses (the store's).
+const (
+	SyncRunning   = store.SyncRunning
+	SyncCompleted = store.SyncCompleted
+	SyncFailed    = store.SyncFailed
+	SyncCancelled = store.SyncCancelled
+)
+
 // SyncProgress is a store sync's progress, as the sync-progress query and
 // the admin API return it.
 type SyncProgress = store.SyncRun

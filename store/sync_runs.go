@@ -22,12 +22,12 @@ type SyncRun struct {
 	// Status is running, completed, failed or cancelled.
 	Status     string    `json:"status"`
 	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at,omitempty"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 	// Since is the modified-since bound this run copied from (zero: all).
-	Since time.Time `json:"since,omitempty"`
+	Since time.Time `json:"since,omitzero"`
 	// HighWater is the bound the next manual sync starts from: this run's
 	// start (the overlap is applied when it is read).
-	HighWater time.Time `json:"high_water,omitempty"`
+	HighWater time.Time `json:"high_water,omitzero"`
 	// Error is why a failed run failed (no secrets, no personal data).
 	Error     string             `json:"error,omitempty"`
 	Resources []ResourceProgress `json:"resources"`
@@ -52,8 +52,8 @@ type ResourceProgress struct {
 	PagesDone int `json:"pages_done"`
 	// Requests is the number of BigCommerce requests this resource made.
 	Requests  int64     `json:"requests"`
-	StartedAt time.Time `json:"started_at,omitempty"`
-	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	// Finished is set when every page is done.
 	Finished bool `json:"finished"`
 }

@@ -98,7 +98,7 @@ type Result struct {
 
 // Begin opens a sync run in the store and returns its plan.
 func (s *Syncer) Begin(ctx context.Context, run store.SyncRun) (Plan, error) {
-	run.Status, run.HighWater = "running", run.StartedAt
+	run.Status, run.HighWater = store.SyncRunning, run.StartedAt
 	if err := s.Store.StartSyncRun(ctx, run); err != nil {
 		return Plan{}, fmt.Errorf("syncer: begin %s: %w", run.Kind, err)
 	}

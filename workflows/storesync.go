@@ -20,10 +20,10 @@ type StoreSyncResult struct {
 
 // Sync run statuses, as the store and the admin API show them.
 const (
-	SyncStatusRunning   = "running"
-	SyncStatusCompleted = "completed"
-	SyncStatusFailed    = "failed"
-	SyncStatusCancelled = "cancelled"
+	SyncStatusRunning   = activities.SyncRunning
+	SyncStatusCompleted = activities.SyncCompleted
+	SyncStatusFailed    = activities.SyncFailed
+	SyncStatusCancelled = activities.SyncCancelled
 )
 
 // syncActivityOptions are for the chunk copies: long calls that heartbeat

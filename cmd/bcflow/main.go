@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"golang.org/x/term"
 )
 
 // command is one subcommand of the bcflow binary.
@@ -24,6 +26,8 @@ type command struct {
 // from tests.
 type cliEnv struct {
 	stdout, stderr io.Writer
+	// terminal: stdout is a terminal (live displays redraw in place).
+	terminal bool
 }
 
 // usageError marks a problem with the command line, the configuration or
@@ -43,6 +47,7 @@ func commands() []command {
 		{"hooks", "register and inspect the store's webhooks: `bcflow hooks sync|status`", runHooks},
 		{"start", "start or signal a workflow as a webhook would: `bcflow start SCOPE ID`", runStart},
 		{"redrive", "start failed, terminated or timed-out flows again through the admin API", runRedrive},
+		{"sync", "copy the store into bcflow and Brevo and watch it: `bcflow sync historical|manual|status|cancel`", runSync},
 		{"migrate", "apply database migrations (and register Temporal search attributes with -temporal)", runMigrate},
 		{"flows", "work with flows files: `bcflow flows check FILE`", runFlows},
 		{"config", "print the configuration bcflow would use (secrets redacted)", runConfig},
@@ -55,7 +60,7 @@ func commands() []command {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &cliEnv{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	code := run(ctx, &cliEnv{stdout: os.Stdout, stderr: os.Stderr, terminal: term.IsTerminal(int(os.Stdout.Fd()))}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -57,42 +55,15 @@ func runRedrive(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !cfg.AdminToken.IsSet() {
-		return usagef("config: BCFLOW_ADMIN_TOKEN is required to call the admin API")
+	admin, err := newAdminClient(cfg, *base)
+	if err != nil {
+		return err
 	}
-	if *base == "" {
-		*base = "http://" + cfg.HTTPAddr
-	}
-	body, _ := json.Marshal(req)
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(*base, "/")+redrivePath, bytes.NewReader(body))
-	if err != nil {
-		return usagef("bad -url %q: %v", *base, err)
-	}
-	httpReq.Header.Set("Content-Type", "application/json")
-	httpReq.Header.Set("Authorization", "Bearer "+cfg.AdminToken.Reveal())
-	resp, err := http.DefaultClient.Do(httpReq)
-	if err != nil {
-		return fmt.Errorf("POST %s: %w", redrivePath, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("POST %s: read answer: %w", redrivePath, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Error struct{ Code, Message string }
-		}
-		if json.Unmarshal(raw, &e) == nil && e.Error.Message != "" {
-			return fmt.Errorf("POST %s: %d %s: %s", redrivePath, resp.StatusCode, e.Error.Code, e.Error.Message)
-		}
-		return fmt.Errorf("POST %s: status %d", redrivePath, resp.StatusCode)
-	}
 	var rep starter.RedriveReport
-	if err := json.Unmarshal(raw, &rep); err != nil {
-		return fmt.Errorf("POST %s: answer is not a re-drive report: %w", redrivePath, err)
+	if err := admin.do(ctx, http.MethodPost, redrivePath, req, &rep); err != nil {
+		return err
 	}
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WORKFLOW ID\tTYPE\tSTATUS\tFAILED RUN\tNEW RUN")
