@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -94,9 +96,15 @@ type syncHeartbeat struct {
 	Result SyncPagesResult
 }
 
-// SyncPages copies a chunk of list pages, heartbeating after each so a
-// retry (another worker, after a crash) resumes at the page it reached.
-// It stops at the first short page: nothing follows it.
+// syncHeartbeatEvery is how often a chunk reports it is alive while a page
+// waits on the store's quota or the provider.
+const syncHeartbeatEvery = 5 * time.Second
+
+// SyncPages copies a chunk of list pages, heartbeating its position after
+// each page (and every few seconds while one is slow), so a retry on
+// another worker after a crash resumes at the page it reached. A page
+// copied again pushes nothing the provider already has. It stops at the
+// first short page: nothing follows it.
 func (a *Activities) SyncPages(ctx context.Context, in SyncPagesInput) (SyncPagesResult, error) {
 	bc, err := a.bc(in.StoreHash)
 	if err != nil {
@@ -109,6 +117,25 @@ func (a *Activities) SyncPages(ctx context.Context, in SyncPagesInput) (SyncPage
 			page, res = hb.Next, hb.Result
 		}
 	}
+	var mu sync.Mutex
+	position := syncHeartbeat{Next: page, Result: res}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		t := time.NewTicker(syncHeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				mu.Lock()
+				hb := position
+				mu.Unlock()
+				activity.RecordHeartbeat(ctx, hb)
+			case <-stop:
+				return
+			}
+		}
+	}()
 	for ; page <= in.Last || in.OpenEnded; page++ {
 		r, err := a.syncer().CopyPage(ctx, bc, in.Resource, in.Since, page, in.Historical)
 		if err != nil {
@@ -118,6 +145,9 @@ func (a *Activities) SyncPages(ctx context.Context, in SyncPagesInput) (SyncPage
 		res.Items += r.Items
 		res.Pushed += r.Pushed
 		res.Requests++
+		mu.Lock()
+		position = syncHeartbeat{Next: page + 1, Result: res}
+		mu.Unlock()
 		activity.RecordHeartbeat(ctx, syncHeartbeat{Next: page + 1, Result: res})
 		if err := a.syncer().AddProgress(ctx, in.StoreHash, in.Kind, store.ResourceProgress{
 			Resource: in.Resource, Done: r.Items, Pushed: r.Pushed, PagesDone: 1, Requests: 1, UpdatedAt: a.now(),

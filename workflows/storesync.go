@@ -27,11 +27,12 @@ const (
 )
 
 // syncActivityOptions are for the chunk copies: long calls that heartbeat
-// after every page, so a dead worker's chunk moves to another in two
-// minutes and resumes from the page it reached.
+// after every page and every few seconds, so a dead worker's chunk moves to
+// another within the heartbeat timeout and resumes from the page it
+// reached.
 var syncActivityOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 30 * time.Minute,
-	HeartbeatTimeout:    2 * time.Minute,
+	HeartbeatTimeout:    20 * time.Second,
 	RetryPolicy:         apiActivityOptions.RetryPolicy,
 }
 
