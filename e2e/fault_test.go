@@ -717,22 +717,39 @@ type workerProcess struct {
 // process on the same Temporal server and database.
 func newProcessWorkerStack(t *testing.T) (*stack, *workerProcess) {
 	t.Helper()
+	return newWorkerProcessStack(t, stackOptions{flowsYAML: faultFlows, faults: true})
+}
+
+// newWorkerProcessStack is a stack on the machine's PostgreSQL (a schema of
+// its own) whose worker is a separate `bcflow worker` process, configured
+// from o (flows file, fault proxy) and extra environment variables.
+func newWorkerProcessStack(t *testing.T, o stackOptions, extraEnv ...string) (*stack, *workerProcess) {
+	t.Helper()
 	ts, c := newTemporal(t)
 	dbURL := postgresSchema(t)
-	s := newStack(t, stackOptions{flowsYAML: faultFlows, faults: true, temporal: c, databaseURL: dbURL, noWorker: true})
+	o.temporal, o.databaseURL, o.noWorker = c, dbURL, true
+	s := newStack(t, o)
+	flowsYAML := o.flowsYAML
+	if flowsYAML == "" {
+		flowsYAML = "version: 1\n"
+	}
 	flowsFile := filepath.Join(t.TempDir(), "flows.yaml")
-	if err := os.WriteFile(flowsFile, []byte(faultFlows), 0o644); err != nil {
+	if err := os.WriteFile(flowsFile, []byte(flowsYAML), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	apiBase := s.emuURL
+	if s.proxy != nil {
+		apiBase = s.proxy.url
+	}
 	info := s.bc.Stores()[0]
-	w := &workerProcess{env: []string{
+	w := &workerProcess{env: append([]string{
 		"TEMPORAL_ADDRESS=" + ts.GetFrontendHostPort(), "TEMPORAL_NAMESPACE=" + ts.GetDefaultNamespace(), "BCFLOW_TASK_QUEUE=" + taskQueue,
 		"DATABASE_URL=" + dbURL, "BCFLOW_LOG_LEVEL=warn", "BCFLOW_FLOWS_FILE=" + flowsFile,
 		"BCFLOW_BC_STORE_HASH=" + info.Hash, "BCFLOW_BC_ACCESS_TOKEN=" + info.AccessToken, "BCFLOW_BC_CLIENT_SECRET=" + info.ClientSecret,
-		"BCFLOW_RETRY_MAX_INTERVAL=2s", "BCFLOW_BC_API_BASE_URL=" + s.proxy.url, "BCFLOW_BREVO_BASE_URL=" + s.proxy.url + "/v3", "BCFLOW_BREVO_API_KEY=" + s.brevo.APIKeys()[0],
+		"BCFLOW_RETRY_MAX_INTERVAL=2s", "BCFLOW_BC_API_BASE_URL=" + apiBase, "BCFLOW_BREVO_BASE_URL=" + apiBase + "/v3", "BCFLOW_BREVO_API_KEY=" + s.brevo.APIKeys()[0],
 		"BCFLOW_WEBHOOK_SECRET=" + webhookSecret, "BCFLOW_ADMIN_TOKEN=fault-admin", "BCFLOW_PUBLIC_URL=" + s.apiURL,
 		"BCFLOW_SENDER_EMAIL=shop@example.com", "BCFLOW_SENDER_NAME=E2E Store",
-	}}
+	}, extraEnv...)}
 	w.start(t)
 	t.Cleanup(func() {
 		if w.cmd != nil {

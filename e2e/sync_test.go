@@ -279,3 +279,65 @@ func TestLiveSyncKeepsMirrorAndBrevoCurrent(t *testing.T) {
 
 // ptr returns a pointer to v.
 func ptr[T any](v T) *T { return &v }
+
+// A worker killed in the middle of a historical sync loses nothing and
+// sends nothing twice: the sync resumes on the restarted worker from the
+// pages its chunks had reached, and pages copied again push nothing.
+func TestSyncResumesAfterTheWorkerIsKilled(t *testing.T) {
+	const concurrency = 2
+	s, w := newWorkerProcessStack(t, stackOptions{}, fmt.Sprintf("BCFLOW_BC_SYNC_CONCURRENCY=%d", concurrency))
+	ctx := context.Background()
+	if _, err := s.bc.BulkGenerate(s.hash, bcemu.BulkOptions{Customers: 150, Orders: 5000, Products: 20, Categories: 4, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	customers, orders, products, categories := s.storeCounts(t)
+	// Ten requests a second: the orders take a few seconds, long enough to
+	// kill the worker in the middle of them.
+	if _, err := s.bc.SetRateLimit(s.hash, 10, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	runID, err := starter.StartSync(ctx, s.c, workflows.StoreSyncInput{StoreHash: s.hash, Kind: workflows.SyncHistorical}, taskQueue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventuallyWithin(t, time.Minute, "the orders half copied", func() (bool, string) {
+		run, err := s.store.SyncRunOf(ctx, s.hash, workflows.SyncHistorical)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, p := range run.Resources {
+			if p.Resource == workflows.ResourceOrders {
+				return p.PagesDone >= 6, fmt.Sprintf("%+v", p)
+			}
+		}
+		return false, fmt.Sprintf("%+v", run)
+	})
+	w.kill(t)
+	w.start(t)
+	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	var res workflows.StoreSyncResult
+	if err := s.c.GetWorkflow(wctx, workflows.StoreSyncID(s.hash, workflows.SyncHistorical), runID).Get(wctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	mc, err := s.store.MirrorCounts(ctx, s.hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(mc.Customers) != customers || int(mc.Orders) != orders || int(mc.Products) != products || int(mc.Categories) != categories {
+		t.Fatalf("mirror %+v, store has %d customers, %d orders, %d products, %d categories", mc, customers, orders, products, categories)
+	}
+	bv := s.brevo.Counts()
+	if bv.Orders != orders || bv.HistoricalOrders != orders {
+		t.Fatalf("Brevo has %d orders (%d historical), want %d", bv.Orders, bv.HistoricalOrders, orders)
+	}
+	// Only the pages in flight when the worker died can reach Brevo twice.
+	if extra := bv.OrderPosts - orders; extra > concurrency*250 {
+		t.Errorf("%d order posts for %d orders: %d sent again", bv.OrderPosts, orders, extra)
+	}
+	for _, p := range res.Resources {
+		if !p.Finished || p.Done < p.Total {
+			t.Errorf("resource %+v", p)
+		}
+	}
+}
