@@ -117,7 +117,7 @@ type faultRule struct {
 	hits    int
 }
 
-func newFaultProxy(t *testing.T, target string) *faultProxy {
+func newFaultProxy(t testing.TB, target string) *faultProxy {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
@@ -723,7 +723,7 @@ func newProcessWorkerStack(t *testing.T) (*stack, *workerProcess) {
 // newWorkerProcessStack is a stack on the machine's PostgreSQL (a schema of
 // its own) whose worker is a separate `bcflow worker` process, configured
 // from o (flows file, fault proxy) and extra environment variables.
-func newWorkerProcessStack(t *testing.T, o stackOptions, extraEnv ...string) (*stack, *workerProcess) {
+func newWorkerProcessStack(t testing.TB, o stackOptions, extraEnv ...string) (*stack, *workerProcess) {
 	t.Helper()
 	ts, c := newTemporal(t)
 	dbURL := postgresSchema(t)
@@ -764,7 +764,7 @@ func newWorkerProcessStack(t *testing.T, o stackOptions, extraEnv ...string) (*s
 	return s, w
 }
 
-func (w *workerProcess) start(t *testing.T) {
+func (w *workerProcess) start(t testing.TB) {
 	t.Helper()
 	w.runs++
 	if w.out == nil {

@@ -17,7 +17,7 @@ import (
 
 // postgresSchema creates a throwaway schema on the machine's PostgreSQL and
 // returns a DATABASE_URL that uses it.
-func postgresSchema(t *testing.T) string {
+func postgresSchema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("BCFLOW_TEST_POSTGRES_URL")
 	if base == "" {

@@ -39,7 +39,7 @@ const (
 // over HTTP to bcflow's API, the starter talks to Temporal, the worker runs
 // the workflows and its activities call the emulator.
 type stack struct {
-	t       *testing.T
+	t       testing.TB
 	c       client.Client
 	emu     *emulator.Emulator
 	bc      *bcemu.Emulator
@@ -97,7 +97,7 @@ type stackOptions struct {
 	faults bool
 }
 
-func newStack(t *testing.T, o stackOptions) *stack {
+func newStack(t testing.TB, o stackOptions) *stack {
 	t.Helper()
 	ctx := context.Background()
 	c := o.temporal

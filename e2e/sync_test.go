@@ -45,7 +45,7 @@ func (s *stack) runSync(t *testing.T, kind string) workflows.StoreSyncResult {
 }
 
 // storeCounts are what BigCommerce holds, read through bcflow's client.
-func (s *stack) storeCounts(t *testing.T) (customers, orders, products, categories int) {
+func (s *stack) storeCounts(t testing.TB) (customers, orders, products, categories int) {
 	t.Helper()
 	ctx := context.Background()
 	bc := s.acts.BigCommerce[s.hash]
@@ -201,7 +201,7 @@ func TestHistoricalSyncCopiesTheStoreAndStartsNoAutomation(t *testing.T) {
 
 // sampleOrders checks one order in fifty field by field: BigCommerce, the
 // mirror and Brevo agree.
-func (s *stack) sampleOrders(t *testing.T, orders int) {
+func (s *stack) sampleOrders(t testing.TB, orders int) {
 	t.Helper()
 	ctx := context.Background()
 	bc := s.acts.BigCommerce[s.hash]

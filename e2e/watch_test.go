@@ -44,7 +44,7 @@ type workerWatch struct {
 var _ log.Logger = (*workerWatch)(nil)
 
 // watchWorker returns a workerWatch that logs to t and fails it.
-func watchWorker(t *testing.T) *workerWatch {
+func watchWorker(t testing.TB) *workerWatch {
 	w := &workerWatch{logf: func(s string) { t.Log(s) }}
 	t.Cleanup(func() {
 		for _, line := range w.close() {
@@ -92,7 +92,7 @@ func (w *workerWatch) Error(msg string, keyvals ...any) { w.line("ERROR", msg, k
 // checkProcessLog fails t for each broken-flow line in the output of a
 // bcflow process that ran a worker (its JSON log carries the SDK's
 // messages verbatim).
-func checkProcessLog(t *testing.T, name, output string) {
+func checkProcessLog(t testing.TB, name, output string) {
 	t.Helper()
 	for _, l := range strings.Split(output, "\n") {
 		if brokenFlowLine(l) != "" {

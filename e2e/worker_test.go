@@ -21,10 +21,17 @@ import (
 // attributes registered on its namespace. Its clients, and so the workers
 // built on them, log through a workerWatch: a broken-flow line (unhandled
 // signals, a workflow panic, a failed workflow task) fails the test.
-func newTemporal(t *testing.T) (*temporaltest.TestServer, client.Client) {
+func newTemporal(t testing.TB) (*temporaltest.TestServer, client.Client) {
 	t.Helper()
 	watch := watchWorker(t)
-	ts := temporaltest.NewServer(temporaltest.WithT(t), temporaltest.WithBaseClientOptions(client.Options{Logger: watch}))
+	opts := []temporaltest.TestServerOption{temporaltest.WithBaseClientOptions(client.Options{Logger: watch})}
+	if tt, ok := t.(*testing.T); ok {
+		opts = append(opts, temporaltest.WithT(tt))
+	}
+	ts := temporaltest.NewServer(opts...)
+	if _, ok := t.(*testing.T); !ok {
+		t.Cleanup(ts.Stop) // a benchmark's server
+	}
 	c := ts.GetDefaultClient()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -34,13 +41,13 @@ func newTemporal(t *testing.T) (*temporaltest.TestServer, client.Client) {
 	return ts, c
 }
 
-func openSQLite(t *testing.T) *store.Store {
+func openSQLite(t testing.TB) *store.Store {
 	t.Helper()
 	return openStore(t, "sqlite:"+filepath.Join(t.TempDir(), "bcflow.db"))
 }
 
 // openStore opens and migrates the store at databaseURL, closed at cleanup.
-func openStore(t *testing.T, databaseURL string) *store.Store {
+func openStore(t testing.TB, databaseURL string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, databaseURL)
