@@ -83,6 +83,9 @@ func (a *Activities) LoadOrder(ctx context.Context, in OrderInput) (OrderSnapsho
 // pushes it to the provider when it changed. A live order is not history:
 // the provider's automations may react to it.
 func (a *Activities) mirrorOrder(ctx context.Context, bc *bigcommerce.Client, storeHash string, o bigcommerce.Order) error {
+	if current, err := a.syncer().OrderCurrent(ctx, storeHash, o); err != nil || current {
+		return err // an unchanged order (a burst of webhooks) costs no more requests
+	}
 	products, err := bc.OrderProducts(ctx, o.ID)
 	if err != nil {
 		return classify(fmt.Sprintf("mirror order %d: load products", o.ID), err)

@@ -109,7 +109,14 @@ func TestDefaultPlaybookSMSNeedsConsent(t *testing.T) {
 // STOP reply does.
 func (s *stack) blacklistSMS(t *testing.T, email string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.emu.BaseURL()+"/v3/contacts", strings.NewReader(fmt.Sprintf(`{"email":%q,"smsBlacklisted":true}`, email)))
+	s.createBrevoContact(t, email, "smsBlacklisted")
+}
+
+// createBrevoContact creates email's Brevo contact with the flag (e.g.
+// emailBlacklisted: the shopper unsubscribed in Brevo) set.
+func (s *stack) createBrevoContact(t *testing.T, email, flag string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.emu.BaseURL()+"/v3/contacts", strings.NewReader(fmt.Sprintf(`{"email":%q,%q:true}`, email, flag)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +128,6 @@ func (s *stack) blacklistSMS(t *testing.T, email string) {
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("create blacklisted contact: %d", res.StatusCode)
+		t.Fatalf("create contact with %s: %d", flag, res.StatusCode)
 	}
 }

@@ -161,7 +161,7 @@ func TestDevRunsEverythingAndKeepsStateAcrossRestarts(t *testing.T) {
 		!strings.Contains(res.stdout, "signalled cart/bcflowdev/0b8f6a3e-7c1d-4f2a-9e5b-3c4d5e6f7a81") {
 		t.Fatalf("start: code %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if res := runBcflow(t, toolEnv, "start", "-store", "bcflowdev", "store/product/updated", "5"); res.code != 2 || !strings.Contains(res.stderr, "does not act on scope") {
+	if res := runBcflow(t, toolEnv, "start", "-store", "bcflowdev", "store/information/updated", "5"); res.code != 2 || !strings.Contains(res.stderr, "does not act on scope") {
 		t.Fatalf("start with an unsupported scope: code %d %s", res.code, res.stderr)
 	}
 

@@ -100,6 +100,14 @@ func TestHistoricalSyncCopiesTheStoreAndStartsNoAutomation(t *testing.T) {
 		t.Fatal(err)
 	}
 	customers, orders, products, categories := s.storeCounts(t)
+	// One shopper unsubscribed in Brevo before the sync: it must not
+	// re-subscribe them.
+	first, err := bc.GetCustomers(ctx, bigcommerce.CustomerFilter{Sort: "date_created:desc", PageOptions: bigcommerce.PageOptions{Limit: 1}})
+	if err != nil || len(first.Items) == 0 {
+		t.Fatalf("a customer: %v", err)
+	}
+	unsubscribed := strings.ToLower(first.Items[0].Email)
+	s.createBrevoContact(t, unsubscribed, "emailBlacklisted")
 	if err := s.bc.ResetRequestStats(s.hash); err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +169,9 @@ func TestHistoricalSyncCopiesTheStoreAndStartsNoAutomation(t *testing.T) {
 		t.Errorf("list members: marker %d (want %d customers), marketing %d", marker, customers, marketing)
 	}
 	s.sampleOrders(t, orders)
+	if c, ok := s.brevo.Contact(unsubscribed); !ok || !c.EmailBlacklisted || c.Attributes["FIRSTNAME"] == nil {
+		t.Errorf("the unsubscribed shopper after the sync: %+v (want synced and still blacklisted)", c)
+	}
 
 	// Nothing started: no message, no event, no flow but the sync itself.
 	if m := s.brevo.Messages(brevoemu.Filter{}); len(m) != 0 {

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -100,4 +101,34 @@ func money(d bigcommerce.Decimal) store.Money {
 		return 0
 	}
 	return m
+}
+
+// OrderCurrent reports whether the mirror and the provider already hold
+// this version of the order (same date_modified, status and refunds, and
+// the provider accepted the mirror's payload), so a live sync can skip
+// reading its line items again.
+func (s *Syncer) OrderCurrent(ctx context.Context, storeHash string, o bigcommerce.Order) (bool, error) {
+	m, err := s.Store.MirrorOrderByID(ctx, storeHash, int64(o.ID))
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("syncer: order %d in the mirror: %w", o.ID, err)
+	}
+	if !m.DateModified.Equal(o.DateModified.Time) || m.StatusID != o.StatusID || m.RefundedAmount != money(o.RefundedAmount) {
+		return false, nil
+	}
+	if s.Provider == nil || m.Email == "" {
+		return true, nil
+	}
+	id := strconv.FormatInt(m.ID, 10)
+	pushed, err := s.Store.PushedHashes(ctx, storeHash, pushOrder, []string{id})
+	if err != nil {
+		return false, fmt.Errorf("syncer: order %d pushes: %w", o.ID, err)
+	}
+	h, err := hashOf(providerOrder(m))
+	if err != nil {
+		return false, err
+	}
+	return pushed[id] == h, nil
 }

@@ -159,7 +159,9 @@ func (s *Syncer) Finish(ctx context.Context, f Finish) error {
 		return fmt.Errorf("syncer: finish %s: %w", f.Kind, err)
 	}
 	for _, p := range f.Resources {
-		p.UpdatedAt = f.At
+		if p.UpdatedAt.IsZero() {
+			p.UpdatedAt = f.At
+		}
 		if err := s.Store.UpdateSyncProgress(ctx, f.StoreHash, f.Kind, p); err != nil {
 			return fmt.Errorf("syncer: finish %s: %w", f.Kind, err)
 		}

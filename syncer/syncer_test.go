@@ -252,3 +252,31 @@ func TestSinceFollowsEachResourcesLastCompletedCopy(t *testing.T) {
 		t.Errorf("the earlier manual run became %+v, %v", r, err)
 	}
 }
+
+func TestOrderCurrentOnlyWhenMirrorAndProviderHoldThisVersion(t *testing.T) {
+	s, _ := newSyncer(t, "")
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	o := order(t, 9, "ann@example.com", "25.00", at)
+	if cur, err := s.OrderCurrent(ctx, "abc", o); err != nil || cur {
+		t.Fatalf("an order never mirrored is current: %v %v", cur, err)
+	}
+	if _, err := s.Orders(ctx, "abc", []bigcommerce.Order{o}, false); err != nil {
+		t.Fatal(err)
+	}
+	if cur, err := s.OrderCurrent(ctx, "abc", o); err != nil || !cur {
+		t.Fatalf("the order just synced is not current: %v %v", cur, err)
+	}
+	changed := o
+	changed.StatusID, changed.DateModified = 2, bigcommerce.Time{Time: at.Add(time.Minute)}
+	if cur, _ := s.OrderCurrent(ctx, "abc", changed); cur {
+		t.Error("a shipped order is current")
+	}
+	// The provider refused the last push: the mirror alone is not enough.
+	if err := s.Store.SetPushedHashes(ctx, "abc", pushOrder, map[string]string{"9": "stale"}); err != nil {
+		t.Fatal(err)
+	}
+	if cur, _ := s.OrderCurrent(ctx, "abc", o); cur {
+		t.Error("an order the provider lacks is current")
+	}
+}

@@ -10,6 +10,10 @@ import (
 	"github.com/bcflow/bcflow/activities"
 )
 
+// contactInterruptChange is the GetVersion change id under which a
+// contact sync abandons a sync in flight when its history fills.
+const contactInterruptChange = "contact-interrupt"
+
 // contactQuietPeriod is how long a contact sync waits for further changes
 // before it completes; bursts of customer webhooks share one run.
 const contactQuietPeriod = 10 * time.Minute
@@ -51,10 +55,27 @@ func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, 
 	var a *activities.Activities
 	actx := workflow.WithActivityOptions(ctx, apiActivityOptions)
 	res := ContactSyncResult{Syncs: carry.Syncs, Email: carry.Email}
+	// A storm of changes during a slow sync (the store's quota spent)
+	// must not grow the history past its budget: from this version the
+	// sync is abandoned when the history fills and the next run syncs.
+	interruptible := workflow.GetVersion(ctx, contactInterruptChange, workflow.DefaultVersion, 1) >= 1
 	for {
 		changed = false
 		var out activities.SyncContactResult
-		if err := workflow.ExecuteActivity(actx, a.SyncContact, activities.SyncContactInput{StoreHash: in.StoreHash, CustomerID: in.CustomerID}).Get(ctx, &out); err != nil {
+		input := activities.SyncContactInput{StoreHash: in.StoreHash, CustomerID: in.CustomerID}
+		if interruptible {
+			full, err := run.awaitActivity(actx, a.SyncContact, input, &out)
+			if err != nil {
+				return res, err
+			}
+			if full {
+				return res, run.continueAsNew(ContactSyncWorkflowName, func() any {
+					return ContactSyncInput{StoreHash: in.StoreHash, CustomerID: in.CustomerID, Carry: ContactSyncCarry{
+						FlowCarry: FlowCarry{Signals: run.counts}, Created: created, BonusChecked: bonusChecked, Syncs: res.Syncs, Email: res.Email,
+					}}
+				})
+			}
+		} else if err := workflow.ExecuteActivity(actx, a.SyncContact, input).Get(ctx, &out); err != nil {
 			return res, err
 		}
 		res.Syncs++

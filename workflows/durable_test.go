@@ -230,6 +230,40 @@ func TestContactSyncContinuesAsNew(t *testing.T) {
 	}
 }
 
+// A storm of changes while a sync is slow (the store's quota spent): the
+// flow does not wait for the sync to fill its history; it abandons it and
+// continues as new, and the next run syncs.
+func TestContactSyncAbandonsASlowSyncWhenItsHistoryFills(t *testing.T) {
+	env := newTestEnv(t)
+	a := &activities.Activities{}
+	env.RegisterActivity(a)
+	release := make(chan struct{})
+	env.OnActivity(a.SyncContact, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, _ activities.SyncContactInput) (activities.SyncContactResult, error) {
+			env.SignalWorkflow(SignalCustomerChanged, CustomerChanged{Scope: "store/customer/updated"})
+			env.SetContinueAsNewSuggested(true)
+			env.SignalWorkflow(SignalCustomerChanged, CustomerChanged{Scope: "store/customer/updated"})
+			select {
+			case <-release: // never: the flow must not wait for this sync
+			case <-ctx.Done():
+			case <-time.After(10 * time.Second):
+			}
+			return activities.SyncContactResult{Found: true, Email: "ann@example.com"}, nil
+		})
+	defer close(release)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCustomerChanged, CustomerChanged{}) }, 0)
+	start := time.Now()
+	env.ExecuteWorkflow(ContactSync, ContactSyncInput{StoreHash: "abc", CustomerID: 7})
+	var next ContactSyncInput
+	continuedInput(t, env.GetWorkflowError(), &next)
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("the flow waited for the slow sync to end")
+	}
+	if next.Carry.Syncs != 0 || signalCount(next.Carry.Signals, SignalCustomerChanged) < 2 {
+		t.Fatalf("carried %+v: want no sync counted and every signal", next.Carry)
+	}
+}
+
 // An order hub flooded with edits re-reads the order once per burst and
 // continues as new past its budget, counting every signal.
 func TestOrderHubCoalescesEditsAndContinuesAsNew(t *testing.T) {

@@ -292,6 +292,30 @@ func (f *flowRun) waitForSignal(max time.Duration, summary string) (stopped bool
 	return f.sleepUntil(workflow.Now(f.ctx).Add(max), summary)
 }
 
+// awaitActivity runs an activity and waits for its result while handling
+// the flow's signals as they arrive. When the run's history fills
+// meanwhile (a storm of signals while the activity is slow), it cancels
+// the activity and reports full: the caller continues as new and does the
+// work again there, so the activity must be idempotent.
+func (f *flowRun) awaitActivity(ctx workflow.Context, activity any, input any, out any) (full bool, err error) {
+	actx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	fut := workflow.ExecuteActivity(actx, activity, input)
+	for !fut.IsReady() {
+		sel := workflow.NewSelector(f.ctx)
+		sel.AddFuture(fut, func(workflow.Future) {})
+		for _, h := range f.handlers {
+			sel.AddReceive(h.ch, func(workflow.ReceiveChannel, bool) {}) // the wake-up only: drain reads it
+		}
+		sel.Select(f.ctx)
+		f.drain()
+		if !fut.IsReady() && f.historyFull() {
+			return true, nil
+		}
+	}
+	return false, fut.Get(actx, out)
+}
+
 // historyFull reports whether the run should continue as new: Temporal
 // suggests it, or the history passed historyBudget events.
 func (f *flowRun) historyFull() bool {
