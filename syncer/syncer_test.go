@@ -68,7 +68,7 @@ func (p *provider) UpsertProducts(_ context.Context, ps []messaging.Product) err
 	return nil
 }
 func (p *provider) UpsertCategories(context.Context, []messaging.Category) error { return nil }
-func (p *provider) SyncBatchLimits() messaging.BatchLimits                      { return messaging.BatchLimits{} }
+func (p *provider) SyncBatchLimits() messaging.BatchLimits                       { return messaging.BatchLimits{} }
 func (p *provider) UpsertContact(_ context.Context, c messaging.Contact) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
