@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -202,10 +201,10 @@ func (l *loyaltyFlow) award() error {
 		amount = l.order.TotalIncTax
 	}
 	base, _ := strconv.ParseFloat(amount, 64)
-	e := earnPoints(l.program, base, int(l.order.Shopper.GroupID), l.order.GroupName, acct.LifetimeEarned, h.EarlierPlaced > 0)
+	e := l.program.Earn(base, int(l.order.Shopper.GroupID), l.order.GroupName, acct.LifetimeEarned, h.EarlierPlaced > 0)
 	entry, err := l.appendEntry(activities.LoyaltyEntryInput{
 		StoreHash: l.in.StoreHash, ChannelID: l.order.ChannelID, CustomerID: l.order.CustomerID, OrderID: l.in.OrderID,
-		Kind: activities.LedgerAward, Points: e.Points, Reason: e.explain(amount, l.order.Currency),
+		Kind: activities.LedgerAward, Points: e.Points, Reason: e.Explain(amount, l.order.Currency),
 	})
 	if err != nil {
 		return err
@@ -271,7 +270,7 @@ func (l *loyaltyFlow) reverse() (full bool, err error) {
 			reason = fmt.Sprintf("order %d fully refunded (%s)", l.in.OrderID, st.RefundedAmount)
 		}
 	case refunded > 0 && total > 0:
-		target = int64(math.Round(roundMicro(float64(l.res.Awarded) * refunded / total)))
+		target = int64(math.Round(config.RoundMicro(float64(l.res.Awarded) * refunded / total)))
 		key = prefix + strconv.FormatInt(int64(math.Round(refunded*100)), 10)
 		reason = fmt.Sprintf("order %d partially refunded (%s of %s)", l.in.OrderID, st.RefundedAmount, st.TotalIncTax)
 	default:
@@ -293,57 +292,3 @@ func (l *loyaltyFlow) reverse() (full bool, err error) {
 	}
 	return full, nil
 }
-
-// earning is how an award was computed.
-type earning struct {
-	Base             float64 // the order amount points are earned on
-	Rate             float64 // points per currency unit
-	GroupMultiplier  float64
-	TierMultiplier   float64
-	VolumeMultiplier float64
-	B2B              bool // the customer's group is a B2B group
-	Repeat           bool // the customer purchased before
-	Points           int64
-}
-
-// earnPoints computes an order's award: base × rate × group × tier ×
-// volume, rounded as configured. B2B customers earn the reorder rate on
-// repeat orders and the volume multiplier above the volume threshold.
-func earnPoints(l *config.Loyalty, base float64, groupID int, groupName string, lifetime int64, repeat bool) earning {
-	e := earning{Base: base, Rate: l.PointsPerUnit, GroupMultiplier: l.GroupMultiplier(groupID, groupName), TierMultiplier: 1,
-		VolumeMultiplier: 1, Repeat: repeat}
-	if t, ok := l.TierFor(lifetime); ok && t.Multiplier > 0 {
-		e.TierMultiplier = t.Multiplier
-	}
-	if b := l.B2B; b.Enabled && b.Includes(groupID, groupName) {
-		e.B2B = true
-		if repeat && b.ReorderPointsPerUnit > 0 {
-			e.Rate = b.ReorderPointsPerUnit
-		}
-		if b.VolumeThreshold > 0 && base > b.VolumeThreshold && b.VolumeMultiplier > 0 {
-			e.VolumeMultiplier = b.VolumeMultiplier
-		}
-	}
-	if base > 0 {
-		e.Points = max(0, l.Rounding.Apply(roundMicro(base*e.Rate*e.GroupMultiplier*e.TierMultiplier*e.VolumeMultiplier)))
-	}
-	return e
-}
-
-// explain writes an earning as a ledger reason.
-func (e earning) explain(amount, currency string) string {
-	parts := []string{fmt.Sprintf("%s %s x %g pt", amount, currency, e.Rate)}
-	for _, m := range []struct {
-		name string
-		v    float64
-	}{{"group", e.GroupMultiplier}, {"tier", e.TierMultiplier}, {"volume", e.VolumeMultiplier}} {
-		if m.v != 1 {
-			parts = append(parts, fmt.Sprintf("%s x%g", m.name, m.v))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-// roundMicro drops floating-point noise (1.15 × 100 = 114.99999999999999)
-// before a rounding mode applies.
-func roundMicro(x float64) float64 { return math.Round(x*1e6) / 1e6 }

@@ -234,7 +234,7 @@ func TestEarnPoints(t *testing.T) {
 		{"ceil", &ceil, 10.01, 1, "Retail", 0, false, 11},
 		{"nothing", l, 0, 1, "Retail", 0, false, 0},
 	} {
-		if got := earnPoints(c.l, c.base, c.group, c.groupN, c.lifetime, c.repeat).Points; got != c.want {
+		if got := c.l.Earn(c.base, c.group, c.groupN, c.lifetime, c.repeat).Points; got != c.want {
 			t.Errorf("%s: %d points, want %d", c.name, got, c.want)
 		}
 	}
