@@ -62,3 +62,11 @@ func (e Earning) Explain(amount, currency string) string {
 // RoundMicro drops floating-point noise (1.15 × 100 = 114.99999999999999)
 // before a rounding mode applies.
 func RoundMicro(x float64) float64 { return math.Round(x*1e6) / 1e6 }
+
+// PurchasedStatuses are the statuses of an earlier order that make an
+// order a repeat purchase (no first-purchase bonus, the B2B reorder rate).
+var PurchasedStatuses = []int{
+	int(StatusShipped), int(StatusPartiallyShipped), int(StatusAwaitingPickup),
+	int(StatusAwaitingShipment), int(StatusCompleted), int(StatusAwaitingFulfillment),
+	int(StatusPartiallyRefunded),
+}

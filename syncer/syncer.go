@@ -198,6 +198,8 @@ func (s *Syncer) Count(ctx context.Context, bc *bigcommerce.Client, resource str
 		total, err = s.countCustomers(ctx, bc, since)
 	case Orders:
 		total, err = s.countOrders(ctx, bc, since)
+	case Loyalty:
+		total, err = s.countLoyalty(ctx, bc.StoreHash())
 	default:
 		return 0, 0, fmt.Errorf("syncer: unknown resource %q: %w", resource, ErrInvalid)
 	}
@@ -227,6 +229,8 @@ func (s *Syncer) CopyPage(ctx context.Context, bc *bigcommerce.Client, resource 
 		r, err = s.customerPage(ctx, bc, since, page)
 	case Orders:
 		r, err = s.orderPage(ctx, bc, since, page, historical)
+	case Loyalty:
+		r, err = s.loyaltyPage(ctx, bc, page)
 	default:
 		return Result{}, fmt.Errorf("syncer: unknown resource %q: %w", resource, ErrInvalid)
 	}

@@ -2,6 +2,9 @@ package syncer
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -278,5 +281,65 @@ func TestOrderCurrentOnlyWhenMirrorAndProviderHoldThisVersion(t *testing.T) {
 	}
 	if cur, _ := s.OrderCurrent(ctx, "abc", o); cur {
 		t.Error("an order the provider lacks is current")
+	}
+}
+
+func TestLoyaltyImportAwardsPastOrdersOnceAsTheLiveAwardWould(t *testing.T) {
+	s, _ := newSyncer(t, `version: 1
+defaults:
+  customer_groups: [Retail, VIP]
+  loyalty:
+    points_per_unit: 2
+    rounding: floor
+    award_status: Completed
+    group_multipliers: {VIP: 1.5}
+    tiers:
+      - {name: Bronze, min_points: 0}
+      - {name: Silver, min_points: 300}
+`)
+	ctx := context.Background()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/stores/abc/v2/customer_groups" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `[{"id":1,"name":"Retail"},{"id":2,"name":"VIP"}]`)
+	}))
+	t.Cleanup(srv.Close)
+	bc, err := bigcommerce.New(bigcommerce.Options{BaseURL: srv.URL, StoreHash: "abc", AccessToken: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Customers(ctx, "abc", []bigcommerce.Customer{{ID: 7, Email: "vip@example.com", CustomerGroupID: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	completed := order(t, 1, "vip@example.com", "110.00", at)
+	completed.CustomerID, completed.SubtotalExTax = 7, dec(t, "100.00")
+	pending := order(t, 2, "vip@example.com", "50.00", at)
+	pending.CustomerID, pending.StatusID = 7, 1
+	guest := order(t, 3, "guest@example.com", "80.00", at)
+	if _, err := s.Orders(ctx, "abc", []bigcommerce.Order{completed, pending, guest}, true); err != nil {
+		t.Fatal(err)
+	}
+	total, pages, err := s.Count(ctx, bc, Loyalty, time.Time{})
+	if err != nil || total != 2 || pages != 1 {
+		t.Fatalf("loyalty count %d in %d pages, %v (want the two registered orders)", total, pages, err)
+	}
+	r, err := s.CopyPage(ctx, bc, Loyalty, time.Time{}, 1, true)
+	if err != nil || r.Items != 1 {
+		t.Fatalf("import: %+v, %v", r, err)
+	}
+	acct, err := s.Store.GetAccount(ctx, "abc", 7)
+	// 100 (subtotal ex tax) × 2 points × 1.5 (VIP) = 300: Silver.
+	if err != nil || acct.Balance != 300 || acct.Tier != "Silver" {
+		t.Fatalf("account %+v, %v", acct, err)
+	}
+	if r, err := s.CopyPage(ctx, bc, Loyalty, time.Time{}, 1, true); err != nil || r.Items != 0 {
+		t.Fatalf("a second import: %+v, %v", r, err)
+	}
+	if acct, _ := s.Store.GetAccount(ctx, "abc", 7); acct.Balance != 300 {
+		t.Fatalf("a second import changed the balance to %d", acct.Balance)
 	}
 }

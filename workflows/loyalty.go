@@ -185,7 +185,7 @@ func (l *loyaltyFlow) award() error {
 	var h activities.OrderHistory
 	actx := workflow.WithActivityOptions(l.ctx, apiActivityOptions)
 	if err := workflow.ExecuteActivity(actx, a.CountPlacedOrders, activities.OrderHistoryInput{
-		StoreHash: l.in.StoreHash, OrderID: l.in.OrderID, CustomerID: l.order.CustomerID, PlacedStatuses: purchasedStatuses,
+		StoreHash: l.in.StoreHash, OrderID: l.in.OrderID, CustomerID: l.order.CustomerID, PlacedStatuses: config.PurchasedStatuses,
 	}).Get(actx, &h); err != nil {
 		return err
 	}
@@ -233,14 +233,6 @@ func (l *loyaltyFlow) award() error {
 	}
 	l.res.Tier = l.applyTier(l.program, l.order.CustomerID, l.order.Shopper, entry.Account)
 	return nil
-}
-
-// purchasedStatuses are the statuses of an earlier order that make this
-// one a repeat purchase (no first-purchase bonus, the B2B reorder rate).
-var purchasedStatuses = []int{
-	int(config.StatusShipped), int(config.StatusPartiallyShipped), int(config.StatusAwaitingPickup),
-	int(config.StatusAwaitingShipment), int(config.StatusCompleted), int(config.StatusAwaitingFulfillment),
-	int(config.StatusPartiallyRefunded),
 }
 
 // reverse applies the order's refunds as BigCommerce has them now; full is

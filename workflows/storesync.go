@@ -96,6 +96,9 @@ func (s *storeSync) begin() error {
 	if len(resources) == 0 {
 		resources = syncResources(s.in.Kind)
 	}
+	if s.in.ImportLoyalty && s.in.Kind == SyncHistorical && !slices.Contains(resources, ResourceLoyalty) {
+		resources = append(slices.Clone(resources), ResourceLoyalty)
+	}
 	var a *activities.Activities
 	ctx := workflow.WithActivityOptions(s.ctx, storeActivityOptions)
 	if err := workflow.ExecuteActivity(ctx, a.BeginSync, activities.BeginSyncInput{

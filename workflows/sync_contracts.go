@@ -39,6 +39,9 @@ const (
 	ResourceProducts   = "products"
 	ResourceCustomers  = "customers"
 	ResourceOrders     = "orders"
+	// ResourceLoyalty imports loyalty points for past orders, after the
+	// orders (StoreSyncInput.ImportLoyalty, historical only).
+	ResourceLoyalty = "loyalty"
 )
 
 // StoreSyncID is the workflow id of a store's sync of one kind:
