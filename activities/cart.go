@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/bcflow/bcflow/bigcommerce"
+	"github.com/bcflow/bcflow/store"
 )
 
 // LoadCart reads a cart's truth from BigCommerce: whether it still exists,
@@ -57,6 +58,13 @@ func (a *Activities) LoadCart(ctx context.Context, in LoadCartInput) (CartSnapsh
 	snap.Shopper, err = a.shopper(ctx, bc, in.StoreHash, cart.ChannelID, int64(cart.CustomerID), cart.Email)
 	if err != nil {
 		return snap, err
+	}
+	amount, _ := store.ParseMoney(cart.CartAmount.String())
+	if err := a.Store.UpsertCart(ctx, in.StoreHash, store.MirrorCart{
+		ID: cart.ID, CustomerID: int64(cart.CustomerID), Email: snap.Shopper.Email, ChannelID: int64(cart.ChannelID),
+		Amount: amount, Currency: cart.Currency.Code, ItemCount: snap.ItemCount, Created: cart.CreatedTime.Time, Updated: cart.UpdatedTime.Time,
+	}); err != nil {
+		return snap, fmt.Errorf("load cart: mirror: %w", err)
 	}
 	if in.WithRecoveryURL {
 		if snap.RecoveryURL, err = links.abs(ctx, a.recoveryURL(ctx, bc, in)); err != nil {

@@ -266,6 +266,11 @@ func TestLiveSyncKeepsMirrorAndBrevoCurrent(t *testing.T) {
 		b, ok := s.brevo.Order(strconv.Itoa(o.ID))
 		return err == nil && st.OrdersCount == 1 && st.TotalSpent > 0 && ok && !b.Historical, fmt.Sprintf("stats %+v %v; brevo %+v %v", st, err, b, ok)
 	})
+	// The cart it came from was mirrored when its recovery flow loaded it.
+	eventually(t, "the cart mirrored", func() (bool, string) {
+		c, err := s.store.MirrorCartByID(ctx, s.hash, o.CartID)
+		return err == nil && c.CustomerID == int64(cust.ID) && c.ItemCount == 2, fmt.Sprintf("%+v %v", c, err)
+	})
 	// The merchant renames a product: the catalog follows.
 	p, err := s.bc.CreateProduct(s.hash, bcemu.ProductSeed{Name: "Rain Jacket", SKU: "JACKET", Price: 80})
 	if err != nil {
