@@ -38,6 +38,43 @@ type StoreSync interface {
 	// SyncBatchLimits tells how many items one provider request carries, so
 	// that a caller can size its pages (the calls split larger inputs).
 	SyncBatchLimits() BatchLimits
+	// EnsureContactAttributes creates the contact attributes among attrs
+	// that the provider's account does not have yet, so that the values
+	// synced into them are kept (Brevo silently drops values of unknown
+	// attributes). An attribute that exists is left as it is, whatever its
+	// type; what exists is cached for the life of the provider.
+	EnsureContactAttributes(ctx context.Context, attrs []ContactAttribute) error
+}
+
+// Contact attribute types of ContactAttribute.Type.
+const (
+	AttributeText    = "text"
+	AttributeFloat   = "float"
+	AttributeBoolean = "boolean"
+	AttributeDate    = "date"
+)
+
+// ContactAttribute is a custom contact attribute a sync writes.
+type ContactAttribute struct {
+	// Name is the attribute's name, upper case by convention ("BC_STORE").
+	Name string
+	// Type is AttributeText, AttributeFloat, AttributeBoolean or
+	// AttributeDate.
+	Type string
+}
+
+// SyncedContactAttributes are the contact attributes bcflow's syncs write
+// and so must exist in the provider's account.
+var SyncedContactAttributes = []ContactAttribute{
+	{Name: "BC_STORE", Type: AttributeText},
+	{Name: "BC_CUSTOMER_ID", Type: AttributeFloat},
+	{Name: "BC_CUSTOMER_GROUP_ID", Type: AttributeFloat},
+	{Name: "BC_ACCEPTS_MARKETING", Type: AttributeBoolean},
+	{Name: "BC_CHANNEL_ID", Type: AttributeFloat},
+	{Name: "COMPANY", Type: AttributeText},
+	{Name: "EXT_ID", Type: AttributeText},
+	{Name: "LOYALTY_TIER", Type: AttributeText},
+	{Name: "BCFLOW_TAGS", Type: AttributeText},
 }
 
 // BatchLimits are the largest batches of one request, per kind.

@@ -8,7 +8,7 @@
 // complaints) so they can flow back into bcflow.
 //
 // Everything received is kept in memory and can be inspected from Go
-// (Messages, Events, Contacts, Orders, Products, Lists, Counts,
+// (Messages, Events, Contacts, Attributes, Orders, Products, Lists, Counts,
 // RequestCounts, …) or over HTTP under /_sim/brevo/. Fault knobs inject 429
 // bursts, 5xx answers and latency. State can be persisted to a JSON
 // snapshot.
@@ -226,6 +226,9 @@ type state struct {
 	NextFolderID  int64      `json:"nextFolderId,omitempty"`
 	NextListID    int64      `json:"nextListId,omitempty"`
 	NextProcessID int64      `json:"nextProcessId,omitempty"`
+	// Attributes are the account's contact attributes; a snapshot
+	// without them starts from the defaults.
+	Attributes []Attribute `json:"attributes,omitempty"`
 }
 
 // Emulator is an in-memory Brevo. It is safe for concurrent use.
@@ -313,6 +316,7 @@ func (e *Emulator) resetState() {
 		Idempotency:   map[string]idemEntry{},
 		Blocked:       map[string]string{},
 		SMSCredits:    credits,
+		Attributes:    defaultAttributes(),
 	}
 	if e.opts.Webhook != nil {
 		w := *e.opts.Webhook
@@ -489,6 +493,9 @@ func (e *Emulator) load(path string) error {
 	}
 	if st.NextContactID < 1 {
 		st.NextContactID = 1
+	}
+	if st.Attributes == nil {
+		st.Attributes = defaultAttributes()
 	}
 	for _, c := range st.Contacts {
 		if c.ID >= st.NextContactID {

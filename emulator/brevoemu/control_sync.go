@@ -21,6 +21,7 @@ import (
 //	GET    /_sim/brevo/lists                  lists with members and blacklisted counts
 //	GET    /_sim/brevo/lists/{id}/members     the contacts in a list
 //	GET    /_sim/brevo/processes
+//	GET    /_sim/brevo/attributes             the account's contact attributes (Attributes)
 //	GET|PUT|DELETE /_sim/brevo/ratelimits     {families: {name: [{limit, windowMs}]}, timeScale, disabled}; DELETE restores the start configuration
 func (e *Emulator) syncControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sim/brevo/counts", func(w http.ResponseWriter, r *http.Request) {
@@ -86,6 +87,9 @@ func (e *Emulator) syncControlRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /_sim/brevo/processes", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.Processes())
+	})
+	mux.HandleFunc("GET /_sim/brevo/attributes", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, e.Attributes())
 	})
 	mux.HandleFunc("GET /_sim/brevo/ratelimits", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, toRateJSON(e.RateLimits()))

@@ -54,4 +54,6 @@ func (e *Emulator) syncRoutes(api func(string, http.HandlerFunc)) {
 	api(EndpointListMembers, e.listMembers)
 	api(EndpointAddToList, e.addToList)
 	api(EndpointRemoveFromList, e.removeFromList)
+	api(EndpointListAttributes, e.listAttributes)
+	api(EndpointCreateAttribute, e.createAttribute)
 }

@@ -3,8 +3,9 @@
 // SMS (POST /transactionalSMS/send), WhatsApp (POST /whatsapp/sendMessage),
 // events (POST /events) and contacts (POST /contacts with updateEnabled),
 // and messaging.StoreSync: bulk contact imports (POST /contacts/import),
-// folders and lists, list membership, and the ecommerce orders, products and
-// categories batches, split into Brevo's documented batch sizes.
+// folders and lists, list membership, contact attributes, and the
+// ecommerce orders, products and categories batches, split into Brevo's
+// documented batch sizes.
 //
 // It is a thin net/http client with no generated code. Requests carry the
 // API key in the api-key header; the key never appears in logs, errors or
@@ -41,8 +42,10 @@
 // list, e.g. "gold,repeat-buyer". An attribute rather than lists because it
 // needs no list ids to be created and mapped per tag, an upsert can replace
 // the whole set in one request, and Brevo segments can filter on "contains".
-// The attribute must exist in the Brevo account (Contacts → Settings →
-// Attributes, type text) before tags are sent. Lists stay available through
+// The attribute must exist in the Brevo account (type text) before tags are
+// sent, or Brevo drops the values silently: EnsureContactAttributes creates
+// it, with the other attributes a sync writes
+// (messaging.SyncedContactAttributes). Lists stay available through
 // Contact.ListIDs.
 package brevo
 
@@ -162,6 +165,11 @@ type Client struct {
 	listsMu   sync.Mutex
 	folderIDs map[string]int64
 	listIDs   map[string]int64
+
+	// attrsMu guards attrs, the upper-case names of the contact attributes
+	// known to exist (nil until listed).
+	attrsMu sync.Mutex
+	attrs   map[string]bool
 }
 
 var _ messaging.Provider = (*Client)(nil)
