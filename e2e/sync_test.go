@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/bigcommerce"
 	"github.com/bcflow/bcflow/emulator/bcemu"
 	"github.com/bcflow/bcflow/emulator/brevoemu"
@@ -127,6 +128,22 @@ func TestHistoricalSyncCopiesTheStoreAndStartsNoAutomation(t *testing.T) {
 			t.Errorf("resource figures %+v", p)
 		}
 	}
+	// The Temporal UI shows the progress: the query and the memo.
+	q, err := s.c.QueryWorkflow(ctx, workflows.StoreSyncID(s.hash, workflows.SyncHistorical), "", workflows.QuerySyncProgress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress activities.SyncProgress
+	if err := q.Get(&progress); err != nil || len(progress.Resources) != 4 || progress.Resources[3].Done != int64(orders) {
+		t.Errorf("sync-progress query: %+v, %v", progress, err)
+	}
+	d, err := s.c.DescribeWorkflowExecution(ctx, workflows.StoreSyncID(s.hash, workflows.SyncHistorical), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if memo := string(d.WorkflowExecutionInfo.GetMemo().GetFields()["sync_progress"].GetData()); !strings.Contains(memo, fmt.Sprintf("orders %d/%d", orders, orders)) {
+		t.Errorf("memo sync_progress = %s", memo)
+	}
 	// One list request per page: orders with their line items, never a
 	// call per order.
 	stats, err := s.bc.RequestStats(s.hash)
@@ -169,6 +186,13 @@ func TestHistoricalSyncCopiesTheStoreAndStartsNoAutomation(t *testing.T) {
 		t.Errorf("list members: marker %d (want %d customers), marketing %d", marker, customers, marketing)
 	}
 	s.sampleOrders(t, orders)
+	attrs := map[string]bool{}
+	for _, a := range s.brevo.Attributes() {
+		attrs[a.Name] = true
+	}
+	if !attrs["BC_CUSTOMER_ID"] || !attrs["BC_ACCEPTS_MARKETING"] || !attrs["LOYALTY_TIER"] {
+		t.Errorf("Brevo contact attributes after a sync: %v", attrs)
+	}
 	if c, ok := s.brevo.Contact(unsubscribed); !ok || !c.EmailBlacklisted || c.Attributes["FIRSTNAME"] == nil {
 		t.Errorf("the unsubscribed shopper after the sync: %+v (want synced and still blacklisted)", c)
 	}

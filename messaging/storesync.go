@@ -64,7 +64,8 @@ type ContactAttribute struct {
 }
 
 // SyncedContactAttributes are the contact attributes bcflow's syncs write
-// and so must exist in the provider's account.
+// and so must exist in the provider's account. EXT_ID is not among them:
+// it is Brevo's own external-id identifier, not a custom attribute.
 var SyncedContactAttributes = []ContactAttribute{
 	{Name: "BC_STORE", Type: AttributeText},
 	{Name: "BC_CUSTOMER_ID", Type: AttributeFloat},
@@ -72,7 +73,6 @@ var SyncedContactAttributes = []ContactAttribute{
 	{Name: "BC_ACCEPTS_MARKETING", Type: AttributeBoolean},
 	{Name: "BC_CHANNEL_ID", Type: AttributeFloat},
 	{Name: "COMPANY", Type: AttributeText},
-	{Name: "EXT_ID", Type: AttributeText},
 	{Name: "LOYALTY_TIER", Type: AttributeText},
 	{Name: "BCFLOW_TAGS", Type: AttributeText},
 }

@@ -123,6 +123,9 @@ func (s *Syncer) contactOf(storeHash string, c bigcommerce.Customer) contactPush
 // pushContacts imports contacts, one import per distinct set of lists;
 // contacts joining no list are written one by one.
 func (s *Syncer) pushContacts(ctx context.Context, cs []contactPush) error {
+	if err := s.ensureContactAttributes(ctx); err != nil {
+		return err
+	}
 	groups := map[string][]messaging.Contact{}
 	listsOf := map[string][]string{}
 	for _, c := range cs {

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/bcflow/bcflow/bigcommerce"
@@ -70,6 +71,11 @@ type Syncer struct {
 	Overlap     time.Duration
 	Concurrency int
 	ChunkPages  int
+
+	// attrsMu guards attrsReady: the provider's contact attributes were
+	// ensured by this process (a failure is tried again next time).
+	attrsMu    sync.Mutex
+	attrsReady bool
 }
 
 // Provider is a messaging provider that can take a store's data.
@@ -307,4 +313,20 @@ func orDefault(v, d int) int {
 		return v
 	}
 	return d
+}
+
+// ensureContactAttributes creates, once per process, the contact attributes
+// the syncs write: the provider drops values of attributes its account
+// does not have.
+func (s *Syncer) ensureContactAttributes(ctx context.Context) error {
+	s.attrsMu.Lock()
+	defer s.attrsMu.Unlock()
+	if s.attrsReady {
+		return nil
+	}
+	if err := s.Provider.EnsureContactAttributes(ctx, messaging.SyncedContactAttributes); err != nil {
+		return fmt.Errorf("contact attributes: %w", err)
+	}
+	s.attrsReady = true
+	return nil
 }

@@ -26,6 +26,7 @@ type provider struct {
 	orders   [][]messaging.Order
 	products [][]messaging.Product
 	lists    map[string]int64
+	ensured  int
 }
 
 type importCall struct {
@@ -56,6 +57,12 @@ func (p *provider) EnsureList(_ context.Context, folder, name string) (int64, er
 	return p.lists[folder+"/"+name], nil
 }
 
+func (p *provider) EnsureContactAttributes(_ context.Context, attrs []messaging.ContactAttribute) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ensured++
+	return nil
+}
 func (p *provider) AddToList(context.Context, int64, []string) error      { return nil }
 func (p *provider) RemoveFromList(context.Context, int64, []string) error { return nil }
 func (p *provider) UpsertOrders(_ context.Context, os []messaging.Order, _ bool) error {
@@ -188,6 +195,9 @@ stores:
 	if !slices.Equal(byLists["BigCommerce accepts marketing,Trade,bigcommerce-customer"], []string{"ann@example.com"}) ||
 		!slices.Equal(byLists["bigcommerce-customer"], []string{"bo@example.com"}) || len(byLists) != 2 {
 		t.Errorf("imports by lists %v", byLists)
+	}
+	if p.ensured != 1 {
+		t.Errorf("contact attributes ensured %d times, want once before the first push", p.ensured)
 	}
 	// Channel 2 names no list: its customer is written on its own.
 	if len(p.upserts) != 1 || p.upserts[0].Email != "cy@example.com" {
