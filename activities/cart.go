@@ -26,6 +26,15 @@ func (a *Activities) LoadCart(ctx context.Context, in LoadCartInput) (CartSnapsh
 	for _, o := range orders {
 		if o.StatusID != 0 { // an Incomplete order is an abandoned checkout, not a purchase
 			snap.OrderID = int64(o.ID)
+			// BigCommerce drops a converted cart: the mirror keeps what the
+			// order says of it.
+			amount, _ := store.ParseMoney(o.TotalIncTax.String())
+			if err := a.Store.UpsertCart(ctx, in.StoreHash, store.MirrorCart{
+				ID: in.CartID, CustomerID: int64(o.CustomerID), Email: o.BillingAddress.Email, ChannelID: int64(o.ChannelID),
+				Amount: amount, Currency: o.CurrencyCode, ItemCount: o.ItemsTotal, Updated: o.DateCreated.Time, OrderID: int64(o.ID),
+			}); err != nil {
+				return snap, fmt.Errorf("load cart: mirror: %w", err)
+			}
 			return snap, nil
 		}
 	}

@@ -105,7 +105,9 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 			if h.historyFull() {
 				return OrderLifecycleResult{}, h.continueAsNew(OrderLifecycleWorkflowName, h.carry)
 			}
-			if err := h.act(); err != nil {
+			if err := h.act(); errors.Is(err, errHubHistoryFull) {
+				return OrderLifecycleResult{}, h.continueAsNew(OrderLifecycleWorkflowName, h.carry)
+			} else if err != nil {
 				return OrderLifecycleResult{}, err
 			}
 			h.drain()
@@ -179,6 +181,9 @@ func (h *orderHub) listen() {
 func (h *orderHub) act() error {
 	if len(h.pending) == 0 {
 		h.refreshDue = false
+		if h.hubVersion >= hubVersionInterruptibleReread {
+			return h.refreshOrAbandon()
+		}
 		return h.refresh()
 	}
 	next := h.pending[0]
@@ -216,7 +221,9 @@ func (h *orderHub) runTimerFirst() (OrderLifecycleResult, error) {
 	for {
 		signalled := h.sleepUntil(workflow.Now(h.ctx).Add(OrderIdleTimeout), "waiting for refunds and status changes")
 		for len(h.pending) > 0 {
-			if err := h.act(); err != nil {
+			if err := h.act(); errors.Is(err, errHubHistoryFull) {
+				return OrderLifecycleResult{}, h.continueAsNew(OrderLifecycleWorkflowName, h.carry)
+			} else if err != nil {
 				return OrderLifecycleResult{}, err
 			}
 		}
@@ -247,8 +254,15 @@ const (
 	// survey's trigger_status (its transition, or the status found on a
 	// load), no longer on the first shipment.
 	hubVersionSurveyTrigger workflow.Version = 2
-	hubVersionLatest                         = hubVersionSurveyTrigger
+	// hubVersionInterruptibleReread: the coalesced re-read of an edited
+	// order is abandoned when a storm of edits fills the history while it
+	// runs; the next run re-reads the order first.
+	hubVersionInterruptibleReread workflow.Version = 3
+	hubVersionLatest                               = hubVersionInterruptibleReread
 )
+
+// errHubHistoryFull: a re-read was abandoned because the history filled.
+var errHubHistoryFull = errors.New("order hub: history full during a re-read")
 
 // onStatus forwards a status change to the children, then acts on the
 // order's truth. A real transition (NewStatusID != PreviousStatusID) runs
@@ -307,6 +321,31 @@ func (h *orderHub) refresh() error {
 	if err != nil {
 		return err
 	}
+	return h.onLoaded(o)
+}
+
+// refreshOrAbandon is refresh for the coalesced re-read of an edited
+// order: when the history fills while the order loads (a storm of edits
+// and a slow store), the load is abandoned, the re-read stays due and the
+// hub continues as new (errHubHistoryFull).
+func (h *orderHub) refreshOrAbandon() error {
+	var a *activities.Activities
+	var o activities.OrderSnapshot
+	ctx := workflow.WithActivityOptions(h.ctx, apiActivityOptions)
+	full, err := h.awaitActivity(ctx, a.LoadOrder, activities.OrderInput{StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, Mirror: true}, &o)
+	if err != nil {
+		return err
+	}
+	if full {
+		h.refreshDue = true
+		return errHubHistoryFull
+	}
+	return h.onLoaded(o)
+}
+
+// onLoaded acts on a freshly loaded order.
+func (h *orderHub) onLoaded(o activities.OrderSnapshot) error {
+	var a *activities.Activities
 	h.order, h.loaded = o, true
 	if !o.Exists {
 		h.record("", DecisionSkipped, "order not found", nil)

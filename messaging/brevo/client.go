@@ -273,6 +273,29 @@ type endpoint struct {
 
 func (e endpoint) String() string { return e.method + " " + e.path }
 
+// family is the rate-limit budget ep draws from. Brevo counts its limits
+// per endpoint family, not per path (developers.brevo.com/docs/api-limits):
+// transactional email, SMS, events, single order status, single product,
+// everything under /contacts together, and one budget for every other
+// endpoint (the batch imports among them).
+func (e endpoint) family() string {
+	switch {
+	case e.path == "/smtp/email":
+		return "smtp-email"
+	case strings.HasPrefix(e.path, "/transactionalSMS/"):
+		return "sms"
+	case e.path == "/events":
+		return "events"
+	case e.method == http.MethodPost && e.path == "/orders/status":
+		return "orders-status"
+	case e.method == http.MethodPost && e.path == "/products":
+		return "products"
+	case e.path == "/contacts" || strings.HasPrefix(e.path, "/contacts/"):
+		return "contacts"
+	}
+	return "other"
+}
+
 var (
 	// Email is deduplicated by Brevo through headers.idempotencyKey.
 	epEmail    = endpoint{http.MethodPost, "/smtp/email", true}
@@ -426,7 +449,7 @@ func (c *Client) backoff(attempt int) time.Duration {
 func (c *Client) reserve(ep endpoint) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st := c.limits[ep.String()]
+	st := c.limits[ep.family()]
 	if st == nil || !st.known {
 		return 0
 	}
@@ -447,7 +470,7 @@ func (c *Client) reserve(ep endpoint) time.Duration {
 func (c *Client) forget(ep endpoint) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if st := c.limits[ep.String()]; st != nil {
+	if st := c.limits[ep.family()]; st != nil {
 		st.known = false
 	}
 }
@@ -472,10 +495,10 @@ func (c *Client) observe(ep endpoint, h http.Header, status int) (reset time.Dur
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	st := c.limits[ep.String()]
+	st := c.limits[ep.family()]
 	if st == nil {
 		st = &limitState{}
-		c.limits[ep.String()] = st
+		c.limits[ep.family()] = st
 	}
 	st.known = true
 	if errL == nil {

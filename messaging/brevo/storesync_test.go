@@ -391,7 +391,9 @@ func TestStoreSyncFailures(t *testing.T) {
 	}
 }
 
-func TestStoreSyncPacesPerEndpoint(t *testing.T) {
+// Brevo counts its limits per endpoint family: the batch endpoints share
+// one budget ("all other endpoints"), everything under /contacts another.
+func TestStoreSyncPacesPerEndpointFamily(t *testing.T) {
 	s := newStub(t, func(r recorded) answer {
 		a := accepted(r)
 		a.header = map[string]string{"x-sib-ratelimit-limit": "1", "x-sib-ratelimit-remaining": "0", "x-sib-ratelimit-reset": "3"}
@@ -407,12 +409,19 @@ func TestStoreSyncPacesPerEndpoint(t *testing.T) {
 	if sl := s.clock.Sleeps(); len(sl) != 1 || sl[0] != 3*time.Second {
 		t.Errorf("sleeps %v, want one wait for the products reset", sl)
 	}
-	// Categories have their own budget.
+	// The categories batch draws from the same budget: it waits too.
 	if err := s.client.UpsertCategories(ctx(t), []messaging.Category{{ID: "1", Name: "C"}}); err != nil {
 		t.Fatal(err)
 	}
-	if sl := s.clock.Sleeps(); len(sl) != 1 {
-		t.Errorf("categories waited on the products budget: %v", sl)
+	if sl := s.clock.Sleeps(); len(sl) != 2 {
+		t.Errorf("sleeps %v: the categories batch did not wait for the shared budget", sl)
+	}
+	// A contact import has its own family's budget.
+	if err := s.client.ImportContacts(ctx(t), []messaging.Contact{{Email: "ann@example.com"}}, []int64{4}); err != nil {
+		t.Fatal(err)
+	}
+	if sl := s.clock.Sleeps(); len(sl) != 2 {
+		t.Errorf("sleeps %v: the import waited on the batch endpoints' budget", sl)
 	}
 }
 
