@@ -55,31 +55,18 @@ func (s *Syncer) Product(ctx context.Context, bc *bigcommerce.Client, productID 
 // Products writes products (with variants, images, custom fields) into the
 // mirror and pushes the changed ones to the provider's catalog.
 func (s *Syncer) Products(ctx context.Context, storeHash string, ps []bigcommerce.Product) (Result, error) {
-	rows := make([]store.MirrorProduct, 0, len(ps))
-	for _, p := range ps {
-		rows = append(rows, mirrorProduct(p, s.link(ctx, storeHash, p.CustomURL.URL)))
-	}
-	if err := s.Store.UpsertProducts(ctx, storeHash, rows); err != nil {
-		return Result{}, fmt.Errorf("mirror products: %w", err)
-	}
-	r := Result{Items: int64(len(rows))}
-	if s.Provider == nil {
-		return r, nil
-	}
-	ids := make([]string, 0, len(rows))
-	payloads := make([]messaging.Product, 0, len(rows))
-	for _, m := range rows {
-		ids = append(ids, strconv.FormatInt(m.ID, 10))
-		payloads = append(payloads, providerProduct(m))
-	}
-	pushed, err := pushChanged(ctx, s.Store, storeHash, pushProduct, ids, payloads, func(changed []messaging.Product) error {
-		return s.Provider.UpsertProducts(ctx, changed)
+	return copyEntities(ctx, s, storeHash, ps, entityCopy[bigcommerce.Product, store.MirrorProduct, messaging.Product]{
+		what: "products", kind: pushProduct, upsert: s.Store.UpsertProducts,
+		mirror: func(p bigcommerce.Product) store.MirrorProduct {
+			return mirrorProduct(p, s.link(ctx, storeHash, p.CustomURL.URL))
+		},
+		payload: func(_ bigcommerce.Product, m store.MirrorProduct) (string, messaging.Product, bool) {
+			return strconv.FormatInt(m.ID, 10), providerProduct(m), true
+		},
+		send: func(ctx context.Context, changed []messaging.Product) error {
+			return s.Provider.UpsertProducts(ctx, changed)
+		},
 	})
-	if err != nil {
-		return r, fmt.Errorf("push products: %w", err)
-	}
-	r.Pushed = pushed
-	return r, nil
 }
 
 func (s *Syncer) countCategories(ctx context.Context, bc *bigcommerce.Client) (int64, error) {
@@ -121,31 +108,19 @@ func (s *Syncer) Category(ctx context.Context, bc *bigcommerce.Client, categoryI
 
 // Categories writes categories into the mirror and pushes the changed ones.
 func (s *Syncer) Categories(ctx context.Context, storeHash string, cs []bigcommerce.Category) (Result, error) {
-	rows := make([]store.MirrorCategory, 0, len(cs))
-	for _, c := range cs {
-		rows = append(rows, store.MirrorCategory{ID: int64(c.ID), ParentID: int64(c.ParentID), Name: c.Name, URL: s.link(ctx, storeHash, c.CustomURL.URL)})
-	}
-	if err := s.Store.UpsertCategories(ctx, storeHash, rows); err != nil {
-		return Result{}, fmt.Errorf("mirror categories: %w", err)
-	}
-	r := Result{Items: int64(len(rows))}
-	if s.Provider == nil {
-		return r, nil
-	}
-	ids := make([]string, 0, len(rows))
-	payloads := make([]messaging.Category, 0, len(rows))
-	for _, m := range rows {
-		ids = append(ids, strconv.FormatInt(m.ID, 10))
-		payloads = append(payloads, messaging.Category{ID: strconv.FormatInt(m.ID, 10), Name: m.Name, URL: m.URL})
-	}
-	pushed, err := pushChanged(ctx, s.Store, storeHash, pushCategory, ids, payloads, func(changed []messaging.Category) error {
-		return s.Provider.UpsertCategories(ctx, changed)
+	return copyEntities(ctx, s, storeHash, cs, entityCopy[bigcommerce.Category, store.MirrorCategory, messaging.Category]{
+		what: "categories", kind: pushCategory, upsert: s.Store.UpsertCategories,
+		mirror: func(c bigcommerce.Category) store.MirrorCategory {
+			return store.MirrorCategory{ID: int64(c.ID), ParentID: int64(c.ParentID), Name: c.Name, URL: s.link(ctx, storeHash, c.CustomURL.URL)}
+		},
+		payload: func(_ bigcommerce.Category, m store.MirrorCategory) (string, messaging.Category, bool) {
+			id := strconv.FormatInt(m.ID, 10)
+			return id, messaging.Category{ID: id, Name: m.Name, URL: m.URL}, true
+		},
+		send: func(ctx context.Context, changed []messaging.Category) error {
+			return s.Provider.UpsertCategories(ctx, changed)
+		},
 	})
-	if err != nil {
-		return r, fmt.Errorf("push categories: %w", err)
-	}
-	r.Pushed = pushed
-	return r, nil
 }
 
 // link makes a storefront path absolute on the store's default channel.

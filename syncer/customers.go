@@ -59,34 +59,13 @@ func (s *Syncer) Customer(ctx context.Context, bc *bigcommerce.Client, customerI
 // changed to the provider, with the lists the flows file gives their
 // channel and group. Customers without an email are mirrored only.
 func (s *Syncer) Customers(ctx context.Context, storeHash string, cs []bigcommerce.Customer) (Result, error) {
-	rows := make([]store.MirrorCustomer, 0, len(cs))
-	for _, c := range cs {
-		rows = append(rows, mirrorCustomer(c))
-	}
-	if err := s.Store.UpsertCustomers(ctx, storeHash, rows); err != nil {
-		return Result{}, fmt.Errorf("mirror customers: %w", err)
-	}
-	r := Result{Items: int64(len(rows))}
-	if s.Provider == nil {
-		return r, nil
-	}
-	var ids []string
-	var contacts []contactPush
-	for _, c := range cs {
-		if strings.TrimSpace(c.Email) == "" {
-			continue
-		}
-		ids = append(ids, strconv.Itoa(c.ID))
-		contacts = append(contacts, s.contactOf(storeHash, c))
-	}
-	pushed, err := pushChanged(ctx, s.Store, storeHash, pushContact, ids, contacts, func(changed []contactPush) error {
-		return s.pushContacts(ctx, changed)
+	return copyEntities(ctx, s, storeHash, cs, entityCopy[bigcommerce.Customer, store.MirrorCustomer, contactPush]{
+		what: "customers", kind: pushContact, mirror: mirrorCustomer, upsert: s.Store.UpsertCustomers,
+		payload: func(c bigcommerce.Customer, _ store.MirrorCustomer) (string, contactPush, bool) {
+			return strconv.Itoa(c.ID), s.contactOf(storeHash, c), strings.TrimSpace(c.Email) != ""
+		},
+		send: s.pushContacts,
 	})
-	if err != nil {
-		return r, fmt.Errorf("push contacts: %w", err)
-	}
-	r.Pushed = pushed
-	return r, nil
 }
 
 // contactPush is a contact and the names of the lists it joins; its JSON

@@ -43,34 +43,16 @@ func (s *Syncer) orderPage(ctx context.Context, bc *bigcommerce.Client, since ti
 // count under the account's email (the mirror resolves it), a guest's
 // under the billing email.
 func (s *Syncer) Orders(ctx context.Context, storeHash string, os []bigcommerce.Order, historical bool) (Result, error) {
-	rows := make([]store.MirrorOrder, 0, len(os))
-	for _, o := range os {
-		rows = append(rows, mirrorOrder(o))
-	}
-	if err := s.Store.UpsertOrders(ctx, storeHash, rows); err != nil {
-		return Result{}, fmt.Errorf("mirror orders: %w", err)
-	}
-	r := Result{Items: int64(len(rows))}
-	if s.Provider == nil {
-		return r, nil
-	}
-	var ids []string
-	var payloads []messaging.Order
-	for _, m := range rows {
-		if m.Email == "" {
-			continue // the provider keys orders by contact
-		}
-		ids = append(ids, strconv.FormatInt(m.ID, 10))
-		payloads = append(payloads, providerOrder(m))
-	}
-	pushed, err := pushChanged(ctx, s.Store, storeHash, pushOrder, ids, payloads, func(changed []messaging.Order) error {
-		return s.Provider.UpsertOrders(ctx, changed, historical)
+	return copyEntities(ctx, s, storeHash, os, entityCopy[bigcommerce.Order, store.MirrorOrder, messaging.Order]{
+		what: "orders", kind: pushOrder, mirror: mirrorOrder, upsert: s.Store.UpsertOrders,
+		payload: func(_ bigcommerce.Order, m store.MirrorOrder) (string, messaging.Order, bool) {
+			// The provider keys orders by contact: an order without an email stays in the mirror.
+			return strconv.FormatInt(m.ID, 10), providerOrder(m), m.Email != ""
+		},
+		send: func(ctx context.Context, changed []messaging.Order) error {
+			return s.Provider.UpsertOrders(ctx, changed, historical)
+		},
 	})
-	if err != nil {
-		return r, fmt.Errorf("push orders: %w", err)
-	}
-	r.Pushed = pushed
-	return r, nil
 }
 
 // mirrorOrder maps an order to its mirror row, under its billing email.

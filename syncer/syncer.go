@@ -262,6 +262,49 @@ func (s *Syncer) AddProgress(ctx context.Context, storeHash, kind string, delta 
 	return nil
 }
 
+// entityCopy is how one kind of entity is copied: mapped to its mirror row,
+// written to the mirror, then, for the rows the provider takes (ok), pushed
+// when its payload changed.
+type entityCopy[S, M, P any] struct {
+	what    string // "customers", …: for errors
+	kind    string // the push kind
+	mirror  func(S) M
+	upsert  func(ctx context.Context, storeHash string, rows []M) error
+	payload func(S, M) (id string, p P, ok bool)
+	send    func(ctx context.Context, changed []P) error
+}
+
+// copyEntities copies items with c: every item into the mirror (in one
+// write), and to the provider the ones whose payload changed since it last
+// accepted them.
+func copyEntities[S, M, P any](ctx context.Context, s *Syncer, storeHash string, items []S, c entityCopy[S, M, P]) (Result, error) {
+	rows := make([]M, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, c.mirror(it))
+	}
+	if err := c.upsert(ctx, storeHash, rows); err != nil {
+		return Result{}, fmt.Errorf("mirror %s: %w", c.what, err)
+	}
+	r := Result{Items: int64(len(rows))}
+	if s.Provider == nil {
+		return r, nil
+	}
+	var ids []string
+	var payloads []P
+	for i, it := range items {
+		if id, p, ok := c.payload(it, rows[i]); ok {
+			ids = append(ids, id)
+			payloads = append(payloads, p)
+		}
+	}
+	pushed, err := pushChanged(ctx, s.Store, storeHash, c.kind, ids, payloads, func(changed []P) error { return c.send(ctx, changed) })
+	if err != nil {
+		return r, fmt.Errorf("push %s: %w", c.what, err)
+	}
+	r.Pushed = pushed
+	return r, nil
+}
+
 // pushChanged sends the payloads whose hash differs from what the provider
 // last accepted for their entity, then records the new hashes. A crash
 // between the two sends them again: every provider write is an upsert.
