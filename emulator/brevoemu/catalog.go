@@ -149,95 +149,137 @@ func (e *Emulator) putCategory(in *categoryIn, now time.Time) (seq int64, create
 
 const alreadyExists = "%sid %q already exists; set updateEnabled to true to update it"
 
-func (e *Emulator) createProduct(w http.ResponseWriter, r *http.Request) {
-	var p productIn
-	if _, ok := readJSON(w, r, &p); !ok {
-		return
+// catalogIn is a productIn or categoryIn as the handlers they share see it.
+type catalogIn[T any] interface {
+	*T
+	key() *string
+	check(prefix string, exists bool) (code, msg string)
+}
+
+func (p *productIn) key() *string  { return p.ID }
+func (c *categoryIn) key() *string { return c.ID }
+
+// catalogKind is what differs between products and categories in the
+// handlers they share.
+type catalogKind[T any] struct {
+	field    string // the batch body's array: "products" or "categories"
+	notFound string // the 404 message of a GET by id
+	// index maps an id to its position in state; caller holds e.mu.
+	index func(e *Emulator) map[string]int32
+	limit func(BatchLimits) int
+	put   func(e *Emulator, in *T, now time.Time) (seq int64, created bool)
+	// render answers the item at position i; caller holds e.mu.
+	render func(e *Emulator, i int32) map[string]any
+}
+
+var (
+	productKind = catalogKind[productIn]{
+		field: "products", notFound: "Product's id not found",
+		index:  func(e *Emulator) map[string]int32 { return e.eco.products },
+		limit:  func(l BatchLimits) int { return l.Products },
+		put:    (*Emulator).putProduct,
+		render: func(e *Emulator, i int32) map[string]any { return productJSON(&e.st.Products[i]) },
 	}
+	categoryKind = catalogKind[categoryIn]{
+		field: "categories", notFound: "Category id not found",
+		index:  func(e *Emulator) map[string]int32 { return e.eco.categories },
+		limit:  func(l BatchLimits) int { return l.Categories },
+		put:    (*Emulator).putCategory,
+		render: func(e *Emulator, i int32) map[string]any { return categoryJSON(&e.st.Categories[i]) },
+	}
+)
+
+// createCatalogItem answers POST /v3/products or /v3/categories: 201 with
+// the new item's seq, 204 for an update (update is the body's
+// updateEnabled).
+func createCatalogItem[T any, P catalogIn[T]](e *Emulator, w http.ResponseWriter, k catalogKind[T], in P, update bool) {
 	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	exists := false
-	if p.ID != nil {
-		_, exists = e.eco.products[*p.ID]
+	if id := in.key(); id != nil {
+		_, exists = k.index(e)[*id]
 	}
-	if code, msg := p.check("", exists); code != "" {
+	if code, msg := in.check("", exists); code != "" {
 		writeError(w, http.StatusBadRequest, code, msg)
 		return
 	}
-	if exists && !p.UpdateEnabled {
-		writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf(alreadyExists, "", *p.ID))
+	if exists && !update {
+		writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf(alreadyExists, "", *in.key()))
 		return
 	}
-	seq, created := e.putProduct(&p, now)
+	seq, created := k.put(e, in, now)
 	if created {
 		writeJSON(w, http.StatusCreated, map[string]any{"id": seq})
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (e *Emulator) createProduct(w http.ResponseWriter, r *http.Request) {
+	var p productIn
+	if _, ok := readJSON(w, r, &p); ok {
+		createCatalogItem(e, w, productKind, &p, p.UpdateEnabled)
+	}
 }
 
 func (e *Emulator) createCategory(w http.ResponseWriter, r *http.Request) {
 	var c categoryIn
-	if _, ok := readJSON(w, r, &c); !ok {
-		return
+	if _, ok := readJSON(w, r, &c); ok {
+		createCatalogItem(e, w, categoryKind, &c, c.UpdateEnabled)
 	}
+}
+
+// createCatalogBatch answers POST /v3/products/batch or
+// /v3/categories/batch with the counts created and updated. It validates
+// the batch as Brevo documents: at most the kind's limit of items, no id
+// twice, and without updateEnabled (update) no id that exists already.
+func createCatalogBatch[T any, P catalogIn[T]](e *Emulator, w http.ResponseWriter, k catalogKind[T], items []T, update bool) {
 	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	exists := false
-	if c.ID != nil {
-		_, exists = e.eco.categories[*c.ID]
-	}
-	if code, msg := c.check("", exists); code != "" {
-		writeError(w, http.StatusBadRequest, code, msg)
-		return
-	}
-	if exists && !c.UpdateEnabled {
-		writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf(alreadyExists, "", *c.ID))
-		return
-	}
-	seq, created := e.putCategory(&c, now)
-	if created {
-		writeJSON(w, http.StatusCreated, map[string]any{"id": seq})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// batchCheck validates a batch's size and ids as Brevo documents for
-// products and categories: at most limit items, no id twice, and without
-// updateEnabled no id that exists already. exists and check see item i.
-func batchCheck(w http.ResponseWriter, field string, n, limit int, ids func(i int) *string, exists func(id string) bool,
-	check func(i int, prefix string, exists bool) (string, string), update bool) bool {
+	n, limit := len(items), k.limit(e.batchLimits())
 	switch {
 	case n == 0:
-		writeError(w, http.StatusBadRequest, "missing_parameter", field+" is missing or empty")
-		return false
+		writeError(w, http.StatusBadRequest, "missing_parameter", k.field+" is missing or empty")
+		return
 	case limit > 0 && n > limit:
-		writeError(w, http.StatusBadRequest, "out_of_range", fmt.Sprintf("%s holds %d items; at most %d are allowed per request", field, n, limit))
-		return false
+		writeError(w, http.StatusBadRequest, "out_of_range", fmt.Sprintf("%s holds %d items; at most %d are allowed per request", k.field, n, limit))
+		return
 	}
+	index := k.index(e)
 	seen := make(map[string]bool, n)
-	for i := 0; i < n; i++ {
-		prefix := fmt.Sprintf("%s[%d].", field, i)
-		id := ids(i)
-		ex := id != nil && exists(*id)
-		if code, msg := check(i, prefix, ex); code != "" {
+	for i := range items {
+		in := P(&items[i])
+		prefix := fmt.Sprintf("%s[%d].", k.field, i)
+		id := in.key()
+		ex := false
+		if id != nil {
+			_, ex = index[*id]
+		}
+		if code, msg := in.check(prefix, ex); code != "" {
 			writeError(w, http.StatusBadRequest, code, msg)
-			return false
+			return
 		}
 		if seen[*id] {
 			writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf("%sid %q appears twice in the request", prefix, *id))
-			return false
+			return
 		}
 		seen[*id] = true
 		if ex && !update {
 			writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf(alreadyExists, prefix, *id))
-			return false
+			return
 		}
 	}
-	return true
+	created, updated := 0, 0
+	for i := range items {
+		if _, c := k.put(e, &items[i], now); c {
+			created++
+		} else {
+			updated++
+		}
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"createdCount": created, "updatedCount": updated})
 }
 
 func (e *Emulator) createProductBatch(w http.ResponseWriter, r *http.Request) {
@@ -245,28 +287,9 @@ func (e *Emulator) createProductBatch(w http.ResponseWriter, r *http.Request) {
 		Products      []productIn `json:"products"`
 		UpdateEnabled bool        `json:"updateEnabled"`
 	}
-	if _, ok := readJSON(w, r, &b); !ok {
-		return
+	if _, ok := readJSON(w, r, &b); ok {
+		createCatalogBatch(e, w, productKind, b.Products, b.UpdateEnabled)
 	}
-	now := e.now()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !batchCheck(w, "products", len(b.Products), e.batchLimits().Products,
-		func(i int) *string { return b.Products[i].ID },
-		func(id string) bool { _, ok := e.eco.products[id]; return ok },
-		func(i int, prefix string, ex bool) (string, string) { return b.Products[i].check(prefix, ex) },
-		b.UpdateEnabled) {
-		return
-	}
-	created, updated := 0, 0
-	for i := range b.Products {
-		if _, c := e.putProduct(&b.Products[i], now); c {
-			created++
-		} else {
-			updated++
-		}
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"createdCount": created, "updatedCount": updated})
 }
 
 func (e *Emulator) createCategoryBatch(w http.ResponseWriter, r *http.Request) {
@@ -274,28 +297,9 @@ func (e *Emulator) createCategoryBatch(w http.ResponseWriter, r *http.Request) {
 		Categories    []categoryIn `json:"categories"`
 		UpdateEnabled bool         `json:"updateEnabled"`
 	}
-	if _, ok := readJSON(w, r, &b); !ok {
-		return
+	if _, ok := readJSON(w, r, &b); ok {
+		createCatalogBatch(e, w, categoryKind, b.Categories, b.UpdateEnabled)
 	}
-	now := e.now()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !batchCheck(w, "categories", len(b.Categories), e.batchLimits().Categories,
-		func(i int) *string { return b.Categories[i].ID },
-		func(id string) bool { _, ok := e.eco.categories[id]; return ok },
-		func(i int, prefix string, ex bool) (string, string) { return b.Categories[i].check(prefix, ex) },
-		b.UpdateEnabled) {
-		return
-	}
-	created, updated := 0, 0
-	for i := range b.Categories {
-		if _, c := e.putCategory(&b.Categories[i], now); c {
-			created++
-		} else {
-			updated++
-		}
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"createdCount": created, "updatedCount": updated})
 }
 
 func productJSON(p *Product) map[string]any {
@@ -462,24 +466,21 @@ func (e *Emulator) listCategories(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"categories": out, "count": n})
 }
 
-func (e *Emulator) getProduct(w http.ResponseWriter, r *http.Request) {
+// getCatalogItem answers GET /v3/products/{id} or /v3/categories/{id}.
+func getCatalogItem[T any](e *Emulator, w http.ResponseWriter, r *http.Request, k catalogKind[T]) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	i, ok := e.eco.products[r.PathValue("id")]
+	i, ok := k.index(e)[r.PathValue("id")]
 	if !ok {
-		writeError(w, http.StatusNotFound, "document_not_found", "Product's id not found")
+		writeError(w, http.StatusNotFound, "document_not_found", k.notFound)
 		return
 	}
-	writeJSON(w, http.StatusOK, productJSON(&e.st.Products[i]))
+	writeJSON(w, http.StatusOK, k.render(e, i))
 }
 
+func (e *Emulator) getProduct(w http.ResponseWriter, r *http.Request) {
+	getCatalogItem(e, w, r, productKind)
+}
 func (e *Emulator) getCategory(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	i, ok := e.eco.categories[r.PathValue("id")]
-	if !ok {
-		writeError(w, http.StatusNotFound, "document_not_found", "Category id not found")
-		return
-	}
-	writeJSON(w, http.StatusOK, categoryJSON(&e.st.Categories[i]))
+	getCatalogItem(e, w, r, categoryKind)
 }
