@@ -384,11 +384,7 @@ func (f priceFilter) match(p *float64) bool {
 }
 
 func (e *Emulator) listProducts(w http.ResponseWriter, r *http.Request) {
-	pg, ok := readPage(w, r, 50, 1000)
-	if !ok {
-		return
-	}
-	modSince, crSince, ok := readSince(w, r)
+	pg, modSince, crSince, ok := readPageSince(w, r, 50, 1000)
 	if !ok {
 		return
 	}
@@ -411,9 +407,7 @@ func (e *Emulator) listProducts(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := []map[string]any{}
-	n := 0
-	pg.each(len(e.st.Products), func(i int) bool {
+	writePage(w, pg, "products", len(e.st.Products), func(i int) bool {
 		p := &e.st.Products[i]
 		if len(ids) > 0 && !slices.Contains(ids, p.ID) ||
 			name != "" && !strings.Contains(strings.ToLower(p.Name), name) ||
@@ -427,21 +421,12 @@ func (e *Emulator) listProducts(w http.ResponseWriter, r *http.Request) {
 				return false
 			}
 		}
-		if pg.take(n) {
-			out = append(out, productJSON(p))
-		}
-		n++
 		return true
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"products": out, "count": n})
+	}, func(i int) map[string]any { return productJSON(&e.st.Products[i]) })
 }
 
 func (e *Emulator) listCategories(w http.ResponseWriter, r *http.Request) {
-	pg, ok := readPage(w, r, 50, 100)
-	if !ok {
-		return
-	}
-	modSince, crSince, ok := readSince(w, r)
+	pg, modSince, crSince, ok := readPageSince(w, r, 50, 100)
 	if !ok {
 		return
 	}
@@ -449,21 +434,14 @@ func (e *Emulator) listCategories(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("name")
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := []map[string]any{}
-	n := 0
-	pg.each(len(e.st.Categories), func(i int) bool {
+	writePage(w, pg, "categories", len(e.st.Categories), func(i int) bool {
 		c := &e.st.Categories[i]
 		if len(ids) > 0 && !slices.Contains(ids, c.ID) || name != "" && !strings.EqualFold(c.Name, name) ||
 			!modSince.IsZero() && !c.ModifiedAt.After(modSince) || !crSince.IsZero() && !c.CreatedAt.After(crSince) {
 			return false
 		}
-		if pg.take(n) {
-			out = append(out, categoryJSON(c))
-		}
-		n++
 		return true
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"categories": out, "count": n})
+	}, func(i int) map[string]any { return categoryJSON(&e.st.Categories[i]) })
 }
 
 // getCatalogItem answers GET /v3/products/{id} or /v3/categories/{id}.
