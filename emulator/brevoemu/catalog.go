@@ -70,26 +70,30 @@ type categoryIn struct {
 // maxMetaInfo is the spec's "Maximum length of metaInfo object can be 10".
 const maxMetaInfo = 10
 
-func (p *productIn) check(prefix string, exists bool) (code, msg string) {
+// checkIDName is the rule products and categories share: an id always, a
+// name when the item does not exist yet.
+func checkIDName(id, name *string, prefix string, exists bool) (code, msg string) {
 	switch {
-	case p.ID == nil || *p.ID == "":
+	case id == nil || *id == "":
 		return "missing_parameter", prefix + "id is missing"
-	case !exists && (p.Name == nil || *p.Name == ""):
+	case !exists && (name == nil || *name == ""):
 		return "missing_parameter", prefix + "name is missing (mandatory in case of creation)"
-	case p.MetaInfo != nil && len(*p.MetaInfo) > maxMetaInfo:
+	}
+	return "", ""
+}
+
+func (p *productIn) check(prefix string, exists bool) (code, msg string) {
+	if code, msg := checkIDName(p.ID, p.Name, prefix, exists); code != "" {
+		return code, msg
+	}
+	if p.MetaInfo != nil && len(*p.MetaInfo) > maxMetaInfo {
 		return "invalid_parameter", fmt.Sprintf("%smetaInfo holds %d keys; at most %d are allowed", prefix, len(*p.MetaInfo), maxMetaInfo)
 	}
 	return "", ""
 }
 
 func (c *categoryIn) check(prefix string, exists bool) (code, msg string) {
-	switch {
-	case c.ID == nil || *c.ID == "":
-		return "missing_parameter", prefix + "id is missing"
-	case !exists && (c.Name == nil || *c.Name == ""):
-		return "missing_parameter", prefix + "name is missing (mandatory in case of creation)"
-	}
-	return "", ""
+	return checkIDName(c.ID, c.Name, prefix, exists)
 }
 
 func setIf[T any](dst *T, src *T) {
@@ -98,16 +102,26 @@ func setIf[T any](dst *T, src *T) {
 	}
 }
 
+// catalogSlot returns the position of id in items, first appending the
+// item mk makes with the next catalog seq when index has no id; caller
+// holds e.mu. It reports whether the item was created.
+func catalogSlot[T any](e *Emulator, index map[string]int32, items *[]T, id string, mk func(seq int64) T) (i int32, created bool) {
+	i, ok := index[id]
+	if !ok {
+		e.st.NextCatalogID++
+		*items = append(*items, mk(e.st.NextCatalogID))
+		i = int32(len(*items) - 1)
+		index[id] = i
+	}
+	return i, !ok
+}
+
 // putProduct creates or updates p; caller holds e.mu. It reports whether
 // the product was created.
 func (e *Emulator) putProduct(in *productIn, now time.Time) (seq int64, created bool) {
-	i, ok := e.eco.products[*in.ID]
-	if !ok {
-		e.st.NextCatalogID++
-		e.st.Products = append(e.st.Products, Product{ID: *in.ID, Seq: e.st.NextCatalogID, CreatedAt: now})
-		i = int32(len(e.st.Products) - 1)
-		e.eco.products[*in.ID] = i
-	}
+	i, created := catalogSlot(e, e.eco.products, &e.st.Products, *in.ID, func(seq int64) Product {
+		return Product{ID: *in.ID, Seq: seq, CreatedAt: now}
+	})
 	p := &e.st.Products[i]
 	setIf(&p.Name, in.Name)
 	setIf(&p.URL, in.URL)
@@ -127,24 +141,22 @@ func (e *Emulator) putProduct(in *productIn, now time.Time) (seq int64, created 
 	setIf(&p.DeletedAt, in.DeletedAt)
 	setIf(&p.IsDeleted, in.IsDeleted)
 	p.ModifiedAt = now
-	return p.Seq, !ok
+	return p.Seq, created
 }
 
+// putCategory creates or updates c; caller holds e.mu. It reports whether
+// the category was created.
 func (e *Emulator) putCategory(in *categoryIn, now time.Time) (seq int64, created bool) {
-	i, ok := e.eco.categories[*in.ID]
-	if !ok {
-		e.st.NextCatalogID++
-		e.st.Categories = append(e.st.Categories, Category{ID: *in.ID, Seq: e.st.NextCatalogID, CreatedAt: now})
-		i = int32(len(e.st.Categories) - 1)
-		e.eco.categories[*in.ID] = i
-	}
+	i, created := catalogSlot(e, e.eco.categories, &e.st.Categories, *in.ID, func(seq int64) Category {
+		return Category{ID: *in.ID, Seq: seq, CreatedAt: now}
+	})
 	c := &e.st.Categories[i]
 	setIf(&c.Name, in.Name)
 	setIf(&c.URL, in.URL)
 	setIf(&c.DeletedAt, in.DeletedAt)
 	setIf(&c.IsDeleted, in.IsDeleted)
 	c.ModifiedAt = now
-	return c.Seq, !ok
+	return c.Seq, created
 }
 
 const alreadyExists = "%sid %q already exists; set updateEnabled to true to update it"
