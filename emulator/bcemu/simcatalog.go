@@ -4,140 +4,128 @@ import "net/http"
 
 // registerCatalogSim adds the control API's catalog routes (doc.go).
 func (e *Emulator) registerCatalogSim() {
-	productOut := func(w http.ResponseWriter, r *http.Request, status, id int) error {
+	registerSimCRUD(e, simCRUD[ProductSeed, ProductUpdate]{
+		base: "/{hash}/products", key: "id",
+		create: func(hash string, _ []int, in ProductSeed) (int, error) {
+			p, err := e.CreateProduct(hash, in)
+			return p.ID, err
+		},
+		update: func(hash string, ids []int, in ProductUpdate) error {
+			_, err := e.UpdateProduct(hash, ids[0], in)
+			return err
+		},
+		remove: func(hash string, ids []int) error { return e.DeleteProduct(hash, ids[0]) },
+		data: func(s *store, ids []int) any {
+			return s.renderProduct(s.product(ids[0]), map[string]bool{"variants": true, "images": true, "custom_fields": true})
+		},
+	})
+	registerSimCRUD(e, simCRUD[VariantSeed, VariantUpdate]{
+		base: "/{hash}/products/{id}/variants", parents: []string{"id"}, key: "variant_id",
+		create: func(hash string, ids []int, in VariantSeed) (int, error) {
+			v, err := e.AddVariant(hash, ids[0], in)
+			return v.ID, err
+		},
+		update: func(hash string, ids []int, in VariantUpdate) error {
+			_, err := e.UpdateVariant(hash, ids[0], ids[1], in)
+			return err
+		},
+		remove: func(hash string, ids []int) error { return e.DeleteVariant(hash, ids[0], ids[1]) },
+		data: func(s *store, ids []int) any {
+			p := s.product(ids[0])
+			return s.renderVariant(p, p.variant(ids[1]))
+		},
+	})
+	registerSimCRUD(e, simCRUD[CategorySeed, CategoryUpdate]{
+		base: "/{hash}/categories", key: "id",
+		create: func(hash string, _ []int, in CategorySeed) (int, error) {
+			c, err := e.CreateCategory(hash, in)
+			return c.ID, err
+		},
+		update: func(hash string, ids []int, in CategoryUpdate) error {
+			_, err := e.UpdateCategory(hash, ids[0], in)
+			return err
+		},
+		remove: func(hash string, ids []int) error { return e.DeleteCategory(hash, ids[0]) },
+		data:   func(s *store, ids []int) any { return s.renderCategory(s.category(ids[0])) },
+	})
+}
+
+// simCRUD is one catalog resource of the control API: POST base creates
+// from a seed S, PUT base/{key} updates from U, DELETE base/{key} deletes.
+// The functions get the integer path values in order: those of parents
+// (in base), then key's (not for create).
+type simCRUD[S, U any] struct {
+	base    string
+	parents []string
+	key     string
+	create  func(hash string, ids []int, in S) (id int, err error)
+	update  func(hash string, ids []int, in U) error
+	remove  func(hash string, ids []int) error
+	// data renders the resource named by ids; caller holds s.mu.
+	data func(s *store, ids []int) any
+}
+
+// registerSimCRUD registers c's routes. POST answers 201 and PUT 200 with
+// {"data": the resource, "meta": {}}; DELETE answers 204.
+func registerSimCRUD[S, U any](e *Emulator, c simCRUD[S, U]) {
+	out := func(w http.ResponseWriter, r *http.Request, status int, ids []int) error {
 		return e.render(w, r.PathValue("hash"), status, func(s *store) (any, error) {
-			return map[string]any{"data": s.renderProduct(s.product(id), map[string]bool{"variants": true, "images": true, "custom_fields": true}), "meta": map[string]any{}}, nil
+			return map[string]any{"data": c.data(s, ids), "meta": map[string]any{}}, nil
 		})
 	}
-	e.simRoute("POST /{hash}/products", func(w http.ResponseWriter, r *http.Request) error {
-		var in ProductSeed
+	own := append(append([]string{}, c.parents...), c.key)
+	item := c.base + "/{" + c.key + "}"
+	e.simRoute("POST "+c.base, func(w http.ResponseWriter, r *http.Request) error {
+		var in S
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		p, err := e.CreateProduct(r.PathValue("hash"), in)
+		ids, err := pathInts(r, c.parents)
 		if err != nil {
 			return err
 		}
-		return productOut(w, r, http.StatusCreated, p.ID)
+		id, err := c.create(r.PathValue("hash"), ids, in)
+		if err != nil {
+			return err
+		}
+		return out(w, r, http.StatusCreated, append(ids, id))
 	})
-	e.simRoute("PUT /{hash}/products/{id}", func(w http.ResponseWriter, r *http.Request) error {
-		var in ProductUpdate
+	e.simRoute("PUT "+item, func(w http.ResponseWriter, r *http.Request) error {
+		var in U
 		if err := decodeJSON(r, &in); err != nil {
 			return err
 		}
-		id, err := pathInt(r, "id")
+		ids, err := pathInts(r, own)
 		if err != nil {
 			return err
 		}
-		if _, err := e.UpdateProduct(r.PathValue("hash"), id, in); err != nil {
+		if err := c.update(r.PathValue("hash"), ids, in); err != nil {
 			return err
 		}
-		return productOut(w, r, http.StatusOK, id)
+		return out(w, r, http.StatusOK, ids)
 	})
-	e.simRoute("DELETE /{hash}/products/{id}", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathInt(r, "id")
+	e.simRoute("DELETE "+item, func(w http.ResponseWriter, r *http.Request) error {
+		ids, err := pathInts(r, own)
 		if err != nil {
 			return err
 		}
-		if err := e.DeleteProduct(r.PathValue("hash"), id); err != nil {
+		if err := c.remove(r.PathValue("hash"), ids); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	})
-	variantOut := func(w http.ResponseWriter, r *http.Request, status, productID, variantID int) error {
-		return e.render(w, r.PathValue("hash"), status, func(s *store) (any, error) {
-			p := s.product(productID)
-			return map[string]any{"data": s.renderVariant(p, p.variant(variantID)), "meta": map[string]any{}}, nil
-		})
+}
+
+// pathInts reads the named integer path values, in order.
+func pathInts(r *http.Request, names []string) ([]int, error) {
+	ids := make([]int, len(names))
+	for i, name := range names {
+		id, err := pathInt(r, name)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
 	}
-	e.simRoute("POST /{hash}/products/{id}/variants", func(w http.ResponseWriter, r *http.Request) error {
-		var in VariantSeed
-		if err := decodeJSON(r, &in); err != nil {
-			return err
-		}
-		id, err := pathInt(r, "id")
-		if err != nil {
-			return err
-		}
-		v, err := e.AddVariant(r.PathValue("hash"), id, in)
-		if err != nil {
-			return err
-		}
-		return variantOut(w, r, http.StatusCreated, id, v.ID)
-	})
-	e.simRoute("PUT /{hash}/products/{id}/variants/{variant_id}", func(w http.ResponseWriter, r *http.Request) error {
-		var in VariantUpdate
-		if err := decodeJSON(r, &in); err != nil {
-			return err
-		}
-		id, err := pathInt(r, "id")
-		if err != nil {
-			return err
-		}
-		vid, err := pathInt(r, "variant_id")
-		if err != nil {
-			return err
-		}
-		if _, err := e.UpdateVariant(r.PathValue("hash"), id, vid, in); err != nil {
-			return err
-		}
-		return variantOut(w, r, http.StatusOK, id, vid)
-	})
-	e.simRoute("DELETE /{hash}/products/{id}/variants/{variant_id}", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathInt(r, "id")
-		if err != nil {
-			return err
-		}
-		vid, err := pathInt(r, "variant_id")
-		if err != nil {
-			return err
-		}
-		if err := e.DeleteVariant(r.PathValue("hash"), id, vid); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
-	categoryOut := func(w http.ResponseWriter, r *http.Request, status, id int) error {
-		return e.render(w, r.PathValue("hash"), status, func(s *store) (any, error) {
-			return map[string]any{"data": s.renderCategory(s.category(id)), "meta": map[string]any{}}, nil
-		})
-	}
-	e.simRoute("POST /{hash}/categories", func(w http.ResponseWriter, r *http.Request) error {
-		var in CategorySeed
-		if err := decodeJSON(r, &in); err != nil {
-			return err
-		}
-		c, err := e.CreateCategory(r.PathValue("hash"), in)
-		if err != nil {
-			return err
-		}
-		return categoryOut(w, r, http.StatusCreated, c.ID)
-	})
-	e.simRoute("PUT /{hash}/categories/{id}", func(w http.ResponseWriter, r *http.Request) error {
-		var in CategoryUpdate
-		if err := decodeJSON(r, &in); err != nil {
-			return err
-		}
-		id, err := pathInt(r, "id")
-		if err != nil {
-			return err
-		}
-		if _, err := e.UpdateCategory(r.PathValue("hash"), id, in); err != nil {
-			return err
-		}
-		return categoryOut(w, r, http.StatusOK, id)
-	})
-	e.simRoute("DELETE /{hash}/categories/{id}", func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathInt(r, "id")
-		if err != nil {
-			return err
-		}
-		if err := e.DeleteCategory(r.PathValue("hash"), id); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
+	return ids, nil
 }

@@ -70,26 +70,30 @@ type categoryIn struct {
 // maxMetaInfo is the spec's "Maximum length of metaInfo object can be 10".
 const maxMetaInfo = 10
 
-func (p *productIn) check(prefix string, exists bool) (code, msg string) {
+// checkIDName is the rule products and categories share: an id always, a
+// name when the item does not exist yet.
+func checkIDName(id, name *string, prefix string, exists bool) (code, msg string) {
 	switch {
-	case p.ID == nil || *p.ID == "":
+	case id == nil || *id == "":
 		return "missing_parameter", prefix + "id is missing"
-	case !exists && (p.Name == nil || *p.Name == ""):
+	case !exists && (name == nil || *name == ""):
 		return "missing_parameter", prefix + "name is missing (mandatory in case of creation)"
-	case p.MetaInfo != nil && len(*p.MetaInfo) > maxMetaInfo:
+	}
+	return "", ""
+}
+
+func (p *productIn) check(prefix string, exists bool) (code, msg string) {
+	if code, msg := checkIDName(p.ID, p.Name, prefix, exists); code != "" {
+		return code, msg
+	}
+	if p.MetaInfo != nil && len(*p.MetaInfo) > maxMetaInfo {
 		return "invalid_parameter", fmt.Sprintf("%smetaInfo holds %d keys; at most %d are allowed", prefix, len(*p.MetaInfo), maxMetaInfo)
 	}
 	return "", ""
 }
 
 func (c *categoryIn) check(prefix string, exists bool) (code, msg string) {
-	switch {
-	case c.ID == nil || *c.ID == "":
-		return "missing_parameter", prefix + "id is missing"
-	case !exists && (c.Name == nil || *c.Name == ""):
-		return "missing_parameter", prefix + "name is missing (mandatory in case of creation)"
-	}
-	return "", ""
+	return checkIDName(c.ID, c.Name, prefix, exists)
 }
 
 func setIf[T any](dst *T, src *T) {
@@ -98,16 +102,26 @@ func setIf[T any](dst *T, src *T) {
 	}
 }
 
+// catalogSlot returns the position of id in items, first appending the
+// item mk makes with the next catalog seq when index has no id; caller
+// holds e.mu. It reports whether the item was created.
+func catalogSlot[T any](e *Emulator, index map[string]int32, items *[]T, id string, mk func(seq int64) T) (i int32, created bool) {
+	i, ok := index[id]
+	if !ok {
+		e.st.NextCatalogID++
+		*items = append(*items, mk(e.st.NextCatalogID))
+		i = int32(len(*items) - 1)
+		index[id] = i
+	}
+	return i, !ok
+}
+
 // putProduct creates or updates p; caller holds e.mu. It reports whether
 // the product was created.
 func (e *Emulator) putProduct(in *productIn, now time.Time) (seq int64, created bool) {
-	i, ok := e.eco.products[*in.ID]
-	if !ok {
-		e.st.NextCatalogID++
-		e.st.Products = append(e.st.Products, Product{ID: *in.ID, Seq: e.st.NextCatalogID, CreatedAt: now})
-		i = int32(len(e.st.Products) - 1)
-		e.eco.products[*in.ID] = i
-	}
+	i, created := catalogSlot(e, e.eco.products, &e.st.Products, *in.ID, func(seq int64) Product {
+		return Product{ID: *in.ID, Seq: seq, CreatedAt: now}
+	})
 	p := &e.st.Products[i]
 	setIf(&p.Name, in.Name)
 	setIf(&p.URL, in.URL)
@@ -127,117 +141,157 @@ func (e *Emulator) putProduct(in *productIn, now time.Time) (seq int64, created 
 	setIf(&p.DeletedAt, in.DeletedAt)
 	setIf(&p.IsDeleted, in.IsDeleted)
 	p.ModifiedAt = now
-	return p.Seq, !ok
+	return p.Seq, created
 }
 
+// putCategory creates or updates c; caller holds e.mu. It reports whether
+// the category was created.
 func (e *Emulator) putCategory(in *categoryIn, now time.Time) (seq int64, created bool) {
-	i, ok := e.eco.categories[*in.ID]
-	if !ok {
-		e.st.NextCatalogID++
-		e.st.Categories = append(e.st.Categories, Category{ID: *in.ID, Seq: e.st.NextCatalogID, CreatedAt: now})
-		i = int32(len(e.st.Categories) - 1)
-		e.eco.categories[*in.ID] = i
-	}
+	i, created := catalogSlot(e, e.eco.categories, &e.st.Categories, *in.ID, func(seq int64) Category {
+		return Category{ID: *in.ID, Seq: seq, CreatedAt: now}
+	})
 	c := &e.st.Categories[i]
 	setIf(&c.Name, in.Name)
 	setIf(&c.URL, in.URL)
 	setIf(&c.DeletedAt, in.DeletedAt)
 	setIf(&c.IsDeleted, in.IsDeleted)
 	c.ModifiedAt = now
-	return c.Seq, !ok
+	return c.Seq, created
 }
 
 const alreadyExists = "%sid %q already exists; set updateEnabled to true to update it"
 
-func (e *Emulator) createProduct(w http.ResponseWriter, r *http.Request) {
-	var p productIn
-	if _, ok := readJSON(w, r, &p); !ok {
-		return
+// catalogIn is a productIn or categoryIn as the handlers they share see it.
+type catalogIn[T any] interface {
+	*T
+	key() *string
+	check(prefix string, exists bool) (code, msg string)
+}
+
+func (p *productIn) key() *string  { return p.ID }
+func (c *categoryIn) key() *string { return c.ID }
+
+// catalogKind is what differs between products and categories in the
+// handlers they share.
+type catalogKind[T any] struct {
+	field    string // the batch body's array: "products" or "categories"
+	notFound string // the 404 message of a GET by id
+	// index maps an id to its position in state; caller holds e.mu.
+	index func(e *Emulator) map[string]int32
+	limit func(BatchLimits) int
+	put   func(e *Emulator, in *T, now time.Time) (seq int64, created bool)
+	// render answers the item at position i; caller holds e.mu.
+	render func(e *Emulator, i int32) map[string]any
+}
+
+var (
+	productKind = catalogKind[productIn]{
+		field: "products", notFound: "Product's id not found",
+		index:  func(e *Emulator) map[string]int32 { return e.eco.products },
+		limit:  func(l BatchLimits) int { return l.Products },
+		put:    (*Emulator).putProduct,
+		render: func(e *Emulator, i int32) map[string]any { return productJSON(&e.st.Products[i]) },
 	}
+	categoryKind = catalogKind[categoryIn]{
+		field: "categories", notFound: "Category id not found",
+		index:  func(e *Emulator) map[string]int32 { return e.eco.categories },
+		limit:  func(l BatchLimits) int { return l.Categories },
+		put:    (*Emulator).putCategory,
+		render: func(e *Emulator, i int32) map[string]any { return categoryJSON(&e.st.Categories[i]) },
+	}
+)
+
+// createCatalogItem answers POST /v3/products or /v3/categories: 201 with
+// the new item's seq, 204 for an update (update is the body's
+// updateEnabled).
+func createCatalogItem[T any, P catalogIn[T]](e *Emulator, w http.ResponseWriter, k catalogKind[T], in P, update bool) {
 	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	exists := false
-	if p.ID != nil {
-		_, exists = e.eco.products[*p.ID]
+	if id := in.key(); id != nil {
+		_, exists = k.index(e)[*id]
 	}
-	if code, msg := p.check("", exists); code != "" {
+	if code, msg := in.check("", exists); code != "" {
 		writeError(w, http.StatusBadRequest, code, msg)
 		return
 	}
-	if exists && !p.UpdateEnabled {
-		writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf(alreadyExists, "", *p.ID))
+	if exists && !update {
+		writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf(alreadyExists, "", *in.key()))
 		return
 	}
-	seq, created := e.putProduct(&p, now)
+	seq, created := k.put(e, in, now)
 	if created {
 		writeJSON(w, http.StatusCreated, map[string]any{"id": seq})
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (e *Emulator) createProduct(w http.ResponseWriter, r *http.Request) {
+	var p productIn
+	if _, ok := readJSON(w, r, &p); ok {
+		createCatalogItem(e, w, productKind, &p, p.UpdateEnabled)
+	}
 }
 
 func (e *Emulator) createCategory(w http.ResponseWriter, r *http.Request) {
 	var c categoryIn
-	if _, ok := readJSON(w, r, &c); !ok {
-		return
+	if _, ok := readJSON(w, r, &c); ok {
+		createCatalogItem(e, w, categoryKind, &c, c.UpdateEnabled)
 	}
+}
+
+// createCatalogBatch answers POST /v3/products/batch or
+// /v3/categories/batch with the counts created and updated. It validates
+// the batch as Brevo documents: at most the kind's limit of items, no id
+// twice, and without updateEnabled (update) no id that exists already.
+func createCatalogBatch[T any, P catalogIn[T]](e *Emulator, w http.ResponseWriter, k catalogKind[T], items []T, update bool) {
 	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	exists := false
-	if c.ID != nil {
-		_, exists = e.eco.categories[*c.ID]
-	}
-	if code, msg := c.check("", exists); code != "" {
-		writeError(w, http.StatusBadRequest, code, msg)
-		return
-	}
-	if exists && !c.UpdateEnabled {
-		writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf(alreadyExists, "", *c.ID))
-		return
-	}
-	seq, created := e.putCategory(&c, now)
-	if created {
-		writeJSON(w, http.StatusCreated, map[string]any{"id": seq})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// batchCheck validates a batch's size and ids as Brevo documents for
-// products and categories: at most limit items, no id twice, and without
-// updateEnabled no id that exists already. exists and check see item i.
-func batchCheck(w http.ResponseWriter, field string, n, limit int, ids func(i int) *string, exists func(id string) bool,
-	check func(i int, prefix string, exists bool) (string, string), update bool) bool {
+	n, limit := len(items), k.limit(e.batchLimits())
 	switch {
 	case n == 0:
-		writeError(w, http.StatusBadRequest, "missing_parameter", field+" is missing or empty")
-		return false
+		writeError(w, http.StatusBadRequest, "missing_parameter", k.field+" is missing or empty")
+		return
 	case limit > 0 && n > limit:
-		writeError(w, http.StatusBadRequest, "out_of_range", fmt.Sprintf("%s holds %d items; at most %d are allowed per request", field, n, limit))
-		return false
+		writeError(w, http.StatusBadRequest, "out_of_range", fmt.Sprintf("%s holds %d items; at most %d are allowed per request", k.field, n, limit))
+		return
 	}
+	index := k.index(e)
 	seen := make(map[string]bool, n)
-	for i := 0; i < n; i++ {
-		prefix := fmt.Sprintf("%s[%d].", field, i)
-		id := ids(i)
-		ex := id != nil && exists(*id)
-		if code, msg := check(i, prefix, ex); code != "" {
+	for i := range items {
+		in := P(&items[i])
+		prefix := fmt.Sprintf("%s[%d].", k.field, i)
+		id := in.key()
+		ex := false
+		if id != nil {
+			_, ex = index[*id]
+		}
+		if code, msg := in.check(prefix, ex); code != "" {
 			writeError(w, http.StatusBadRequest, code, msg)
-			return false
+			return
 		}
 		if seen[*id] {
 			writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf("%sid %q appears twice in the request", prefix, *id))
-			return false
+			return
 		}
 		seen[*id] = true
 		if ex && !update {
 			writeError(w, http.StatusBadRequest, "duplicate_parameter", fmt.Sprintf(alreadyExists, prefix, *id))
-			return false
+			return
 		}
 	}
-	return true
+	created, updated := 0, 0
+	for i := range items {
+		if _, c := k.put(e, &items[i], now); c {
+			created++
+		} else {
+			updated++
+		}
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"createdCount": created, "updatedCount": updated})
 }
 
 func (e *Emulator) createProductBatch(w http.ResponseWriter, r *http.Request) {
@@ -245,28 +299,9 @@ func (e *Emulator) createProductBatch(w http.ResponseWriter, r *http.Request) {
 		Products      []productIn `json:"products"`
 		UpdateEnabled bool        `json:"updateEnabled"`
 	}
-	if _, ok := readJSON(w, r, &b); !ok {
-		return
+	if _, ok := readJSON(w, r, &b); ok {
+		createCatalogBatch(e, w, productKind, b.Products, b.UpdateEnabled)
 	}
-	now := e.now()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !batchCheck(w, "products", len(b.Products), e.batchLimits().Products,
-		func(i int) *string { return b.Products[i].ID },
-		func(id string) bool { _, ok := e.eco.products[id]; return ok },
-		func(i int, prefix string, ex bool) (string, string) { return b.Products[i].check(prefix, ex) },
-		b.UpdateEnabled) {
-		return
-	}
-	created, updated := 0, 0
-	for i := range b.Products {
-		if _, c := e.putProduct(&b.Products[i], now); c {
-			created++
-		} else {
-			updated++
-		}
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"createdCount": created, "updatedCount": updated})
 }
 
 func (e *Emulator) createCategoryBatch(w http.ResponseWriter, r *http.Request) {
@@ -274,28 +309,9 @@ func (e *Emulator) createCategoryBatch(w http.ResponseWriter, r *http.Request) {
 		Categories    []categoryIn `json:"categories"`
 		UpdateEnabled bool         `json:"updateEnabled"`
 	}
-	if _, ok := readJSON(w, r, &b); !ok {
-		return
+	if _, ok := readJSON(w, r, &b); ok {
+		createCatalogBatch(e, w, categoryKind, b.Categories, b.UpdateEnabled)
 	}
-	now := e.now()
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if !batchCheck(w, "categories", len(b.Categories), e.batchLimits().Categories,
-		func(i int) *string { return b.Categories[i].ID },
-		func(id string) bool { _, ok := e.eco.categories[id]; return ok },
-		func(i int, prefix string, ex bool) (string, string) { return b.Categories[i].check(prefix, ex) },
-		b.UpdateEnabled) {
-		return
-	}
-	created, updated := 0, 0
-	for i := range b.Categories {
-		if _, c := e.putCategory(&b.Categories[i], now); c {
-			created++
-		} else {
-			updated++
-		}
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"createdCount": created, "updatedCount": updated})
 }
 
 func productJSON(p *Product) map[string]any {
@@ -380,11 +396,7 @@ func (f priceFilter) match(p *float64) bool {
 }
 
 func (e *Emulator) listProducts(w http.ResponseWriter, r *http.Request) {
-	pg, ok := readPage(w, r, 50, 1000)
-	if !ok {
-		return
-	}
-	modSince, crSince, ok := readSince(w, r)
+	pg, modSince, crSince, ok := readPageSince(w, r, 50, 1000)
 	if !ok {
 		return
 	}
@@ -407,9 +419,7 @@ func (e *Emulator) listProducts(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := []map[string]any{}
-	n := 0
-	pg.each(len(e.st.Products), func(i int) bool {
+	writePage(w, pg, "products", len(e.st.Products), func(i int) bool {
 		p := &e.st.Products[i]
 		if len(ids) > 0 && !slices.Contains(ids, p.ID) ||
 			name != "" && !strings.Contains(strings.ToLower(p.Name), name) ||
@@ -423,21 +433,12 @@ func (e *Emulator) listProducts(w http.ResponseWriter, r *http.Request) {
 				return false
 			}
 		}
-		if pg.take(n) {
-			out = append(out, productJSON(p))
-		}
-		n++
 		return true
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"products": out, "count": n})
+	}, func(i int) map[string]any { return productJSON(&e.st.Products[i]) })
 }
 
 func (e *Emulator) listCategories(w http.ResponseWriter, r *http.Request) {
-	pg, ok := readPage(w, r, 50, 100)
-	if !ok {
-		return
-	}
-	modSince, crSince, ok := readSince(w, r)
+	pg, modSince, crSince, ok := readPageSince(w, r, 50, 100)
 	if !ok {
 		return
 	}
@@ -445,41 +446,31 @@ func (e *Emulator) listCategories(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("name")
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := []map[string]any{}
-	n := 0
-	pg.each(len(e.st.Categories), func(i int) bool {
+	writePage(w, pg, "categories", len(e.st.Categories), func(i int) bool {
 		c := &e.st.Categories[i]
 		if len(ids) > 0 && !slices.Contains(ids, c.ID) || name != "" && !strings.EqualFold(c.Name, name) ||
 			!modSince.IsZero() && !c.ModifiedAt.After(modSince) || !crSince.IsZero() && !c.CreatedAt.After(crSince) {
 			return false
 		}
-		if pg.take(n) {
-			out = append(out, categoryJSON(c))
-		}
-		n++
 		return true
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"categories": out, "count": n})
+	}, func(i int) map[string]any { return categoryJSON(&e.st.Categories[i]) })
+}
+
+// getCatalogItem answers GET /v3/products/{id} or /v3/categories/{id}.
+func getCatalogItem[T any](e *Emulator, w http.ResponseWriter, r *http.Request, k catalogKind[T]) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	i, ok := k.index(e)[r.PathValue("id")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "document_not_found", k.notFound)
+		return
+	}
+	writeJSON(w, http.StatusOK, k.render(e, i))
 }
 
 func (e *Emulator) getProduct(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	i, ok := e.eco.products[r.PathValue("id")]
-	if !ok {
-		writeError(w, http.StatusNotFound, "document_not_found", "Product's id not found")
-		return
-	}
-	writeJSON(w, http.StatusOK, productJSON(&e.st.Products[i]))
+	getCatalogItem(e, w, r, productKind)
 }
-
 func (e *Emulator) getCategory(w http.ResponseWriter, r *http.Request) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	i, ok := e.eco.categories[r.PathValue("id")]
-	if !ok {
-		writeError(w, http.StatusNotFound, "document_not_found", "Category id not found")
-		return
-	}
-	writeJSON(w, http.StatusOK, categoryJSON(&e.st.Categories[i]))
+	getCatalogItem(e, w, r, categoryKind)
 }

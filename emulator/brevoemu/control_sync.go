@@ -24,12 +24,8 @@ import (
 //	GET    /_sim/brevo/attributes             the account's contact attributes (Attributes)
 //	GET|PUT|DELETE /_sim/brevo/ratelimits     {families: {name: [{limit, windowMs}]}, timeScale, disabled}; DELETE restores the start configuration
 func (e *Emulator) syncControlRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /_sim/brevo/counts", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.Counts())
-	})
-	mux.HandleFunc("GET /_sim/brevo/requests/counts", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.RequestCounts())
-	})
+	mux.HandleFunc("GET /_sim/brevo/counts", simGet(e.Counts))
+	mux.HandleFunc("GET /_sim/brevo/requests/counts", simGet(e.RequestCounts))
 	mux.HandleFunc("GET /_sim/brevo/orders", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		offset, _ := strconv.Atoi(q.Get("offset"))
@@ -51,32 +47,12 @@ func (e *Emulator) syncControlRoutes(mux *http.ServeMux) {
 		e.mu.Unlock()
 		writeJSON(w, http.StatusOK, map[string]any{"orders": out, "count": n})
 	})
-	mux.HandleFunc("GET /_sim/brevo/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if o, ok := e.Order(r.PathValue("id")); ok {
-			writeJSON(w, http.StatusOK, o)
-			return
-		}
-		simError(w, http.StatusNotFound, "no such order")
-	})
-	mux.HandleFunc("GET /_sim/brevo/products", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.Products())
-	})
-	mux.HandleFunc("GET /_sim/brevo/products/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := e.Product(r.PathValue("id")); ok {
-			writeJSON(w, http.StatusOK, p)
-			return
-		}
-		simError(w, http.StatusNotFound, "no such product")
-	})
-	mux.HandleFunc("GET /_sim/brevo/categories", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.Categories())
-	})
-	mux.HandleFunc("GET /_sim/brevo/folders", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.Folders())
-	})
-	mux.HandleFunc("GET /_sim/brevo/lists", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.Lists())
-	})
+	mux.HandleFunc("GET /_sim/brevo/orders/{id}", simGetByID("order", e.Order))
+	mux.HandleFunc("GET /_sim/brevo/products", simGet(e.Products))
+	mux.HandleFunc("GET /_sim/brevo/products/{id}", simGetByID("product", e.Product))
+	mux.HandleFunc("GET /_sim/brevo/categories", simGet(e.Categories))
+	mux.HandleFunc("GET /_sim/brevo/folders", simGet(e.Folders))
+	mux.HandleFunc("GET /_sim/brevo/lists", simGet(e.Lists))
 	mux.HandleFunc("GET /_sim/brevo/lists/{id}/members", func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil {
@@ -85,12 +61,8 @@ func (e *Emulator) syncControlRoutes(mux *http.ServeMux) {
 		}
 		writeJSON(w, http.StatusOK, e.ListMembers(id))
 	})
-	mux.HandleFunc("GET /_sim/brevo/processes", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.Processes())
-	})
-	mux.HandleFunc("GET /_sim/brevo/attributes", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.Attributes())
-	})
+	mux.HandleFunc("GET /_sim/brevo/processes", simGet(e.Processes))
+	mux.HandleFunc("GET /_sim/brevo/attributes", simGet(e.Attributes))
 	mux.HandleFunc("GET /_sim/brevo/ratelimits", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, toRateJSON(e.RateLimits()))
 	})
@@ -109,6 +81,25 @@ func (e *Emulator) syncControlRoutes(mux *http.ServeMux) {
 		e.ResetRateLimits()
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// simGet answers a control GET with what get returns.
+func simGet[T any](get func() T) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, get())
+	}
+}
+
+// simGetByID answers a control GET .../{id} with what get returns for the
+// id, or 404 "no such <what>".
+func simGetByID[T any](what string, get func(id string) (T, bool)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if v, ok := get(r.PathValue("id")); ok {
+			writeJSON(w, http.StatusOK, v)
+			return
+		}
+		simError(w, http.StatusNotFound, "no such "+what)
+	}
 }
 
 type ruleJSON struct {

@@ -352,14 +352,5 @@ func (e *Emulator) listProcesses(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := []map[string]any{}
-	n := 0
-	pg.each(len(e.st.Processes), func(i int) bool {
-		if pg.take(n) {
-			out = append(out, processJSON(&e.st.Processes[i]))
-		}
-		n++
-		return true
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"processes": out, "count": n})
+	writePage(w, pg, "processes", len(e.st.Processes), nil, func(i int) map[string]any { return processJSON(&e.st.Processes[i]) })
 }

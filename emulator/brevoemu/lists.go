@@ -113,24 +113,17 @@ func (e *Emulator) listFolders(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := []map[string]any{}
-	n := 0
-	pg.each(len(e.st.Folders), func(i int) bool {
-		if pg.take(n) {
-			f := &e.st.Folders[i]
-			var lists []int64
-			for _, l := range e.st.Lists {
-				if l.FolderID == f.ID {
-					lists = append(lists, l.ID)
-				}
+	writePage(w, pg, "folders", len(e.st.Folders), nil, func(i int) map[string]any {
+		f := &e.st.Folders[i]
+		var lists []int64
+		for _, l := range e.st.Lists {
+			if l.FolderID == f.ID {
+				lists = append(lists, l.ID)
 			}
-			subs, bl := e.listStats(lists...)
-			out = append(out, map[string]any{"id": f.ID, "name": f.Name, "totalSubscribers": subs, "totalBlacklisted": bl, "uniqueSubscribers": subs + bl})
 		}
-		n++
-		return true
+		subs, bl := e.listStats(lists...)
+		return map[string]any{"id": f.ID, "name": f.Name, "totalSubscribers": subs, "totalBlacklisted": bl, "uniqueSubscribers": subs + bl}
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"folders": out, "count": n})
 }
 
 func (e *Emulator) createList(w http.ResponseWriter, r *http.Request) {
@@ -174,16 +167,7 @@ func (e *Emulator) listLists(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := []map[string]any{}
-	n := 0
-	pg.each(len(e.st.Lists), func(i int) bool {
-		if pg.take(n) {
-			out = append(out, e.listJSON(&e.st.Lists[i], false))
-		}
-		n++
-		return true
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"lists": out, "count": n})
+	writePage(w, pg, "lists", len(e.st.Lists), nil, func(i int) map[string]any { return e.listJSON(&e.st.Lists[i], false) })
 }
 
 // pathList resolves {listId}, answering 400 or 404; caller holds e.mu.
@@ -209,11 +193,7 @@ func (e *Emulator) getList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) listMembers(w http.ResponseWriter, r *http.Request) {
-	pg, ok := readPage(w, r, 50, 500)
-	if !ok {
-		return
-	}
-	mod, _, ok := readSince(w, r)
+	pg, mod, _, ok := readPageSince(w, r, 50, 500)
 	if !ok {
 		return
 	}
@@ -231,30 +211,14 @@ func (e *Emulator) listMembers(w http.ResponseWriter, r *http.Request) {
 // writeContacts answers a getContacts page of the contacts that match;
 // caller holds e.mu.
 func (e *Emulator) writeContacts(w http.ResponseWriter, pg page, match func(*Contact) bool) {
-	out := []map[string]any{}
-	n := 0
-	pg.each(len(e.st.Contacts), func(i int) bool {
-		c := e.st.Contacts[i]
-		if !match(c) {
-			return false
-		}
-		if pg.take(n) {
-			out = append(out, contactJSON(c))
-		}
-		n++
-		return true
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"contacts": out, "count": n})
+	writePage(w, pg, "contacts", len(e.st.Contacts), func(i int) bool { return match(e.st.Contacts[i]) },
+		func(i int) map[string]any { return contactJSON(e.st.Contacts[i]) })
 }
 
 // listContacts is GET /v3/contacts with its limit, offset, sort,
 // modifiedSince, createdSince and listIds filters.
 func (e *Emulator) listContacts(w http.ResponseWriter, r *http.Request) {
-	pg, ok := readPage(w, r, 50, 1000)
-	if !ok {
-		return
-	}
-	mod, created, ok := readSince(w, r)
+	pg, mod, created, ok := readPageSince(w, r, 50, 1000)
 	if !ok {
 		return
 	}

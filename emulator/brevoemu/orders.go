@@ -250,30 +250,16 @@ func (e *Emulator) createOrderBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Emulator) listOrders(w http.ResponseWriter, r *http.Request) {
-	pg, ok := readPage(w, r, 50, 100)
-	if !ok {
-		return
-	}
-	modSince, crSince, ok := readSince(w, r)
+	pg, modSince, crSince, ok := readPageSince(w, r, 50, 100)
 	if !ok {
 		return
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := []map[string]any{}
-	n := 0
-	pg.each(len(e.st.Orders), func(i int) bool {
+	writePage(w, pg, "orders", len(e.st.Orders), func(i int) bool {
 		o := &e.st.Orders[i]
-		if !afterDate(o.UpdatedAt, modSince) || !afterDate(o.CreatedAt, crSince) {
-			return false
-		}
-		if pg.take(n) {
-			out = append(out, e.orderJSON(o))
-		}
-		n++
-		return true
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"orders": out, "count": n})
+		return afterDate(o.UpdatedAt, modSince) && afterDate(o.CreatedAt, crSince)
+	}, func(i int) map[string]any { return e.orderJSON(&e.st.Orders[i]) })
 }
 
 // orderJSON renders o as GET /v3/orders does; caller holds e.mu.

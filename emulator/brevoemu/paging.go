@@ -88,3 +88,33 @@ func readSince(w http.ResponseWriter, r *http.Request) (mod, created time.Time, 
 	}
 	return mod, created, true
 }
+
+// readPageSince is readPage followed by readSince, for the list requests
+// that take both.
+func readPageSince(w http.ResponseWriter, r *http.Request, def, maxLimit int) (pg page, mod, created time.Time, ok bool) {
+	if pg, ok = readPage(w, r, def, maxLimit); !ok {
+		return pg, mod, created, false
+	}
+	mod, created, ok = readSince(w, r)
+	return pg, mod, created, ok
+}
+
+// writePage answers a list request with {key: the page's share of the
+// items that match, "count": how many of the n items match}. match (nil
+// for every item) sees item i; render runs only for the items in the page.
+// Caller holds e.mu when the items are the emulator's.
+func writePage(w http.ResponseWriter, pg page, key string, n int, match func(i int) bool, render func(i int) map[string]any) {
+	out := []map[string]any{}
+	count := 0
+	pg.each(n, func(i int) bool {
+		if match != nil && !match(i) {
+			return false
+		}
+		if pg.take(count) {
+			out = append(out, render(i))
+		}
+		count++
+		return true
+	})
+	writeJSON(w, http.StatusOK, map[string]any{key: out, "count": count})
+}
