@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/bcflow/bcflow/messaging"
 	"github.com/bcflow/bcflow/store"
 	"github.com/bcflow/bcflow/syncer"
 )
@@ -35,7 +36,7 @@ func NewSyncer(a *Activities, concurrency int) *syncer.Syncer {
 			return u
 		},
 	}
-	if p, ok := a.Messaging.(syncer.Provider); ok {
+	if p, ok := a.Messaging.(messaging.StoreSync); ok {
 		s.Provider = p
 	}
 	return s

@@ -42,7 +42,10 @@ func (f *Flows) For(storeHash string, channelID int) FlowSet {
 		set.Consent = &Consent{}
 	}
 	if set.Sync == nil {
-		set.Sync = &Sync{}
+		// Every synced contact carries the marker list, with or without a
+		// sync section in the file.
+		def := builtinSection(func(f *FlowSet) *Sync { return f.Sync })
+		set.Sync = &def
 	}
 	return set
 }

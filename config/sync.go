@@ -13,7 +13,8 @@ import (
 // re-subscribes them.
 type Sync struct {
 	// CustomerList is the list every synced customer joins: the
-	// "bigcommerce-customer" marker. Empty: no marker list.
+	// "bigcommerce-customer" marker (required: Brevo imports contacts into
+	// lists, and the marker tells synced contacts apart).
 	CustomerList string `yaml:"customer_list"`
 	// MarketingList is the list a customer who accepts marketing email
 	// (BigCommerce's accepts_product_review_abandoned_cart_emails, shown as
@@ -53,6 +54,9 @@ func (s *Sync) ListsFor(groupID int, groupName string, acceptsMarketing bool) []
 }
 
 func (c *checker) sync(p string, s *Sync) {
+	if s.CustomerList == "" {
+		c.add(p+".customer_list", "must name the list every synced customer joins (the marker, e.g. bigcommerce-customer)")
+	}
 	names := map[string]string{"customer_list": s.CustomerList, "marketing_list": s.MarketingList}
 	for ref, list := range s.GroupLists {
 		names["group_lists."+ref] = list

@@ -96,6 +96,11 @@ func BenchmarkHistoricalSync(b *testing.B) {
 		b.ReportMetric(float64(stats.Throttled), "bc-429")
 		b.ReportMetric(float64(bv.Limited), "brevo-429")
 		b.ReportMetric(float64(rss)/(1<<20), "worker-peak-rss-MiB")
+		for ep, c := range s.brevo.RequestCounts() {
+			if c.Limited > 0 {
+				b.Logf("Brevo refused %d of %d requests to %s", c.Limited, c.Requests, ep)
+			}
+		}
 		if bv.Orders != size.Orders {
 			b.Errorf("Brevo holds %d orders of %d", bv.Orders, size.Orders)
 		}

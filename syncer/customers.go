@@ -99,8 +99,8 @@ func (s *Syncer) contactOf(storeHash string, c bigcommerce.Customer) contactPush
 	return contactPush{Contact: ct, Lists: lists}
 }
 
-// pushContacts imports contacts, one import per distinct set of lists;
-// contacts joining no list are written one by one.
+// pushContacts imports contacts, one import per distinct set of lists
+// (every contact joins at least the marker list).
 func (s *Syncer) pushContacts(ctx context.Context, cs []contactPush) error {
 	if err := s.ensureContactAttributes(ctx); err != nil {
 		return err
@@ -118,14 +118,6 @@ func (s *Syncer) pushContacts(ctx context.Context, cs []contactPush) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if k == "" {
-			for _, c := range groups[k] {
-				if err := s.Provider.UpsertContact(ctx, c); err != nil {
-					return err
-				}
-			}
-			continue
-		}
 		var ids []int64
 		for _, name := range listsOf[k] {
 			id, err := s.Provider.EnsureList(ctx, ListFolder, name)

@@ -58,7 +58,7 @@ const (
 type Syncer struct {
 	Store *store.Store
 	// Provider receives contacts, lists, orders, products and categories.
-	Provider Provider
+	Provider messaging.StoreSync
 	// Flows says which lists a store channel's customers join.
 	Flows *config.Flows
 	// StorefrontURL returns a channel's storefront base URL ("" when
@@ -76,14 +76,6 @@ type Syncer struct {
 	// ensured by this process (a failure is tried again next time).
 	attrsMu    sync.Mutex
 	attrsReady bool
-}
-
-// Provider is a messaging provider that can take a store's data.
-type Provider interface {
-	messaging.StoreSync
-	// UpsertContact writes one contact: the path of a contact who joins
-	// no list (an import always names lists).
-	UpsertContact(ctx context.Context, c messaging.Contact) error
 }
 
 // Plan is how a sync runs: its parallelism.

@@ -22,7 +22,6 @@ import (
 type provider struct {
 	mu       sync.Mutex
 	imports  []importCall
-	upserts  []messaging.Contact
 	orders   [][]messaging.Order
 	products [][]messaging.Product
 	lists    map[string]int64
@@ -79,12 +78,6 @@ func (p *provider) UpsertProducts(_ context.Context, ps []messaging.Product) err
 }
 func (p *provider) UpsertCategories(context.Context, []messaging.Category) error { return nil }
 func (p *provider) SyncBatchLimits() messaging.BatchLimits                       { return messaging.BatchLimits{} }
-func (p *provider) UpsertContact(_ context.Context, c messaging.Contact) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.upserts = append(p.upserts, c)
-	return nil
-}
 
 func newSyncer(t *testing.T, flowsYAML string) (*Syncer, *provider) {
 	t.Helper()
@@ -158,7 +151,7 @@ func TestOrdersPushOnlyWhatChanged(t *testing.T) {
 	}
 }
 
-func TestCustomersJoinTheirListsAndNoListMeansOneByOne(t *testing.T) {
+func TestCustomersJoinTheirChannelsLists(t *testing.T) {
 	s, p := newSyncer(t, `version: 1
 defaults:
   sync: {group_lists: {"3": Trade}}
@@ -166,7 +159,7 @@ stores:
   - store_hash: abc
     channels:
       - channel_id: 2
-        sync: {customer_list: "", marketing_list: ""}
+        sync: {customer_list: "EU customers", marketing_list: ""}
 `)
 	ctx := context.Background()
 	cs := []bigcommerce.Customer{
@@ -193,15 +186,12 @@ stores:
 		byLists[strings.Join(names, ",")] = append(byLists[strings.Join(names, ",")], im.emails...)
 	}
 	if !slices.Equal(byLists["BigCommerce accepts marketing,Trade,bigcommerce-customer"], []string{"ann@example.com"}) ||
-		!slices.Equal(byLists["bigcommerce-customer"], []string{"bo@example.com"}) || len(byLists) != 2 {
+		!slices.Equal(byLists["bigcommerce-customer"], []string{"bo@example.com"}) ||
+		!slices.Equal(byLists["EU customers"], []string{"cy@example.com"}) || len(byLists) != 3 {
 		t.Errorf("imports by lists %v", byLists)
 	}
 	if p.ensured != 1 {
 		t.Errorf("contact attributes ensured %d times, want once before the first push", p.ensured)
-	}
-	// Channel 2 names no list: its customer is written on its own.
-	if len(p.upserts) != 1 || p.upserts[0].Email != "cy@example.com" {
-		t.Errorf("single upserts %+v", p.upserts)
 	}
 	mc, err := s.Store.MirrorCounts(ctx, "abc")
 	if err != nil || mc.Customers != 4 {
