@@ -39,6 +39,19 @@ func TestEnsureSchedulesOnARealServer(t *testing.T) {
 	})
 
 	sc := s.c.ScheduleClient()
+	// The store's sync reconciles: the catalog hourly, customers and orders
+	// daily, each a StoreSync of its kind.
+	for kind, every := range map[string]time.Duration{workflows.SyncReconcileProducts: time.Hour, workflows.SyncReconcileCustomers: 24 * time.Hour} {
+		d, err := sc.GetHandle(ctx, schedules.ReconcileScheduleID(s.hash, kind)).Describe(ctx)
+		if err != nil {
+			t.Fatalf("%s schedule: %v", kind, err)
+		}
+		a, ok := d.Schedule.Action.(*client.ScheduleWorkflowAction)
+		if !ok || a.Workflow != workflows.StoreSyncWorkflowName || a.ID != workflows.StoreSyncID(s.hash, kind) ||
+			len(d.Schedule.Spec.Intervals) != 1 || d.Schedule.Spec.Intervals[0].Every != every {
+			t.Fatalf("%s schedule: %+v %+v", kind, d.Schedule.Action, d.Schedule.Spec)
+		}
+	}
 	if err := sc.GetHandle(ctx, schedules.LoyaltyBirthdaysScheduleID).Pause(ctx, client.SchedulePauseOptions{Note: "paused by the merchant"}); err != nil {
 		t.Fatal(err)
 	}

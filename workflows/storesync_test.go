@@ -39,7 +39,10 @@ func newSyncWorld(t *testing.T, pages map[string]int, plan activities.SyncPlan) 
 	w.env.OnActivity(a.BeginSync, mock.Anything, mock.Anything).Return(plan, nil)
 	w.env.OnActivity(a.PlanSyncResource, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.PlanResourceInput) (activities.ResourcePlan, error) {
-			n := w.pages[in.Resource]
+			n, ok := w.pages[in.Resource]
+			if !ok {
+				return activities.ResourcePlan{Skip: true}, nil // never synced: a reconcile leaves it
+			}
 			return activities.ResourcePlan{Total: int64(n * 250), Pages: n, Since: w.since}, nil
 		})
 	w.env.OnActivity(a.SyncPages, mock.Anything, mock.Anything).Return(
@@ -167,6 +170,23 @@ func TestStoreSyncReconcileCopiesItsResourcesOnly(t *testing.T) {
 		if !c.Since.Equal(t0) {
 			t.Errorf("chunk since %s, want the resource plan's %s", c.Since, t0)
 		}
+	}
+}
+
+func TestStoreSyncReconcileSkipsAResourceNeverSynced(t *testing.T) {
+	w := newSyncWorld(t, map[string]int{ResourceCustomers: 2}, activities.SyncPlan{Concurrency: 2, ChunkPages: 1})
+	w.env.ExecuteWorkflow(StoreSync, StoreSyncInput{StoreHash: "abc", Kind: SyncReconcileCustomers})
+	var res StoreSyncResult
+	if err := w.env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range w.calls {
+		if c.Resource == ResourceOrders {
+			t.Fatalf("orders copied though never synced: %+v", c)
+		}
+	}
+	if len(res.Resources) != 2 || !res.Resources[1].Finished || res.Resources[1].Total != 0 || res.Resources[0].Done != 500 {
+		t.Fatalf("result %+v", res.Resources)
 	}
 }
 
