@@ -87,6 +87,7 @@ func BenchmarkHistoricalSync(b *testing.B) {
 		allowed := float64(quota) * 0.8 / window.Seconds() // requests a second bcflow allows itself
 		bound := time.Duration(float64(minPages) / allowed * float64(time.Second))
 		rss := peakRSS(b, w.cmd.Process.Pid)
+		cpu := processCPU(b, w.cmd.Process.Pid)
 		bv := s.brevo.Counts()
 		b.ReportMetric(float64(items), "items")
 		b.ReportMetric(float64(minPages), "min-pages")
@@ -96,6 +97,7 @@ func BenchmarkHistoricalSync(b *testing.B) {
 		b.ReportMetric(float64(stats.Throttled), "bc-429")
 		b.ReportMetric(float64(bv.Limited), "brevo-429")
 		b.ReportMetric(float64(rss)/(1<<20), "worker-peak-rss-MiB")
+		b.ReportMetric(float64(cpu.Milliseconds())/float64(minPages), "worker-cpu-ms/page")
 		for ep, c := range s.brevo.RequestCounts() {
 			if c.Limited > 0 {
 				b.Logf("Brevo refused %d of %d requests to %s", c.Limited, c.Requests, ep)
@@ -127,6 +129,23 @@ func peakRSS(b *testing.B, pid int) int64 {
 	}
 	b.Fatal("no VmHWM in /proc status")
 	return 0
+}
+
+// processCPU reads a process's user and system CPU time so far.
+func processCPU(b *testing.B, pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command name (which may hold spaces) in parentheses.
+	fields := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("/proc/%d/stat: %v %v", pid, err1, err2)
+	}
+	const ticks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticks
 }
 
 func envInt(b *testing.B, name string, def int) int {
