@@ -145,13 +145,13 @@ func (a *Activities) SyncPages(ctx context.Context, in SyncPagesInput) (SyncPage
 		res.Pages++
 		res.Items += r.Items
 		res.Pushed += r.Pushed
-		res.Requests++
+		res.Requests += r.Requests
 		mu.Lock()
 		position = syncHeartbeat{Next: page + 1, Result: res}
 		mu.Unlock()
 		activity.RecordHeartbeat(ctx, syncHeartbeat{Next: page + 1, Result: res})
 		if err := a.syncer().AddProgress(ctx, in.StoreHash, in.Kind, store.ResourceProgress{
-			Resource: in.Resource, Done: r.Items, Pushed: r.Pushed, PagesDone: 1, Requests: 1, UpdatedAt: a.now(),
+			Resource: in.Resource, Done: r.Items, Pushed: r.Pushed, PagesDone: 1, Requests: r.Requests, UpdatedAt: a.now(),
 		}); err != nil {
 			return res, err
 		}

@@ -31,7 +31,7 @@ func (s *Syncer) productPage(ctx context.Context, bc *bigcommerce.Client, since 
 		return Result{}, err
 	}
 	r, err := s.Products(ctx, bc.StoreHash(), p.Items)
-	r.Full = len(p.Items) >= bigcommerce.MaxPageSize
+	r.Full, r.Requests = len(p.Items) >= bigcommerce.MaxPageSize, 1
 	return r, err
 }
 
@@ -86,7 +86,7 @@ func (s *Syncer) categoryPage(ctx context.Context, bc *bigcommerce.Client, page 
 		return Result{}, err
 	}
 	r, err := s.Categories(ctx, bc.StoreHash(), p.Items)
-	r.Full = len(p.Items) >= bigcommerce.MaxPageSize
+	r.Full, r.Requests = len(p.Items) >= bigcommerce.MaxPageSize, 1
 	return r, err
 }
 

@@ -34,7 +34,7 @@ func (s *Syncer) customerPage(ctx context.Context, bc *bigcommerce.Client, since
 		return Result{}, err
 	}
 	r, err := s.Customers(ctx, bc.StoreHash(), p.Items)
-	r.Full = len(p.Items) >= bigcommerce.MaxPageSize
+	r.Full, r.Requests = len(p.Items) >= bigcommerce.MaxPageSize, 1
 	return r, err
 }
 

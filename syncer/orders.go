@@ -21,18 +21,35 @@ func (s *Syncer) countOrders(ctx context.Context, bc *bigcommerce.Client, since 
 	return int64(n.Total), nil
 }
 
-// orderPage copies a page of orders with their line items: one request
-// per 250 orders (the list's consignments include), never one per order.
+// OrderListsPerPage is how many BigCommerce list pages (250 orders each)
+// one sync page of orders is: the provider takes orders 1 000 to a batch
+// request, and its batch endpoints allow few requests an hour.
+const OrderListsPerPage = 4
+
+// orderPage copies a sync page of orders (OrderListsPerPage list pages,
+// read one after the other) with their line items: one request per 250
+// orders (the list's consignments include), never one per order; the
+// whole page goes to the mirror in one write and to the provider in one
+// batch.
 func (s *Syncer) orderPage(ctx context.Context, bc *bigcommerce.Client, since time.Time, page int, historical bool) (Result, error) {
-	os, err := bc.ListOrders(ctx, bigcommerce.OrderFilter{
-		MinDateModified: since, Sort: "id", IncludeLineItems: true,
-		PageOptions: bigcommerce.PageOptions{Page: page, Limit: bigcommerce.MaxPageSize},
-	})
-	if err != nil {
-		return Result{}, err
+	var all []bigcommerce.Order
+	full, requests := false, int64(0)
+	for i := range OrderListsPerPage {
+		requests++
+		os, err := bc.ListOrders(ctx, bigcommerce.OrderFilter{
+			MinDateModified: since, Sort: "id", IncludeLineItems: true,
+			PageOptions: bigcommerce.PageOptions{Page: (page-1)*OrderListsPerPage + i + 1, Limit: bigcommerce.MaxPageSize},
+		})
+		if err != nil {
+			return Result{}, err
+		}
+		all = append(all, os...)
+		if full = len(os) >= bigcommerce.MaxPageSize; !full {
+			break // nothing after a short list page
+		}
 	}
-	r, err := s.Orders(ctx, bc.StoreHash(), os, historical)
-	r.Full = len(os) >= bigcommerce.MaxPageSize
+	r, err := s.Orders(ctx, bc.StoreHash(), all, historical)
+	r.Full, r.Requests = full, requests
 	return r, err
 }
 

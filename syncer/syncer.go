@@ -92,6 +92,8 @@ type Result struct {
 	Pushed int64
 	// Full reports that a list page came back full (a next page may exist).
 	Full bool
+	// Requests is the number of BigCommerce list requests the page took.
+	Requests int64
 }
 
 // Begin opens a sync run in the store and returns its plan.
@@ -185,7 +187,8 @@ func (s *Syncer) Finish(ctx context.Context, f Finish) error {
 }
 
 // Count returns how many items of a resource a sync will copy (changed
-// since since, or all) and how many pages that is.
+// since since, or all) and how many sync pages that is (CopyPage's: 250
+// items, 1 000 for orders).
 func (s *Syncer) Count(ctx context.Context, bc *bigcommerce.Client, resource string, since time.Time) (total int64, pages int, err error) {
 	switch resource {
 	case Categories:
@@ -204,14 +207,19 @@ func (s *Syncer) Count(ctx context.Context, bc *bigcommerce.Client, resource str
 	if err != nil {
 		return 0, 0, fmt.Errorf("syncer: count %s: %w", resource, err)
 	}
-	return total, int((total + bigcommerce.MaxPageSize - 1) / bigcommerce.MaxPageSize), nil
+	size := int64(bigcommerce.MaxPageSize)
+	if resource == Orders {
+		size *= OrderListsPerPage
+	}
+	return total, int((total + size - 1) / size), nil
 }
 
 // ErrInvalid marks a request no retry can fix (an unknown resource).
 var ErrInvalid = errors.New("invalid sync request")
 
-// CopyPage copies one list page of a resource (page numbers from 1, 250
-// items a page, oldest id first) into the mirror and the provider.
+// CopyPage copies one sync page of a resource (page numbers from 1, oldest
+// id first; 250 items a page, 1 000 for orders) into the mirror and the
+// provider.
 // historical marks the provider's writes as history.
 func (s *Syncer) CopyPage(ctx context.Context, bc *bigcommerce.Client, resource string, since time.Time, page int, historical bool) (Result, error) {
 	var (
