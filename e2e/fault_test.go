@@ -263,7 +263,7 @@ type faultShopper struct {
 }
 
 // abandonCart creates a shopper and a cart and abandons it.
-func (s *stack) abandonCart(t *testing.T, email string) faultShopper {
+func (s *stack) abandonCart(t testing.TB, email string) faultShopper {
 	t.Helper()
 	cust, err := s.bc.CreateCustomer(s.hash, bcemu.CustomerInput{Email: email, FirstName: "Fay"})
 	if err != nil {

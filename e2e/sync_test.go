@@ -85,17 +85,7 @@ func TestHistoricalSyncCopiesTheStoreAndStartsNoAutomation(t *testing.T) {
 		}
 	}
 	for i := range 3 {
-		cust, err := s.bc.CreateCustomer(s.hash, bcemu.CustomerInput{Email: fmt.Sprintf("left-%d@example.com", i), FirstName: "Lee"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cart, err := s.bc.CreateCart(s.hash, bcemu.CartInput{CustomerID: cust.ID, Items: []bcemu.ItemInput{{SKU: "TEE-M", Quantity: 1}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.bc.AbandonCart(s.hash, cart.ID); err != nil {
-			t.Fatal(err)
-		}
+		s.abandonCart(t, fmt.Sprintf("left-%d@example.com", i))
 	}
 	if _, err := s.bc.BulkGenerate(s.hash, syncStore); err != nil {
 		t.Fatal(err)
