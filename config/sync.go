@@ -53,6 +53,31 @@ func (s *Sync) ListsFor(groupID int, groupName string, acceptsMarketing bool) []
 	return out
 }
 
+// Lists returns every list the section names (the marker, the marketing
+// list, the group lists), sorted, without duplicates.
+func (s *Sync) Lists() []string {
+	seen := map[string]bool{}
+	for _, l := range append([]string{s.CustomerList, s.MarketingList}, mapValues(s.GroupLists)...) {
+		if l != "" {
+			seen[l] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for l := range seen {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
 func (c *checker) sync(p string, s *Sync) {
 	if s.CustomerList == "" {
 		c.add(p+".customer_list", "must name the list every synced customer joins (the marker, e.g. bigcommerce-customer)")

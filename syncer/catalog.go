@@ -63,7 +63,7 @@ func (s *Syncer) Products(ctx context.Context, storeHash string, ps []bigcommerc
 		payload: func(_ bigcommerce.Product, m store.MirrorProduct) (string, messaging.Product, bool) {
 			return strconv.FormatInt(m.ID, 10), providerProduct(m), true
 		},
-		send: func(ctx context.Context, changed []messaging.Product) error {
+		send: func(ctx context.Context, changed []messaging.Product, _ []bool) error {
 			return s.Provider.UpsertProducts(ctx, changed)
 		},
 	})
@@ -117,7 +117,7 @@ func (s *Syncer) Categories(ctx context.Context, storeHash string, cs []bigcomme
 			id := strconv.FormatInt(m.ID, 10)
 			return id, messaging.Category{ID: id, Name: m.Name, URL: m.URL}, true
 		},
-		send: func(ctx context.Context, changed []messaging.Category) error {
+		send: func(ctx context.Context, changed []messaging.Category, _ []bool) error {
 			return s.Provider.UpsertCategories(ctx, changed)
 		},
 	})

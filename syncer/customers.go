@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,7 +34,7 @@ func (s *Syncer) customerPage(ctx context.Context, bc *bigcommerce.Client, since
 	if err != nil {
 		return Result{}, err
 	}
-	r, err := s.Customers(ctx, bc.StoreHash(), p.Items)
+	r, err := s.Customers(ctx, bc, p.Items)
 	r.Full, r.Requests = len(p.Items) >= bigcommerce.MaxPageSize, 1
 	return r, err
 }
@@ -51,33 +52,47 @@ func (s *Syncer) Customer(ctx context.Context, bc *bigcommerce.Client, customerI
 		}
 		return bigcommerce.Customer{}, false, nil
 	}
-	_, err = s.Customers(ctx, bc.StoreHash(), p.Items)
+	_, err = s.Customers(ctx, bc, p.Items)
 	return p.Items[0], true, err
 }
 
 // Customers writes customers into the mirror and pushes the contacts that
 // changed to the provider, with the lists the flows file gives their
 // channel and group. Customers without an email are mirrored only.
-func (s *Syncer) Customers(ctx context.Context, storeHash string, cs []bigcommerce.Customer) (Result, error) {
+func (s *Syncer) Customers(ctx context.Context, bc *bigcommerce.Client, cs []bigcommerce.Customer) (Result, error) {
+	storeHash := bc.StoreHash()
+	groups := map[int]string{}
+	if s.Provider != nil {
+		for _, c := range cs {
+			name, err := s.groupName(ctx, bc, c.CustomerGroupID)
+			if err != nil {
+				return Result{}, err
+			}
+			groups[c.CustomerGroupID] = name
+		}
+	}
 	return copyEntities(ctx, s, storeHash, cs, entityCopy[bigcommerce.Customer, store.MirrorCustomer, contactPush]{
 		what: "customers", kind: pushContact, mirror: mirrorCustomer, upsert: s.Store.UpsertCustomers,
 		payload: func(c bigcommerce.Customer, _ store.MirrorCustomer) (string, contactPush, bool) {
-			return strconv.Itoa(c.ID), s.contactOf(storeHash, c), strings.TrimSpace(c.Email) != ""
+			return strconv.Itoa(c.ID), s.contactOf(storeHash, c, groups[c.CustomerGroupID]), strings.TrimSpace(c.Email) != ""
 		},
 		send: s.pushContacts,
 	})
 }
 
-// contactPush is a contact and the names of the lists it joins; its JSON
-// is the fingerprint of what the provider holds.
+// contactPush is a contact, the names of the lists it joins and of the
+// lists its channel configures that it does not join (a customer who
+// stopped accepting marketing leaves that list); its JSON is the
+// fingerprint of what the provider holds.
 type contactPush struct {
 	Contact messaging.Contact
 	Lists   []string
+	Leave   []string `json:",omitempty"`
 }
 
 // contactOf maps a customer to its provider contact: names, phone in
 // E.164, company, group, channel, store and BigCommerce id.
-func (s *Syncer) contactOf(storeHash string, c bigcommerce.Customer) contactPush {
+func (s *Syncer) contactOf(storeHash string, c bigcommerce.Customer, groupName string) contactPush {
 	channel := c.OriginChannelID
 	phone := ""
 	if s.Phone != nil {
@@ -91,17 +106,22 @@ func (s *Syncer) contactOf(storeHash string, c bigcommerce.Customer) contactPush
 			"BC_ACCEPTS_MARKETING": c.AcceptsAbandonedCartEmails, "BC_CHANNEL_ID": channel, "COMPANY": c.Company,
 		},
 	}
-	var lists []string
+	var lists, leave []string
 	if s.Flows != nil {
 		cfg := s.Flows.For(storeHash, channel).Sync
-		lists = cfg.ListsFor(c.CustomerGroupID, "", c.AcceptsAbandonedCartEmails)
+		lists = cfg.ListsFor(c.CustomerGroupID, groupName, c.AcceptsAbandonedCartEmails)
+		for _, l := range cfg.Lists() {
+			if !slices.Contains(lists, l) {
+				leave = append(leave, l)
+			}
+		}
 	}
-	return contactPush{Contact: ct, Lists: lists}
+	return contactPush{Contact: ct, Lists: lists, Leave: leave}
 }
 
 // pushContacts imports contacts, one import per distinct set of lists
 // (every contact joins at least the marker list).
-func (s *Syncer) pushContacts(ctx context.Context, cs []contactPush) error {
+func (s *Syncer) pushContacts(ctx context.Context, cs []contactPush, existed []bool) error {
 	if err := s.ensureContactAttributes(ctx); err != nil {
 		return err
 	}
@@ -128,6 +148,36 @@ func (s *Syncer) pushContacts(ctx context.Context, cs []contactPush) error {
 		}
 		if err := s.Provider.ImportContacts(ctx, groups[k], ids); err != nil {
 			return err
+		}
+	}
+	return s.leaveLists(ctx, cs, existed)
+}
+
+// leaveLists takes contacts the provider already held off the configured
+// lists they no longer join (a customer who stopped accepting marketing,
+// or changed group). A contact new to the provider was never on them.
+func (s *Syncer) leaveLists(ctx context.Context, cs []contactPush, existed []bool) error {
+	leaving := map[string][]string{}
+	for i, c := range cs {
+		if !existed[i] {
+			continue
+		}
+		for _, l := range c.Leave {
+			leaving[l] = append(leaving[l], c.Contact.Email)
+		}
+	}
+	names := make([]string, 0, len(leaving))
+	for l := range leaving {
+		names = append(names, l)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		id, err := s.Provider.EnsureList(ctx, ListFolder, name)
+		if err != nil {
+			return fmt.Errorf("list %q: %w", name, err)
+		}
+		if err := s.Provider.RemoveFromList(ctx, id, leaving[name]); err != nil {
+			return fmt.Errorf("leave list %q: %w", name, err)
 		}
 	}
 	return nil

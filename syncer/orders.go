@@ -66,7 +66,7 @@ func (s *Syncer) Orders(ctx context.Context, storeHash string, os []bigcommerce.
 			// The provider keys orders by contact: an order without an email stays in the mirror.
 			return strconv.FormatInt(m.ID, 10), providerOrder(m), m.Email != ""
 		},
-		send: func(ctx context.Context, changed []messaging.Order) error {
+		send: func(ctx context.Context, changed []messaging.Order, _ []bool) error {
 			return s.Provider.UpsertOrders(ctx, changed, historical)
 		},
 	})

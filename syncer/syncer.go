@@ -72,6 +72,10 @@ type Syncer struct {
 	Concurrency int
 	ChunkPages  int
 
+	// groups caches each store's customer group names (groupNamesTTL).
+	groupsMu sync.Mutex
+	groups   map[string]groupNames
+
 	// attrsMu guards attrsReady: the provider's contact attributes were
 	// ensured by this process (a failure is tried again next time).
 	attrsMu    sync.Mutex
@@ -271,7 +275,9 @@ type entityCopy[S, M, P any] struct {
 	mirror  func(S) M
 	upsert  func(ctx context.Context, storeHash string, rows []M) error
 	payload func(S, M) (id string, p P, ok bool)
-	send    func(ctx context.Context, changed []P) error
+	// send pushes the changed payloads; existed[i] tells whether the
+	// provider held an earlier version of changed[i].
+	send func(ctx context.Context, changed []P, existed []bool) error
 }
 
 // copyEntities copies items with c: every item into the mirror (in one
@@ -297,7 +303,9 @@ func copyEntities[S, M, P any](ctx context.Context, s *Syncer, storeHash string,
 			payloads = append(payloads, p)
 		}
 	}
-	pushed, err := pushChanged(ctx, s.Store, storeHash, c.kind, ids, payloads, func(changed []P) error { return c.send(ctx, changed) })
+	pushed, err := pushChanged(ctx, s.Store, storeHash, c.kind, ids, payloads, func(changed []P, existed []bool) error {
+		return c.send(ctx, changed, existed)
+	})
 	if err != nil {
 		return r, fmt.Errorf("push %s: %w", c.what, err)
 	}
@@ -308,7 +316,7 @@ func copyEntities[S, M, P any](ctx context.Context, s *Syncer, storeHash string,
 // pushChanged sends the payloads whose hash differs from what the provider
 // last accepted for their entity, then records the new hashes. A crash
 // between the two sends them again: every provider write is an upsert.
-func pushChanged[T any](ctx context.Context, st *store.Store, storeHash, kind string, ids []string, payloads []T, send func([]T) error) (int64, error) {
+func pushChanged[T any](ctx context.Context, st *store.Store, storeHash, kind string, ids []string, payloads []T, send func(changed []T, existed []bool) error) (int64, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
@@ -318,6 +326,7 @@ func pushChanged[T any](ctx context.Context, st *store.Store, storeHash, kind st
 	}
 	hashes := map[string]string{}
 	var changed []T
+	var existed []bool
 	for i, p := range payloads {
 		h, err := hashOf(p)
 		if err != nil {
@@ -328,11 +337,12 @@ func pushChanged[T any](ctx context.Context, st *store.Store, storeHash, kind st
 		}
 		hashes[ids[i]] = h
 		changed = append(changed, p)
+		existed = append(existed, prev[ids[i]] != "")
 	}
 	if len(changed) == 0 {
 		return 0, nil
 	}
-	if err := send(changed); err != nil {
+	if err := send(changed, existed); err != nil {
 		return 0, err
 	}
 	if err := st.SetPushedHashes(ctx, storeHash, kind, hashes); err != nil {
@@ -372,4 +382,36 @@ func (s *Syncer) ensureContactAttributes(ctx context.Context) error {
 	}
 	s.attrsReady = true
 	return nil
+}
+
+// groupNamesTTL is how long a store's customer group names are reused.
+const groupNamesTTL = 10 * time.Minute
+
+type groupNames struct {
+	names map[int]string
+	at    time.Time
+}
+
+// groupName returns a customer group's name ("" when unknown), from a
+// per-store cache refreshed every groupNamesTTL: one request, not one per
+// page.
+func (s *Syncer) groupName(ctx context.Context, bc *bigcommerce.Client, id int) (string, error) {
+	if id <= 0 {
+		return "", nil
+	}
+	s.groupsMu.Lock()
+	defer s.groupsMu.Unlock()
+	g, ok := s.groups[bc.StoreHash()]
+	if !ok || time.Since(g.at) > groupNamesTTL {
+		names, err := customerGroups(ctx, bc)
+		if err != nil {
+			return "", err
+		}
+		if s.groups == nil {
+			s.groups = map[string]groupNames{}
+		}
+		g = groupNames{names: names, at: time.Now()}
+		s.groups[bc.StoreHash()] = g
+	}
+	return g.names[id], nil
 }

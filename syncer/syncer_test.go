@@ -26,6 +26,7 @@ type provider struct {
 	products [][]messaging.Product
 	lists    map[string]int64
 	ensured  int
+	removed  map[int64][]string
 }
 
 type importCall struct {
@@ -63,7 +64,15 @@ func (p *provider) EnsureContactAttributes(_ context.Context, attrs []messaging.
 	return nil
 }
 func (p *provider) AddToList(context.Context, int64, []string) error      { return nil }
-func (p *provider) RemoveFromList(context.Context, int64, []string) error { return nil }
+func (p *provider) RemoveFromList(_ context.Context, id int64, emails []string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.removed == nil {
+		p.removed = map[int64][]string{}
+	}
+	p.removed[id] = append(p.removed[id], emails...)
+	return nil
+}
 func (p *provider) UpsertOrders(_ context.Context, os []messaging.Order, _ bool) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -98,6 +107,26 @@ func newSyncer(t *testing.T, flowsYAML string) (*Syncer, *provider) {
 	}
 	p := &provider{}
 	return &Syncer{Store: st, Provider: p, Flows: flows, Phone: func(_ string, _ int, raw string) string { return raw }}, p
+}
+
+// groupsClient is a BigCommerce client of store abc whose customer groups
+// are Retail (1), VIP (2) and Trade (3).
+func groupsClient(t *testing.T) *bigcommerce.Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/stores/abc/v2/customer_groups" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `[{"id":1,"name":"Retail"},{"id":2,"name":"VIP"},{"id":3,"name":"Trade"}]`)
+	}))
+	t.Cleanup(srv.Close)
+	bc, err := bigcommerce.New(bigcommerce.Options{BaseURL: srv.URL, StoreHash: "abc", AccessToken: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bc
 }
 
 func dec(t *testing.T, s string) bigcommerce.Decimal {
@@ -154,7 +183,7 @@ func TestOrdersPushOnlyWhatChanged(t *testing.T) {
 func TestCustomersJoinTheirChannelsLists(t *testing.T) {
 	s, p := newSyncer(t, `version: 1
 defaults:
-  sync: {group_lists: {"3": Trade}}
+  sync: {group_lists: {"3": Trade, VIP: VIPs}}
 stores:
   - store_hash: abc
     channels:
@@ -168,7 +197,8 @@ stores:
 		{ID: 3, Email: "cy@example.com", OriginChannelID: 2},
 		{ID: 4, FirstName: "No Email"},
 	}
-	r, err := s.Customers(ctx, "abc", cs)
+	bc := groupsClient(t)
+	r, err := s.Customers(ctx, bc, cs)
 	if err != nil || r.Items != 4 || r.Pushed != 3 {
 		t.Fatalf("customers: %+v, %v", r, err)
 	}
@@ -192,6 +222,24 @@ stores:
 	}
 	if p.ensured != 1 {
 		t.Errorf("contact attributes ensured %d times, want once before the first push", p.ensured)
+	}
+	if len(p.removed) != 0 {
+		t.Errorf("new contacts taken off lists they were never on: %v", p.removed)
+	}
+	// Ann stops accepting marketing and moves to VIP (a group named in the
+	// file): she leaves the marketing and Trade lists and joins VIPs.
+	cs[0].AcceptsAbandonedCartEmails, cs[0].CustomerGroupID = false, 2
+	if r, err := s.Customers(ctx, bc, cs[:1]); err != nil || r.Pushed != 1 {
+		t.Fatalf("after the change: %+v, %v", r, err)
+	}
+	last := p.imports[len(p.imports)-1]
+	if len(last.lists) != 2 || !slices.Contains(last.lists, p.lists[ListFolder+"/VIPs"]) {
+		t.Errorf("Ann imported into %v, want the marker and VIPs (%v)", last.lists, p.lists)
+	}
+	for _, name := range []string{"BigCommerce accepts marketing", "Trade"} {
+		if got := p.removed[p.lists[ListFolder+"/"+name]]; !slices.Equal(got, []string{"ann@example.com"}) {
+			t.Errorf("taken off %s: %v", name, got)
+		}
 	}
 	mc, err := s.Store.MirrorCounts(ctx, "abc")
 	if err != nil || mc.Customers != 4 {
@@ -311,7 +359,7 @@ defaults:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Customers(ctx, "abc", []bigcommerce.Customer{{ID: 7, Email: "vip@example.com", CustomerGroupID: 2}}); err != nil {
+	if _, err := s.Customers(ctx, groupsClient(t), []bigcommerce.Customer{{ID: 7, Email: "vip@example.com", CustomerGroupID: 2}}); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
