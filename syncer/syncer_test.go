@@ -63,7 +63,7 @@ func (p *provider) EnsureContactAttributes(_ context.Context, attrs []messaging.
 	p.ensured++
 	return nil
 }
-func (p *provider) AddToList(context.Context, int64, []string) error      { return nil }
+func (p *provider) AddToList(context.Context, int64, []string) error { return nil }
 func (p *provider) RemoveFromList(_ context.Context, id int64, emails []string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
