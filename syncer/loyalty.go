@@ -25,14 +25,14 @@ func (s *Syncer) countLoyalty(ctx context.Context, storeHash string) (int64, err
 // importing twice, or importing an order the live flow already awarded,
 // awards nothing more. Only orders in their channel's award status earn;
 // no message, event or provider attribute comes of it, and the tier is set
-// silently. Items counts the orders awarded now.
+// silently. Items counts the orders examined (the progress of the import).
 func (s *Syncer) loyaltyPage(ctx context.Context, bc *bigcommerce.Client, page int) (Result, error) {
 	storeHash := bc.StoreHash()
 	orders, err := s.Store.MirrorOrderPage(ctx, storeHash, page, bigcommerce.MaxPageSize)
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Full: len(orders) >= bigcommerce.MaxPageSize}
+	r := Result{Items: int64(len(orders)), Full: len(orders) >= bigcommerce.MaxPageSize}
 	var groups map[int]string
 	for _, o := range orders {
 		program := s.Flows.For(storeHash, int(o.ChannelID)).Loyalty
@@ -44,12 +44,8 @@ func (s *Syncer) loyaltyPage(ctx context.Context, bc *bigcommerce.Client, page i
 				return r, err
 			}
 		}
-		awarded, err := s.importAward(ctx, storeHash, program, o, groups)
-		if err != nil {
+		if _, err := s.importAward(ctx, storeHash, program, o, groups); err != nil {
 			return r, fmt.Errorf("order %d: %w", o.ID, err)
-		}
-		if awarded {
-			r.Items++
 		}
 	}
 	return r, nil
