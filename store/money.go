@@ -63,6 +63,10 @@ func digits(s string) bool {
 
 // String formats m with at least two decimals and at most four, without
 // trailing zeros beyond the second: "12.34", "0.5" → "0.50", "1.2345".
+// Float64 is the amount in currency units, for arithmetic that rounds
+// anyway (loyalty points).
+func (m Money) Float64() float64 { return float64(m) / moneyScale }
+
 func (m Money) String() string {
 	sign := ""
 	u := uint64(m)

@@ -33,73 +33,57 @@ func (s *Syncer) loyaltyPage(ctx context.Context, bc *bigcommerce.Client, page i
 		return Result{}, err
 	}
 	r := Result{Items: int64(len(orders)), Full: len(orders) >= bigcommerce.MaxPageSize}
-	var groups map[int]string
 	for _, o := range orders {
 		program := s.Flows.For(storeHash, int(o.ChannelID)).Loyalty
 		if program == nil || !program.Enabled || o.StatusID != int(program.AwardStatus) {
 			continue
 		}
-		if groups == nil {
-			if groups, err = customerGroups(ctx, bc); err != nil {
-				return r, err
-			}
-		}
-		if _, err := s.importAward(ctx, storeHash, program, o, groups); err != nil {
+		if err := s.importAward(ctx, bc, program, o); err != nil {
 			return r, fmt.Errorf("order %d: %w", o.ID, err)
 		}
 	}
 	return r, nil
 }
 
-func (s *Syncer) importAward(ctx context.Context, storeHash string, program *config.Loyalty, o store.MirrorOrder, groups map[int]string) (bool, error) {
+func (s *Syncer) importAward(ctx context.Context, bc *bigcommerce.Client, program *config.Loyalty, o store.MirrorOrder) error {
+	storeHash := bc.StoreHash()
 	cust, err := s.Store.MirrorCustomerByID(ctx, storeHash, o.CustomerID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return false, err
+		return err
+	}
+	groupName, err := s.groupName(ctx, bc, int(cust.GroupID))
+	if err != nil {
+		return err
 	}
 	acct, err := s.Store.GetAccount(ctx, storeHash, o.CustomerID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return false, err
+		return err
 	}
 	repeat, err := s.Store.OrderedBefore(ctx, storeHash, o.CustomerID, o.ID, config.PurchasedStatuses)
 	if err != nil {
-		return false, err
+		return err
 	}
 	amount := o.SubtotalExTax
 	if program.Base == config.BaseTotalIncTax {
 		amount = o.TotalIncTax
 	}
-	e := program.Earn(float64(amount)/10000, int(cust.GroupID), groups[int(cust.GroupID)], acct.LifetimeEarned, repeat)
+	e := program.Earn(amount.Float64(), int(cust.GroupID), groupName, acct.LifetimeEarned, repeat)
 	if e.Points <= 0 {
-		return false, nil
+		return nil
 	}
-	stored, inserted, err := s.Store.AppendLedgerEntry(ctx, store.LedgerEntry{
+	_, inserted, err := s.Store.AppendLedgerEntry(ctx, store.LedgerEntry{
 		StoreHash: storeHash, ChannelID: o.ChannelID, CustomerID: o.CustomerID, OrderID: o.ID, Kind: store.LedgerAward,
 		Points: e.Points, Reason: "imported past order: " + e.Explain(amount.String(), o.Currency), CreatedAt: o.DateCreated,
 	})
 	if err != nil || !inserted {
-		return false, err
+		return err
 	}
-	_ = stored
 	after, err := s.Store.GetAccount(ctx, storeHash, o.CustomerID)
 	if err != nil {
-		return true, err
+		return err
 	}
 	if tier, ok := program.TierFor(after.LifetimeEarned); ok && tier.Name != after.Tier {
-		if err := s.Store.SetTier(ctx, storeHash, o.CustomerID, tier.Name); err != nil {
-			return true, err
-		}
+		return s.Store.SetTier(ctx, storeHash, o.CustomerID, tier.Name)
 	}
-	return true, nil
-}
-
-// customerGroups maps a store's customer group ids to their names.
-func customerGroups(ctx context.Context, bc *bigcommerce.Client) (map[int]string, error) {
-	out := map[int]string{}
-	for g, err := range bc.CustomerGroups(ctx) {
-		if err != nil {
-			return nil, fmt.Errorf("customer groups: %w", err)
-		}
-		out[g.ID] = g.Name
-	}
-	return out, nil
+	return nil
 }

@@ -415,3 +415,15 @@ func (s *Syncer) groupName(ctx context.Context, bc *bigcommerce.Client, id int) 
 	}
 	return g.names[id], nil
 }
+
+// customerGroups maps a store's customer group ids to their names.
+func customerGroups(ctx context.Context, bc *bigcommerce.Client) (map[int]string, error) {
+	out := map[int]string{}
+	for g, err := range bc.CustomerGroups(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("customer groups: %w", err)
+		}
+		out[g.ID] = g.Name
+	}
+	return out, nil
+}
