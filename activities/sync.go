@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -76,7 +75,7 @@ func (a *Activities) PlanSyncResource(ctx context.Context, in PlanResourceInput)
 	if err != nil {
 		return ResourcePlan{}, err
 	}
-	if never && strings.HasPrefix(in.Kind, "reconcile") {
+	if never && syncer.IsReconcile(in.Kind) {
 		return ResourcePlan{Skip: true}, nil
 	}
 	total, pages, err := a.syncer().Count(ctx, bc, in.Resource, since)

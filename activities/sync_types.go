@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/bcflow/bcflow/store"
+	"github.com/bcflow/bcflow/syncer"
 )
 
 // Sync run statuses (the store's).
@@ -12,6 +13,20 @@ const (
 	SyncCompleted = store.SyncCompleted
 	SyncFailed    = store.SyncFailed
 	SyncCancelled = store.SyncCancelled
+)
+
+// Sync kinds and resources: the syncer's names, for the workflows.
+const (
+	SyncHistorical         = syncer.KindHistorical
+	SyncManual             = syncer.KindManual
+	SyncReconcileProducts  = syncer.KindReconcileProducts
+	SyncReconcileCustomers = syncer.KindReconcileCustomers
+
+	ResourceCategories = syncer.Categories
+	ResourceProducts   = syncer.Products
+	ResourceCustomers  = syncer.Customers
+	ResourceOrders     = syncer.Orders
+	ResourceLoyalty    = syncer.Loyalty
 )
 
 // SyncProgress is a store sync's progress, as the sync-progress query and

@@ -56,7 +56,7 @@ func (s *Syncer) Product(ctx context.Context, bc *bigcommerce.Client, productID 
 // mirror and pushes the changed ones to the provider's catalog.
 func (s *Syncer) Products(ctx context.Context, storeHash string, ps []bigcommerce.Product) (Result, error) {
 	return copyEntities(ctx, s, storeHash, ps, entityCopy[bigcommerce.Product, store.MirrorProduct, messaging.Product]{
-		what: "products", kind: pushProduct, upsert: s.Store.UpsertProducts,
+		what: Products, kind: pushProduct, upsert: s.Store.UpsertProducts,
 		mirror: func(p bigcommerce.Product) store.MirrorProduct {
 			return mirrorProduct(p, s.link(ctx, storeHash, p.CustomURL.URL))
 		},
@@ -109,7 +109,7 @@ func (s *Syncer) Category(ctx context.Context, bc *bigcommerce.Client, categoryI
 // Categories writes categories into the mirror and pushes the changed ones.
 func (s *Syncer) Categories(ctx context.Context, storeHash string, cs []bigcommerce.Category) (Result, error) {
 	return copyEntities(ctx, s, storeHash, cs, entityCopy[bigcommerce.Category, store.MirrorCategory, messaging.Category]{
-		what: "categories", kind: pushCategory, upsert: s.Store.UpsertCategories,
+		what: Categories, kind: pushCategory, upsert: s.Store.UpsertCategories,
 		mirror: func(c bigcommerce.Category) store.MirrorCategory {
 			return store.MirrorCategory{ID: int64(c.ID), ParentID: int64(c.ParentID), Name: c.Name, URL: s.link(ctx, storeHash, c.CustomURL.URL)}
 		},

@@ -72,7 +72,7 @@ func (s *Syncer) Customers(ctx context.Context, bc *bigcommerce.Client, cs []big
 		}
 	}
 	return copyEntities(ctx, s, storeHash, cs, entityCopy[bigcommerce.Customer, store.MirrorCustomer, contactPush]{
-		what: "customers", kind: pushContact, mirror: mirrorCustomer, upsert: s.Store.UpsertCustomers,
+		what: Customers, kind: pushContact, mirror: mirrorCustomer, upsert: s.Store.UpsertCustomers,
 		payload: func(c bigcommerce.Customer, _ store.MirrorCustomer) (string, contactPush, bool) {
 			return strconv.Itoa(c.ID), s.contactOf(storeHash, c, groups[c.CustomerGroupID]), strings.TrimSpace(c.Email) != ""
 		},

@@ -61,7 +61,7 @@ func (s *Syncer) orderPage(ctx context.Context, bc *bigcommerce.Client, since ti
 // under the billing email.
 func (s *Syncer) Orders(ctx context.Context, storeHash string, os []bigcommerce.Order, historical bool) (Result, error) {
 	return copyEntities(ctx, s, storeHash, os, entityCopy[bigcommerce.Order, store.MirrorOrder, messaging.Order]{
-		what: "orders", kind: pushOrder, mirror: mirrorOrder, upsert: s.Store.UpsertOrders,
+		what: Orders, kind: pushOrder, mirror: mirrorOrder, upsert: s.Store.UpsertOrders,
 		payload: func(_ bigcommerce.Order, m store.MirrorOrder) (string, messaging.Order, bool) {
 			// The provider keys orders by contact: an order without an email stays in the mirror.
 			return strconv.FormatInt(m.ID, 10), providerOrder(m), m.Email != ""

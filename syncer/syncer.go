@@ -37,7 +37,28 @@ const (
 	ListFolder = "bcflow"
 )
 
-// Resource names (the same as the workflows' Resource constants).
+// Sync kinds. The workflows name them through activities (the only
+// source of the names): a kind is the last part of a sync's workflow id.
+const (
+	// KindHistorical copies the whole store since its beginning.
+	KindHistorical = "historical"
+	// KindManual copies what changed since each resource's last copy.
+	KindManual = "manual"
+	// KindReconcileProducts is the hourly catalog reconcile (a Schedule).
+	KindReconcileProducts = "reconcile-products"
+	// KindReconcileCustomers is the daily customers-and-orders reconcile.
+	KindReconcileCustomers = "reconcile-customers"
+)
+
+// IsReconcile reports whether kind is a Schedule's reconcile, which leaves
+// a resource never synced to an explicit historical sync.
+func IsReconcile(kind string) bool {
+	return kind == KindReconcileProducts || kind == KindReconcileCustomers
+}
+
+// Resource names, in the order a sync copies them (categories before the
+// products in them, customers before their orders); the workflows name
+// them through activities.
 const (
 	Categories = "categories"
 	Products   = "products"
@@ -127,7 +148,7 @@ func (s *Syncer) Since(ctx context.Context, storeHash, kind, resource string) (s
 		return time.Time{}, false, fmt.Errorf("syncer: high-water mark of %s: %w", resource, err)
 	}
 	hw, err := time.Parse(time.RFC3339Nano, st.Cursor)
-	if err != nil || kind == "historical" {
+	if err != nil || kind == KindHistorical {
 		return time.Time{}, err != nil, nil // unreadable: copy everything
 	}
 	overlap := s.Overlap
@@ -270,7 +291,7 @@ func (s *Syncer) AddProgress(ctx context.Context, storeHash, kind string, delta 
 // written to the mirror, then, for the rows the provider takes (ok), pushed
 // when its payload changed.
 type entityCopy[S, M, P any] struct {
-	what    string // "customers", …: for errors
+	what    string // the resource, for errors
 	kind    string // the push kind
 	mirror  func(S) M
 	upsert  func(ctx context.Context, storeHash string, rows []M) error

@@ -18,15 +18,15 @@ const FlowStoreSync = "store-sync"
 // Sync kinds: the last part of a sync's workflow id.
 const (
 	// SyncHistorical copies the whole store since its beginning.
-	SyncHistorical = "historical"
+	SyncHistorical = activities.SyncHistorical
 	// SyncManual copies what was created or modified since the last
 	// successful sync's high-water mark.
-	SyncManual = "manual"
+	SyncManual = activities.SyncManual
 	// SyncReconcileProducts is the hourly catalog reconcile (a Schedule).
-	SyncReconcileProducts = "reconcile-products"
+	SyncReconcileProducts = activities.SyncReconcileProducts
 	// SyncReconcileCustomers is the daily customers-and-orders reconcile (a
 	// Schedule).
-	SyncReconcileCustomers = "reconcile-customers"
+	SyncReconcileCustomers = activities.SyncReconcileCustomers
 )
 
 // SyncKinds are the valid sync kinds, in the order a person reads them.
@@ -35,13 +35,13 @@ var SyncKinds = []string{SyncHistorical, SyncManual, SyncReconcileProducts, Sync
 // Synced resources, in the order a sync copies them (categories before the
 // products in them, customers before their orders).
 const (
-	ResourceCategories = "categories"
-	ResourceProducts   = "products"
-	ResourceCustomers  = "customers"
-	ResourceOrders     = "orders"
+	ResourceCategories = activities.ResourceCategories
+	ResourceProducts   = activities.ResourceProducts
+	ResourceCustomers  = activities.ResourceCustomers
+	ResourceOrders     = activities.ResourceOrders
 	// ResourceLoyalty imports loyalty points for past orders, after the
 	// orders (StoreSyncInput.ImportLoyalty, historical only).
-	ResourceLoyalty = "loyalty"
+	ResourceLoyalty = activities.ResourceLoyalty
 )
 
 // StoreSyncID is the workflow id of a store's sync of one kind:
