@@ -253,9 +253,6 @@ func quotaBound(pages, quota int, window time.Duration, share float64) time.Dura
 // a compressed window (50 per 200 ms) whose answers come back out of order:
 // not one 429, and the store never has fewer than the reserve left.
 func TestPacingConcurrentNever429(t *testing.T) {
-	if testing.Short() {
-		t.Skip("real clock, about a second")
-	}
 	ws := &windowServer{quota: 50, window: 200 * time.Millisecond, maxDelay: 3 * time.Millisecond}
 	runPaced(t, ws, 0, 200, 8)
 	if ws.rejected != 0 {
@@ -273,9 +270,6 @@ func TestPacingConcurrentNever429(t *testing.T) {
 // app spends 6 requests per window, evenly, within the 10 the client
 // leaves: the client sees them in the headers and neither gets a 429.
 func TestPacingSharesTheQuotaWithAnotherApp(t *testing.T) {
-	if testing.Short() {
-		t.Skip("real clock, about a second")
-	}
 	ws := &windowServer{quota: 50, window: 200 * time.Millisecond, maxDelay: 2 * time.Millisecond}
 	srv := httptest.NewServer(ws)
 	defer srv.Close()
