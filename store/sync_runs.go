@@ -172,18 +172,18 @@ func (s *Store) editSyncProgress(ctx context.Context, storeHash, kind, resource 
 }
 
 // FinishSyncRun ends the kind's current run with status (completed, failed
-// or cancelled) and errText; a completed run's HighWater becomes the kind's
-// last successful high-water. ErrNotFound when no run exists.
+// or cancelled) and errText. ErrNotFound when no run exists. (Where the
+// next sync of a resource starts is the syncer's rule: a high-water mark
+// per resource, written when its copy completes.)
 func (s *Store) FinishSyncRun(ctx context.Context, storeHash, kind, status, errText string, finishedAt time.Time) error {
 	switch status {
 	case SyncCompleted, SyncFailed, SyncCancelled:
 	default:
 		return fmt.Errorf("store: finish sync run: status %q: %w", status, ErrInvalid)
 	}
-	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE sync_runs SET status = ?, error = ?, finished_at = ?,
-		success_high_water = CASE WHEN ? = 1 THEN high_water ELSE success_high_water END
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE sync_runs SET status = ?, error = ?, finished_at = ?
 		WHERE store_hash = ? AND kind = ?`),
-		status, errText, s.tv(orNow(finishedAt)), boolInt(status == SyncCompleted), storeHash, kind)
+		status, errText, s.tv(orNow(finishedAt)), storeHash, kind)
 	if err != nil {
 		return fmt.Errorf("store: finish sync run %s/%s: %w", storeHash, kind, err)
 	}
@@ -240,18 +240,4 @@ func scanSyncRun(sc interface{ Scan(...any) error }) (SyncRun, error) {
 		return SyncRun{}, fmt.Errorf("decode resources: %w", err)
 	}
 	return r, nil
-}
-
-// LastSyncHighWater is the latest high-water among the completed runs of
-// the kinds historical, manual and reconcile-* of the store (zero if none):
-// where the next manual sync starts (the caller applies the overlap).
-func (s *Store) LastSyncHighWater(ctx context.Context, storeHash string) (time.Time, error) {
-	var t time.Time
-	err := s.rdb.QueryRowContext(ctx, s.rebind(`SELECT MAX(success_high_water) FROM sync_runs
-		WHERE store_hash = ? AND (kind IN ('historical', 'manual') OR kind LIKE 'reconcile%')`), storeHash).
-		Scan((*dbTime)(&t))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("store: last sync high-water: %w", err)
-	}
-	return t, nil
 }

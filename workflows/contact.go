@@ -59,6 +59,13 @@ func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, 
 	// must not grow the history past its budget: from this version the
 	// sync is abandoned when the history fills and the next run syncs.
 	interruptible := workflow.GetVersion(ctx, contactInterruptChange, workflow.DefaultVersion, 1) >= 1
+	// nextRun is the input the next run takes over; a change read by
+	// continueAsNew's drain is covered by the next run's first sync.
+	nextRun := func() any {
+		return ContactSyncInput{StoreHash: in.StoreHash, CustomerID: in.CustomerID, Carry: ContactSyncCarry{
+			FlowCarry: FlowCarry{Signals: run.counts}, Created: created, BonusChecked: bonusChecked, Syncs: res.Syncs, Email: res.Email,
+		}}
+	}
 	for {
 		changed = false
 		var out activities.SyncContactResult
@@ -69,11 +76,7 @@ func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, 
 				return res, err
 			}
 			if full {
-				return res, run.continueAsNew(ContactSyncWorkflowName, func() any {
-					return ContactSyncInput{StoreHash: in.StoreHash, CustomerID: in.CustomerID, Carry: ContactSyncCarry{
-						FlowCarry: FlowCarry{Signals: run.counts}, Created: created, BonusChecked: bonusChecked, Syncs: res.Syncs, Email: res.Email,
-					}}
-				})
+				return res, run.continueAsNew(ContactSyncWorkflowName, nextRun)
 			}
 		} else if err := workflow.ExecuteActivity(actx, a.SyncContact, input).Get(ctx, &out); err != nil {
 			return res, err
@@ -97,13 +100,7 @@ func ContactSync(ctx workflow.Context, in ContactSyncInput) (ContactSyncResult, 
 			res.BonusPoints += points
 		}
 		if run.durable() && run.historyFull() {
-			return res, run.continueAsNew(ContactSyncWorkflowName, func() any {
-				// A change read by continueAsNew's drain is covered by the
-				// next run's first sync.
-				return ContactSyncInput{StoreHash: in.StoreHash, CustomerID: in.CustomerID, Carry: ContactSyncCarry{
-					FlowCarry: FlowCarry{Signals: run.counts}, Created: created, BonusChecked: bonusChecked, Syncs: res.Syncs, Email: res.Email,
-				}}
-			})
+			return res, run.continueAsNew(ContactSyncWorkflowName, nextRun)
 		}
 		// Changes that arrived during the sync are drained together (one more
 		// sync for all of them); otherwise wait for more.

@@ -154,8 +154,6 @@ CREATE TABLE sync_runs (
     high_water         INTEGER,
     error              TEXT NOT NULL DEFAULT '',
     resources          TEXT NOT NULL DEFAULT '[]',
-    -- the high-water of this kind's last completed run, kept across runs
-    success_high_water INTEGER,
     PRIMARY KEY (store_hash, kind)
 );
 
