@@ -58,6 +58,10 @@ type FlowSet struct {
 	Consent *Consent `yaml:"consent,omitempty"`
 	// Sync says which provider lists synced contacts join (sync.go).
 	Sync *Sync `yaml:"sync,omitempty"`
+	// Segments are the customer segments kept (segments.go).
+	Segments *Segments `yaml:"segments,omitempty"`
+	// SegmentFlows start sequences when shoppers enter or leave segments.
+	SegmentFlows []SegmentFlow `yaml:"segment_flows,omitempty"`
 }
 
 // StoreFlows overrides sections for one store, and optionally for some of its
@@ -138,6 +142,9 @@ type Coupon struct {
 	Percent int `yaml:"percent" flows:"required"`
 	// ExpiresAfter is how long the coupon stays valid (default 7d).
 	ExpiresAfter Duration `yaml:"expires_after"`
+	// Segment, if set, restricts the coupon to members of that segment
+	// (its promotion targets the segment's BigCommerce customer segment).
+	Segment string `yaml:"segment,omitempty"`
 }
 
 // Message is what to send and how: shared by steps, reminders, review
