@@ -77,7 +77,7 @@ func ParseFlows(name string, data []byte) (*Flows, error) {
 	}
 	for _, is := range f.check() {
 		p := is.Problem
-		if shadowed(p.Path, decodePaths) {
+		if shadowed(p.Path, decodePaths) || is.unlessInnerFailed && innerFailed(p.Path, decodePaths) {
 			continue // the decoder already explained this field
 		}
 		if _, written := d.lines[p.Path]; is.ifWritten && !written {
@@ -134,6 +134,16 @@ func shadowed(path string, decodePaths map[string]bool) bool {
 			return false
 		}
 	}
+}
+
+// innerFailed reports whether a path inside path has a decode problem.
+func innerFailed(path string, decodePaths map[string]bool) bool {
+	for p := range decodePaths {
+		if strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // parentPath strips the last element of a.b[2].c.
