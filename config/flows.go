@@ -27,6 +27,10 @@ type Flows struct {
 	Defaults FlowSet `yaml:"defaults"`
 	// StoreOverrides holds per-store (and per-channel) section overrides.
 	StoreOverrides []StoreFlows `yaml:"stores,omitempty"`
+	// ElementDefaults are the values of keys that coupons, loyalty tiers,
+	// replenishment reminders and segment flows leave out, throughout the
+	// file; keys it leaves out take flows.default.yaml's.
+	ElementDefaults *ElementDefaults `yaml:"element_defaults,omitempty"`
 }
 
 // FlowSet is one level of configuration: every section is optional in a

@@ -49,6 +49,9 @@ func (f *Flows) check() []issue {
 	if f.Version != 1 {
 		c.add("version", "unsupported version %d (this bcflow reads version 1)", f.Version)
 	}
+	if e := f.ElementDefaults; e != nil {
+		c.elementDefaults("element_defaults", e)
+	}
 	c.set("defaults", f.Defaults)
 
 	hashes := map[string]int{}
@@ -240,7 +243,9 @@ func (c *checker) set(p string, s FlowSet) {
 		c.nonNegative(sp+".delay", sv.Delay)
 		switch {
 		case sv.Link == "":
-			c.add(sp+".link", "is required: the survey URL, containing %s", OrderIDPlaceholder)
+			if sv.Enabled {
+				c.add(sp+".link", "is required: the survey URL, containing %s", OrderIDPlaceholder)
+			}
 		case !strings.Contains(sv.Link, OrderIDPlaceholder):
 			c.add(sp+".link", "must contain %s so answers can be tied to the order, got %q", OrderIDPlaceholder, sv.Link)
 		case !isHTTPURL(sv.LinkFor(1)):

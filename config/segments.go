@@ -164,8 +164,6 @@ func (s *Segments) setDefaults() {
 	*s = builtinSection(func(f *FlowSet) *Segments { return f.Segments })
 }
 
-func (f *SegmentFlow) setDefaults() { f.On = SegmentEnter }
-
 // BigCommerceName returns the segment's name in BigCommerce: Title, else
 // Name.
 func (d SegmentDefinition) BigCommerceName() string {
