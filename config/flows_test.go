@@ -745,6 +745,14 @@ func TestExampleFile(t *testing.T) {
 	if wholesale.CartRecovery.Enabled || wholesale.Loyalty.PointsPerUnit != 0.5 || wholesale.Loyalty.Rounding != RoundFloor {
 		t.Errorf("wholesale storefront = %+v %+v", wholesale.CartRecovery, wholesale.Loyalty)
 	}
+	settings, defs := f.SegmentsFor("abc123")
+	if !settings.PushToBigCommerce || settings.PushToBrevo || len(defs) != 3 || defs[1].Name != "high_value" ||
+		len(defs[1].Rule.Any) != 2 || *defs[1].Rule.Any[0].All[1].TotalSpent.AtLeast != 10000 || !defs[2].Rule.TimeBased() {
+		t.Errorf("abc123 segments = %+v %+v", settings, defs)
+	}
+	if c := main.SegmentFlows[0].Sequence[0].Coupon; c.ExpiresAfter.String() != "5d" || c.Segment != "high_value" {
+		t.Errorf("segment flow coupon = %+v", c)
+	}
 	eu := f.For("def456", 1)
 	if eu.ReviewRequest.Delay.Std() != 21*Day || eu.ReviewRequest.Template != (Template{BrevoTemplateID: 51}) || eu.QuietHours.Timezone != "Europe/Paris" {
 		t.Errorf("EU store = %+v %+v", eu.ReviewRequest, eu.QuietHours)

@@ -464,6 +464,18 @@ flows.yaml:15: defaults.order_goals.goals[0].sequence[0].coupon.segment: unknown
 flows.yaml:20: defaults.order_goals.goals[0].replenishment.coupon.segment: unknown segment "silver" (segments defines vip)
 flows.yaml:22: defaults.review_request.coupon.segment: unknown segment "bronze" (segments defines vip)
 flows.yaml:28: defaults.segment_flows[0].sequence[1].coupon.segment: unknown segment "lapsed" (segments defines vip)`},
+		{"coupon segment not pushed", `defaults:
+  segments:
+    push_to_bigcommerce: false
+    definitions:
+      - {name: vip, rule: {total_spent: {at_least: 500}}}
+  review_request:
+    coupon: {percent: 5, segment: vip}
+stores:
+  - store_hash: abc
+    segments: {enabled: false}
+`,
+			`flows.yaml:7: defaults.review_request.coupon.segment: segment "vip" is not pushed to BigCommerce (segments is off or push_to_bigcommerce is false), so no shopper could use the coupon`},
 		{"levels", `defaults:
   customer_groups: [VIP]
   segments:

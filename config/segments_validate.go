@@ -295,13 +295,14 @@ func (c *checker) segmentRefs(f *Flows, storeHash string, channelID int, scope s
 		c.add(path, "%s", msg)
 	}
 
+	var settings Segments
 	var defs []SegmentDefinition
 	if storeHash == "" {
 		if set.Segments != nil {
-			defs = set.Segments.Definitions
+			settings, defs = *set.Segments, set.Segments.Definitions
 		}
 	} else {
-		_, defs = f.SegmentsFor(storeHash)
+		settings, defs = f.SegmentsFor(storeHash)
 	}
 	known := map[string]bool{}
 	var names []string
@@ -333,7 +334,15 @@ func (c *checker) segmentRefs(f *Flows, storeHash string, channelID int, scope s
 			continue
 		}
 		couponsIn(sv.Field(idx), origin[idx]+"."+name, func(path string, cp *Coupon) {
-			unknown(path+".segment", origin[idx], cp.Segment)
+			switch {
+			case cp.Segment == "":
+			case !known[cp.Segment]:
+				unknown(path+".segment", origin[idx], cp.Segment)
+			case !settings.Enabled || !settings.PushToBigCommerce:
+				// The promotion would target a BigCommerce segment
+				// nobody is pushed to: no shopper could use the coupon.
+				report(path+".segment", origin[idx], "segment %q is not pushed to BigCommerce (segments is off or push_to_bigcommerce is false), so no shopper could use the coupon", cp.Segment)
+			}
 		})
 	}
 
