@@ -92,10 +92,11 @@ func (f *Flows) check() []issue {
 	// rules) the same way.
 	c.groups(f, "", 0, "defaults")
 	c.segmentRefs(f, "", 0, "defaults")
-	for _, s := range f.StoreOverrides {
+	for si, s := range f.StoreOverrides {
 		if s.StoreHash == "" {
 			continue
 		}
+		c.channelSegments(f, si)
 		c.groups(f, s.StoreHash, -1, fmt.Sprintf("store %s", s.StoreHash))
 		c.segmentRefs(f, s.StoreHash, -1, fmt.Sprintf("store %s", s.StoreHash))
 		for _, ch := range s.Channels {

@@ -476,6 +476,28 @@ stores:
     segments: {enabled: false}
 `,
 			`flows.yaml:7: defaults.review_request.coupon.segment: segment "vip" is not pushed to BigCommerce (segments is off or push_to_bigcommerce is false), so no shopper could use the coupon`},
+		{"channel segments are store-wide", `defaults:
+  segments:
+    definitions:
+      - {name: big, title: Big, rule: {total_spent: {at_least: 500}}}
+stores:
+  - store_hash: abc
+    channels:
+      - channel_id: 2
+        segments:
+          definitions:
+            - {name: big, title: Ignored, rule: {total_spent: {at_least: 900}}}
+            - {name: big2, title: big, rule: {total_spent: {at_least: 900}}}
+            - {name: eu, rule: {country: [FR]}}
+      - channel_id: 3
+        segments:
+          definitions:
+            - {name: de, title: EU, rule: {country: [DE]}}
+`,
+			`flows.yaml:12: stores[0].channels[0].segments.definitions[1].title: duplicate segment title "big": the store's segment "big" has it too (segments are store-wide, one BigCommerce segment each)
+flows.yaml:12: stores[0].channels[0].segments.definitions[1].title: duplicate Brevo list "big": the store's segment "big" has it too (segments are store-wide, one Brevo list each)
+flows.yaml:17: stores[0].channels[1].segments.definitions[0].title: duplicate segment title "EU": segment "eu" of channel 2 has it too (segments are store-wide, one BigCommerce segment each)
+flows.yaml:17: stores[0].channels[1].segments.definitions[0].title: duplicate Brevo list "EU": segment "eu" of channel 2 has it too (segments are store-wide, one Brevo list each)`},
 		{"levels", `defaults:
   customer_groups: [VIP]
   segments:

@@ -79,6 +79,58 @@ func (c *checker) segments(p string, s *Segments) {
 	}
 }
 
+// channelSegments checks that the segments a store's channels add (names
+// the store level does not define) keep BigCommerce segment titles and Brevo
+// lists apart from the store's and from each other: segments are store-wide
+// (SegmentsFor), one BigCommerce segment and one Brevo list each. A
+// channel's redefinition of a store segment takes the store's title.
+func (c *checker) channelSegments(f *Flows, si int) {
+	s := f.StoreOverrides[si]
+	storeSet, _ := f.resolve(s.StoreHash, 0)
+	storeNames := map[string]bool{}
+	titles := map[string]string{} // lower-cased title or list -> owner
+	lists := map[string]string{}
+	if storeSet.Segments != nil {
+		for _, d := range storeSet.Segments.Definitions {
+			storeNames[d.Name] = true
+			titles[strings.ToLower(d.BigCommerceName())] = fmt.Sprintf("the store's segment %q", d.Name)
+			lists[strings.ToLower(d.BrevoListName())] = fmt.Sprintf("the store's segment %q", d.Name)
+		}
+	}
+	added := map[string]bool{}
+	for ci, ch := range s.Channels {
+		if ch.Segments == nil || !ch.Segments.Enabled {
+			continue
+		}
+		for di, d := range ch.Segments.Definitions {
+			if d.Name == "" || storeNames[d.Name] || added[d.Name] {
+				continue
+			}
+			added[d.Name] = true
+			dp := fmt.Sprintf("stores[%d].channels[%d].segments.definitions[%d]", si, ci, di)
+			owner := fmt.Sprintf("segment %q of channel %d", d.Name, ch.ChannelID)
+			titlePath := dp + ".title"
+			if d.Title == "" {
+				titlePath = dp + ".name"
+			}
+			if other, dup := titles[strings.ToLower(d.BigCommerceName())]; dup {
+				c.add(titlePath, "duplicate segment title %q: %s has it too (segments are store-wide, one BigCommerce segment each)", d.BigCommerceName(), other)
+			} else {
+				titles[strings.ToLower(d.BigCommerceName())] = owner
+			}
+			listPath := dp + ".brevo_list"
+			if d.BrevoList == "" {
+				listPath = titlePath
+			}
+			if other, dup := lists[strings.ToLower(d.BrevoListName())]; dup {
+				c.add(listPath, "duplicate Brevo list %q: %s has it too (segments are store-wide, one Brevo list each)", d.BrevoListName(), other)
+			} else {
+				lists[strings.ToLower(d.BrevoListName())] = owner
+			}
+		}
+	}
+}
+
 // isEmpty reports whether the rule holds no condition at all.
 func (r Rule) isEmpty() bool {
 	v := reflect.ValueOf(r)
