@@ -563,3 +563,31 @@ func TestValidateSegmentsWithoutFile(t *testing.T) {
 		t.Errorf("Validate = %v, want %s", err, want)
 	}
 }
+
+// The built-in file's commented segment_flows example is valid once
+// uncommented.
+func TestBuiltInSegmentFlowExample(t *testing.T) {
+	lines := strings.Split(string(DefaultFlowsYAML()), "\n")
+	out := make([]string, 0, len(lines))
+	inExample := false
+	for _, l := range lines {
+		switch {
+		case l == "  # segment_flows:":
+			inExample = true
+		case inExample && !strings.HasPrefix(l, "  # "):
+			inExample = false
+		}
+		if inExample {
+			l = "  " + strings.TrimPrefix(l, "  # ")
+		}
+		out = append(out, l)
+	}
+	f, err := ParseFlows("flows.default.yaml", []byte(strings.Join(out, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Defaults.SegmentFlows) != 1 || f.Defaults.SegmentFlows[0].Segment != "at_risk" || f.Defaults.SegmentFlows[0].On != SegmentEnter ||
+		len(f.Defaults.SegmentFlows[0].Sequence) != 2 || f.Defaults.SegmentFlows[0].Sequence[0].Coupon.Segment != "at_risk" {
+		t.Errorf("uncommented example = %+v", f.Defaults.SegmentFlows)
+	}
+}
