@@ -186,10 +186,25 @@ func (e *Emulator) serveStore(w http.ResponseWriter, r *http.Request) {
 		allowed = s.rl.take(e.now(), s.Quota, s.window())
 	}
 	s.rl.headers(w.Header(), e.now(), s.Quota, s.window())
+	noSegmentation := s.SegmentationOff && segmentationRoute(r.URL.Path)
+	busy, writing := false, false
+	if ok && allowed && !noSegmentation && segmentationWrite(r) {
+		if busy = s.segWrites >= MaxSegmentWritesInFlight; !busy {
+			s.segWrites++
+			writing = true
+		}
+	}
 	if ok {
-		s.stats.count(routeName(r, pattern), !allowed)
+		s.stats.count(routeName(r, pattern), !allowed || busy)
 	}
 	s.mu.Unlock()
+	if writing {
+		defer func() {
+			s.mu.Lock()
+			s.segWrites--
+			s.mu.Unlock()
+		}()
+	}
 	if !ok {
 		fail(http.StatusUnauthorized, "No valid credentials were found in this request")
 		return
@@ -200,6 +215,14 @@ func (e *Emulator) serveStore(w http.ResponseWriter, r *http.Request) {
 	}
 	if version != "v2" && version != "v3" {
 		fail(http.StatusNotFound, "Not Found")
+		return
+	}
+	if noSegmentation {
+		fail(http.StatusForbidden, SegmentationUnavailableTitle)
+		return
+	}
+	if busy {
+		fail(http.StatusTooManyRequests, fmt.Sprintf("Too many concurrent requests: the Customer Segmentation API allows %d creates, updates and adds in flight.", MaxSegmentWritesInFlight))
 		return
 	}
 	e.api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
@@ -284,7 +307,8 @@ func (e *Emulator) buildStore(seed StoreSeed) (*store, error) {
 		Hash: seed.Hash, AccessToken: seed.AccessToken, ClientSecret: seed.ClientSecret,
 		ClientID: seed.ClientID, StoreID: seed.StoreID, Domain: strings.TrimSuffix(seed.Domain, "/"),
 		Channels: seed.Channels, Quota: seed.Quota, WindowMs: seed.RateLimitWindow.Milliseconds(),
-		Carts: map[string]*Cart{}, Guests: map[string]*Customer{}, AbandonTokens: map[string]string{},
+		SegmentationOff: seed.NoSegmentation,
+		Carts:           map[string]*Cart{}, Guests: map[string]*Customer{}, AbandonTokens: map[string]string{},
 	}}
 	groups := seed.CustomerGroups
 	if len(groups) == 0 {
