@@ -6,6 +6,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -234,8 +235,9 @@ func (s *segmentSync) dispatch(cs []activities.SegmentCrossing, flows map[int]co
 		var exec workflow.Execution
 		err := st.fut.GetChildWorkflowExecution().Get(s.ctx, &exec)
 		var dup *temporal.ChildWorkflowExecutionAlreadyStartedError
+		var started *serviceerror.WorkflowExecutionAlreadyStarted // as the SDK's test server says it
 		switch {
-		case errors.As(err, &dup):
+		case errors.As(err, &dup), errors.As(err, &started):
 		case err != nil:
 			workflow.GetLogger(s.ctx).Warn("segment flow not started", "workflow_id", st.id, "error", err)
 			failed[st.crossing] = true
