@@ -1,5 +1,11 @@
 package config
 
+import (
+	"reflect"
+	"sort"
+	"strings"
+)
+
 // This file is the schema of customer segments (the segments section) and
 // of the flows they start (segment_flows). A segment is a named rule over
 // the store mirror's per-shopper figures; bcflow keeps its membership as
@@ -152,4 +158,158 @@ type SegmentFlow struct {
 	// Sequence is sent after the crossing; delays count from it and may
 	// start at 0s.
 	Sequence []Step `yaml:"sequence" flows:"required"`
+}
+
+func (s *Segments) setDefaults() {
+	*s = builtinSection(func(f *FlowSet) *Segments { return f.Segments })
+}
+
+func (f *SegmentFlow) setDefaults() { f.On = SegmentEnter }
+
+// BigCommerceName returns the segment's name in BigCommerce: Title, else
+// Name.
+func (d SegmentDefinition) BigCommerceName() string {
+	if d.Title != "" {
+		return d.Title
+	}
+	return d.Name
+}
+
+// BrevoListName returns the name of the Brevo list kept in step with the
+// segment: BrevoList, else BigCommerceName.
+func (d SegmentDefinition) BrevoListName() string {
+	if d.BrevoList != "" {
+		return d.BrevoList
+	}
+	return d.BigCommerceName()
+}
+
+// TimeBased reports whether the rule holds a condition that changes with
+// time alone (older_than or within, anywhere in it): such segments are
+// re-evaluated by the daily run.
+func (r Rule) TimeBased() bool {
+	timed := func(d *DateRange) bool { return d != nil && (d.OlderThan != nil || d.Within != nil) }
+	if timed(r.FirstOrder) || timed(r.LastOrder) {
+		return true
+	}
+	if r.Not != nil && r.Not.TimeBased() {
+		return true
+	}
+	for _, sub := range append(append([]Rule(nil), r.All...), r.Any...) {
+		if sub.TimeBased() {
+			return true
+		}
+	}
+	return false
+}
+
+// GroupRefs returns every customer_group reference in the rule (names or
+// numeric ids, as written), in rule order without duplicates, for the
+// caller to resolve to group ids.
+func (r Rule) GroupRefs() []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(r Rule)
+	walk = func(r Rule) {
+		for _, ref := range r.CustomerGroup {
+			if !seen[ref] {
+				seen[ref] = true
+				out = append(out, ref)
+			}
+		}
+		for _, sub := range r.All {
+			walk(sub)
+		}
+		for _, sub := range r.Any {
+			walk(sub)
+		}
+		if r.Not != nil {
+			walk(*r.Not)
+		}
+	}
+	walk(r)
+	return out
+}
+
+// SegmentsFor returns the segments a store keeps: the settings of its
+// store-level segments section (enabled, push flags; the zero value when
+// there is none) and its definitions, sorted by Name, with Title and
+// BrevoList filled in (BigCommerceName, BrevoListName).
+//
+// Segments are store-wide (one BigCommerce segment, one Brevo list each),
+// but a channel's segments section may redefine a segment for that
+// channel's shoppers, or add one. The definition returned then composes
+// the levels: a shopper of a redefining channel is judged by the channel's
+// rule, anyone else by the store's:
+//
+//	any:
+//	  - all: [{channel: [2]}, <channel 2's rule>]
+//	  - ...
+//	  - all: [{not: {channel: [2, ...]}}, <store rule>]   # when the store defines it
+//
+// A channel section written with enabled: false, or a channel definition
+// identical to the store's, changes nothing. Title, Description and
+// BrevoList come from the store's definition, else from the redefining
+// channel with the lowest id.
+func (f *Flows) SegmentsFor(storeHash string) (Segments, []SegmentDefinition) {
+	set, _ := f.resolve(storeHash, 0)
+	var settings Segments
+	defs := map[string]SegmentDefinition{}
+	if set.Segments != nil {
+		settings = deepCopy(*set.Segments)
+		settings.Definitions = nil
+		for _, d := range set.Segments.Definitions {
+			defs[d.Name] = deepCopy(d)
+		}
+	}
+
+	type override struct {
+		channel int
+		def     SegmentDefinition
+	}
+	overrides := map[string][]override{}
+	for _, s := range f.StoreOverrides {
+		if storeHash == "" || !strings.EqualFold(s.StoreHash, storeHash) {
+			continue
+		}
+		for _, ch := range s.Channels {
+			if ch.Segments == nil || !ch.Segments.Enabled {
+				continue
+			}
+			for _, d := range ch.Segments.Definitions {
+				if sd, ok := defs[d.Name]; ok && reflect.DeepEqual(sd.Rule, d.Rule) {
+					continue
+				}
+				overrides[d.Name] = append(overrides[d.Name], override{ch.ChannelID, deepCopy(d)})
+			}
+		}
+		break
+	}
+	for name, ovs := range overrides {
+		sort.SliceStable(ovs, func(i, j int) bool { return ovs[i].channel < ovs[j].channel })
+		composed, hasStore := defs[name]
+		if !hasStore {
+			composed = ovs[0].def
+		}
+		var alts []Rule
+		var chans []int
+		for _, o := range ovs {
+			alts = append(alts, Rule{All: []Rule{{Channel: []int{o.channel}}, o.def.Rule}})
+			chans = append(chans, o.channel)
+		}
+		if hasStore {
+			alts = append(alts, Rule{All: []Rule{{Not: &Rule{Channel: chans}}, composed.Rule}})
+		}
+		composed.Rule = Rule{Any: alts}
+		defs[name] = composed
+	}
+
+	out := make([]SegmentDefinition, 0, len(defs))
+	for _, d := range defs {
+		d.Title = d.BigCommerceName()
+		d.BrevoList = d.BrevoListName()
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return settings, out
 }
