@@ -388,6 +388,34 @@ func (p *bcPush) phase(ctx context.Context, add bool) error {
 		return err
 	}
 	slices.Sort(segs)
+	// Batches are recorded by one goroutine, which gathers those answered
+	// meanwhile into one store transaction: requests never wait for the
+	// store, and a failed batch does not keep the others from being
+	// recorded.
+	marks := make(chan []int, 64)
+	marked := make(chan error, 1)
+	go func() {
+		var err error
+		for idx := range marks {
+		gather:
+			for {
+				select {
+				case more, ok := <-marks:
+					if !ok {
+						break gather
+					}
+					idx = append(idx, more...)
+				default:
+					break gather
+				}
+			}
+			if err == nil {
+				err = p.finish(ctx, idx, false)
+			}
+		}
+		marked <- err
+	}()
+	record := func(idx []int) { marks <- idx }
 	var jobs []func(context.Context) error
 	for _, seg := range segs {
 		idx := bySeg[seg]
@@ -399,18 +427,25 @@ func (p *bcPush) phase(ctx context.Context, add bool) error {
 				continue
 			}
 			if _, err := p.segmentID(ctx, def, ""); err != nil {
+				close(marks)
+				<-marked
 				return err
 			}
 		}
 		for b := range slices.Chunk(idx, bigcommerce.SegmentBatchSize) {
 			if add {
-				jobs = append(jobs, func(ctx context.Context) error { return p.addBatch(ctx, seg, b) })
+				jobs = append(jobs, func(ctx context.Context) error { return p.addBatch(ctx, seg, b, record) })
 			} else {
-				jobs = append(jobs, func(ctx context.Context) error { return p.removeBatch(ctx, seg, b) })
+				jobs = append(jobs, func(ctx context.Context) error { return p.removeBatch(ctx, seg, b, record) })
 			}
 		}
 	}
-	return runLimited(ctx, p.e.inFlight(), jobs)
+	err := runLimited(ctx, p.e.inFlight(), jobs)
+	close(marks)
+	if merr := <-marked; err == nil {
+		err = merr
+	}
+	return err
 }
 
 // segmentID returns the segment's BigCommerce id, ensuring the segment
@@ -442,7 +477,7 @@ func (p *bcPush) profileIDs(idx []int) []string {
 	return slices.Compact(out)
 }
 
-func (p *bcPush) removeBatch(ctx context.Context, seg string, idx []int) error {
+func (p *bcPush) removeBatch(ctx context.Context, seg string, idx []int, record func([]int)) error {
 	p.mu.Lock()
 	segID := p.segIDs[seg]
 	p.mu.Unlock()
@@ -455,10 +490,11 @@ func (p *bcPush) removeBatch(ctx context.Context, seg string, idx []int) error {
 		return unavailable(fmt.Errorf("segments: remove from BigCommerce segment %s of store %s: %w", seg, p.storeHash, err))
 	}
 	p.ok()
-	return p.finish(ctx, idx, false)
+	record(idx)
+	return nil
 }
 
-func (p *bcPush) addBatch(ctx context.Context, seg string, idx []int) error {
+func (p *bcPush) addBatch(ctx context.Context, seg string, idx []int, record func([]int)) error {
 	def, _ := definition(p.defs, seg)
 	p.mu.Lock()
 	segID := p.segIDs[seg]
@@ -476,7 +512,8 @@ func (p *bcPush) addBatch(ctx context.Context, seg string, idx []int) error {
 		return unavailable(fmt.Errorf("segments: add to BigCommerce segment %s of store %s: %w", seg, p.storeHash, err))
 	}
 	p.ok()
-	return p.finish(ctx, idx, false)
+	record(idx)
+	return nil
 }
 
 // finish marks (or, with skip, skips) items and counts them.
