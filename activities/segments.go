@@ -32,14 +32,10 @@ type SegmentEngine interface {
 	// EvaluateShoppers evaluates every segment for a few shoppers (emails,
 	// any case) in one transaction and returns the memberships that changed.
 	EvaluateShoppers(ctx context.Context, storeHash string, emails ...string) ([]SegmentChange, error)
-	// SegmentNames are the segments a full recompute visits: the defined
-	// ones and those with members or targets left from removed definitions
-	// (a recompute of those drops their members).
-	SegmentNames(ctx context.Context, storeHash string) ([]string, error)
-	// Recompute evaluates segment ("" = all) for every shopper, or with
-	// timeOnly only the time-based segments for the shoppers whose dates
-	// can have crossed a bound since the last time-only run. progress is
-	// called as it goes.
+	// Recompute evaluates segment ("" = all, and those left from removed
+	// definitions are dropped) for every shopper, or with timeOnly only the
+	// time-based segments for the shoppers whose dates can have crossed a
+	// bound since the last run of all. progress is called as it goes.
 	Recompute(ctx context.Context, storeHash, segment string, timeOnly bool, progress func(SegmentProgress)) (SegmentRecomputeResult, error)
 	// Push pushes at most max pending membership changes to BigCommerce and
 	// Brevo; More says whether some are left.
@@ -53,9 +49,10 @@ type SegmentEngine interface {
 	// first.
 	ShopperSegments(ctx context.Context, storeHash, email string) ([]SegmentStint, error)
 	// BigCommerceSegmentID ensures the segment's BigCommerce customer
-	// segment and returns its id. An error for which
-	// IsSegmentationUnavailable holds means the store has no Customer
-	// Segmentation API.
+	// segment and returns its id. An error for which IsSegmentUnavailable
+	// holds means the segment cannot exist there (the store has no Customer
+	// Segmentation API, its segments or their BigCommerce push are off, the
+	// segment is not defined).
 	BigCommerceSegmentID(ctx context.Context, storeHash, segment string) (string, error)
 }
 
@@ -70,15 +67,17 @@ type SegmentNudger interface {
 	NudgeRecompute(ctx context.Context, storeHash, segment string, timeOnly bool) error
 }
 
-// ErrSegmentationUnavailable is what the engine adapter wraps when a
-// store's BigCommerce plan has no Customer Segmentation API (403/404).
-var ErrSegmentationUnavailable = errors.New("the store has no BigCommerce Customer Segmentation API")
+// ErrSegmentUnavailable is what the engine adapter wraps when a segment
+// cannot exist in BigCommerce: the store's plan has no Customer
+// Segmentation API (403/404), its segments or their BigCommerce push are
+// off, or the segment is not defined.
+var ErrSegmentUnavailable = errors.New("the segment cannot exist in BigCommerce")
 
-// IsSegmentationUnavailable reports whether err says the store has no
-// Customer Segmentation API (ErrSegmentationUnavailable, or BigCommerce's
-// own answer).
-func IsSegmentationUnavailable(err error) bool {
-	return errors.Is(err, ErrSegmentationUnavailable) || bigcommerce.IsFeatureUnavailable(err)
+// IsSegmentUnavailable reports whether err says a segment cannot exist in
+// BigCommerce (ErrSegmentUnavailable, or BigCommerce's own answer that the
+// store has no Segmentation API).
+func IsSegmentUnavailable(err error) bool {
+	return errors.Is(err, ErrSegmentUnavailable) || bigcommerce.IsFeatureUnavailable(err)
 }
 
 // SegmentChange is one membership change of an evaluation.
@@ -141,7 +140,9 @@ type SegmentStint struct {
 	LeftAt time.Time
 }
 
-// SegmentProgress is how far a recompute of one segment is.
+// SegmentProgress is how far a recompute is: Done of Total segments,
+// Segment the one under way ("" once all are done). RecomputeSegment
+// heartbeats it.
 type SegmentProgress struct {
 	Segment     string
 	Done, Total int
@@ -316,23 +317,11 @@ func (a *Activities) MarkSegmentCrossings(ctx context.Context, in SegmentCrossin
 	return nil
 }
 
-// SegmentNames returns the segments a full recompute of the store visits.
-func (a *Activities) SegmentNames(ctx context.Context, in SegmentStoreInput) ([]string, error) {
-	e := a.Segments
-	if e == nil {
-		return nil, nil
-	}
-	names, err := e.SegmentNames(ctx, in.StoreHash)
-	if err != nil {
-		return nil, fmt.Errorf("segment names: %w", err)
-	}
-	return names, nil
-}
-
-// SegmentRecomputeInput asks for the recompute of one segment.
+// SegmentRecomputeInput asks for a recompute.
 type SegmentRecomputeInput struct {
 	StoreHash string
-	Segment   string
+	// Segment is the segment to recompute ("" = all).
+	Segment string
 	// TimeOnly: only a time-based segment, only the shoppers whose dates
 	// can have crossed a bound since the last time-only run.
 	TimeOnly bool
@@ -341,7 +330,7 @@ type SegmentRecomputeInput struct {
 // segmentHeartbeatEvery is how often a recompute reports its progress.
 const segmentHeartbeatEvery = 2 * time.Second
 
-// RecomputeSegment evaluates one segment for the store's shoppers,
+// RecomputeSegment recomputes a segment ("" = all) of the store,
 // heartbeating its progress (SegmentProgress) as it goes.
 func (a *Activities) RecomputeSegment(ctx context.Context, in SegmentRecomputeInput) (SegmentRecomputeResult, error) {
 	e := a.Segments

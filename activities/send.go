@@ -150,15 +150,15 @@ func (a *Activities) couponPromotion(ctx context.Context, bc *bigcommerce.Client
 // segmentPromotion is the promotion of a segment's coupons worth percent:
 // "bcflow: N% off, segment S", restricted to the segment's BigCommerce
 // customer segment (ensured by the segment engine). unavailable says why
-// there can be none: segments off, or a store without the Customer
-// Segmentation API.
+// there can be none: segments off, a store without the Customer
+// Segmentation API, a segment not defined (IsSegmentUnavailable).
 func (a *Activities) segmentPromotion(ctx context.Context, bc *bigcommerce.Client, storeHash string, percent int, segment string) (promo bigcommerce.Promotion, unavailable string, err error) {
 	if a.Segments == nil {
 		return promo, "coupon restricted to segment " + segment + ": segments are not enabled", nil
 	}
 	id, err := a.Segments.BigCommerceSegmentID(ctx, storeHash, segment)
-	if IsSegmentationUnavailable(err) {
-		return promo, "coupon restricted to segment " + segment + ": the store has no BigCommerce Customer Segmentation API", nil
+	if IsSegmentUnavailable(err) {
+		return promo, "coupon restricted to segment " + segment + " cannot be made: " + err.Error(), nil
 	}
 	if err != nil {
 		return promo, "", classify("ensure the BigCommerce segment of "+segment, err)

@@ -448,15 +448,17 @@ type SegmentRecomputeProgress struct {
 	// Status is running or completed.
 	Status    string
 	StartedAt time.Time
-	// Segments are the segments of the pass, in order.
+	// Segments are the steps of the pass: one, for Segment ("" = all, in
+	// one engine run whose heartbeat carries the segment under way).
 	Segments []SegmentRecomputeStep
 	// Passes counts the passes this workflow ran (a request during a pass
 	// adds one).
 	Passes int
 }
 
-// SegmentRecomputeStep is one segment of a recompute pass.
+// SegmentRecomputeStep is one step of a recompute pass.
 type SegmentRecomputeStep struct {
+	// Segment is the segment recomputed ("" = all).
 	Segment string
 	Done    bool
 	Result  activities.SegmentRecomputeResult

@@ -467,11 +467,15 @@ func (f *segmentFlow) exited(reason string) (SegmentFlowResult, error) {
 // the one named, or all of them (those the flows file defines, and those
 // left from removed definitions, whose members leave), or with TimeOnly
 // only the time-based ones for the shoppers whose dates can have crossed a
-// bound (the daily schedule). One activity per segment, heartbeating its
-// progress; the pass's progress is the query segments-progress and the
-// memo segments_progress. At the end it nudges the store's SegmentSync.
-// A request that arrives meanwhile (signal segments-recompute) runs as one
-// more pass; requests coalesce.
+// bound since the last run of all (the daily schedule). Each pass is one
+// activity (a pass over all segments is one engine run, which keeps the
+// time of the last run of all); the activity heartbeats its progress
+// (activities.SegmentProgress: the segment under way, done and total
+// segments), which a Describe of the workflow shows among its pending
+// activities. The passes are the query segments-progress and the memo
+// segments_progress. At the end of each pass it nudges the store's
+// SegmentSync. A request that arrives meanwhile (signal segments-recompute)
+// runs as one more pass; requests coalesce.
 func SegmentRecompute(ctx workflow.Context, in SegmentRecomputeInput) (SegmentRecomputeProgress, error) {
 	run, err := newFlowRun(ctx, FlowSegmentRecompute, in.StoreHash)
 	if err != nil {
@@ -497,8 +501,7 @@ func SegmentRecompute(ctx workflow.Context, in SegmentRecomputeInput) (SegmentRe
 		if requested != nil && recomputeCovers(SegmentRecomputeRequest{Segment: in.Segment, TimeOnly: in.TimeOnly}, *requested) {
 			requested = nil
 		}
-		progress = SegmentRecomputeProgress{StoreHash: in.StoreHash, Segment: in.Segment, TimeOnly: in.TimeOnly,
-			Status: SyncStatusRunning, StartedAt: workflow.Now(ctx), Passes: 1}
+		progress = newRecomputePass(ctx, in.StoreHash, SegmentRecomputeRequest{Segment: in.Segment, TimeOnly: in.TimeOnly}, 1)
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, SearchStoreHash.ValueSet(in.StoreHash), SearchFlow.ValueSet(FlowSegmentRecompute))
 	next := func() any {
@@ -509,20 +512,7 @@ func SegmentRecompute(ctx workflow.Context, in SegmentRecomputeInput) (SegmentRe
 	sctx := workflow.WithActivityOptions(ctx, storeActivityOptions)
 	rctx := workflow.WithActivityOptions(ctx, segmentRecomputeOptions())
 	for {
-		if progress.Segments == nil {
-			names := []string{progress.Segment}
-			if progress.Segment == "" {
-				if err := workflow.ExecuteActivity(sctx, a.SegmentNames, activities.SegmentStoreInput{StoreHash: in.StoreHash}).
-					Get(sctx, &names); err != nil {
-					return progress, err
-				}
-			}
-			progress.Segments = make([]SegmentRecomputeStep, 0, len(names))
-			for _, n := range names {
-				progress.Segments = append(progress.Segments, SegmentRecomputeStep{Segment: n})
-			}
-			publishRecompute(ctx, progress)
-		}
+		publishRecompute(ctx, progress)
 		for i := range progress.Segments {
 			st := &progress.Segments[i]
 			if st.Done {
@@ -540,9 +530,6 @@ func SegmentRecompute(ctx workflow.Context, in SegmentRecomputeInput) (SegmentRe
 			}
 			st.Done, st.Result = true, res
 			publishRecompute(ctx, progress)
-			if run.historyFull() {
-				return progress, run.continueAsNew(SegmentRecomputeWorkflowName, next)
-			}
 		}
 		progress.Status = SyncStatusCompleted
 		publishRecompute(ctx, progress)
@@ -554,11 +541,21 @@ func SegmentRecompute(ctx workflow.Context, in SegmentRecomputeInput) (SegmentRe
 		if requested == nil {
 			return progress, nil
 		}
+		if run.historyFull() {
+			return progress, run.continueAsNew(SegmentRecomputeWorkflowName, next)
+		}
 		req := *requested
 		requested = nil
-		progress = SegmentRecomputeProgress{StoreHash: in.StoreHash, Segment: req.Segment, TimeOnly: req.TimeOnly,
-			Status: SyncStatusRunning, StartedAt: workflow.Now(ctx), Passes: progress.Passes + 1}
+		progress = newRecomputePass(ctx, in.StoreHash, req, progress.Passes+1)
 	}
+}
+
+// newRecomputePass is the progress of a pass about to run: one step, for
+// the segment asked for ("" = all of them, in one engine run).
+func newRecomputePass(ctx workflow.Context, storeHash string, req SegmentRecomputeRequest, pass int) SegmentRecomputeProgress {
+	return SegmentRecomputeProgress{StoreHash: storeHash, Segment: req.Segment, TimeOnly: req.TimeOnly,
+		Status: SyncStatusRunning, StartedAt: workflow.Now(ctx), Passes: pass,
+		Segments: []SegmentRecomputeStep{{Segment: req.Segment}}}
 }
 
 // mergeRecompute coalesces a recompute request into the one pending: two
@@ -583,13 +580,14 @@ func recomputeCovers(have, want SegmentRecomputeRequest) bool {
 
 // publishRecompute puts a recompute's progress on the workflow's memo.
 func publishRecompute(ctx workflow.Context, p SegmentRecomputeProgress) {
-	done := 0
-	for _, s := range p.Segments {
-		if s.Done {
-			done++
-		}
+	what := "all segments"
+	if p.Segment != "" {
+		what = "segment " + p.Segment
 	}
-	memo := p.Status + " " + strconv.Itoa(done) + "/" + strconv.Itoa(len(p.Segments)) + " segments"
+	if p.TimeOnly {
+		what += " (time-based)"
+	}
+	memo := "pass " + strconv.Itoa(p.Passes) + ", " + what + ": " + p.Status
 	if err := workflow.UpsertMemo(ctx, map[string]any{"segments_progress": memo}); err != nil {
 		workflow.GetLogger(ctx).Warn("segments progress memo not updated", "error", err)
 	}

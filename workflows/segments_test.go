@@ -372,20 +372,20 @@ func TestSegmentRecomputeReportsProgressAndCoalescesRequests(t *testing.T) {
 	env.SetStartTime(segStart)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: SegmentRecomputeID("abc")})
 	env.RegisterActivity(a)
-	env.OnActivity(a.SegmentNames, mock.Anything, mock.Anything).Return([]string{"at-risk", "high-value", "repeat"}, nil)
-	var recomputed []string
+	var recomputed []activities.SegmentRecomputeInput
 	var mid SegmentRecomputeProgress
 	env.OnActivity(a.RecomputeSegment, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.SegmentRecomputeInput) (activities.SegmentRecomputeResult, error) {
-			recomputed = append(recomputed, in.Segment)
-			if len(recomputed) == 2 {
-				// Two requests arrive during the pass: they make one more.
+			recomputed = append(recomputed, in)
+			if len(recomputed) == 1 {
+				// Requests arrive during the pass: they make one more, a
+				// full one (not every request was time-only) of the one
+				// segment they name.
 				env.SignalWorkflow(SignalSegmentsRecompute, SegmentRecomputeRequest{Segment: "repeat", TimeOnly: true})
 				env.SignalWorkflow(SignalSegmentsRecompute, SegmentRecomputeRequest{Segment: "repeat"})
 			}
-			return activities.SegmentRecomputeResult{Segments: 1, Evaluated: 10, Entered: 2}, nil
+			return activities.SegmentRecomputeResult{Segments: 5, Evaluated: 3, Entered: 2}, nil
 		})
-	env.RegisterDelayedCallback(func() {}, time.Second)
 	nudges := 0
 	env.OnActivity(a.NudgeSegmentSync, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.SegmentStoreInput) error {
@@ -398,14 +398,16 @@ func TestSegmentRecomputeReportsProgressAndCoalescesRequests(t *testing.T) {
 			}
 			return nil
 		})
-	env.ExecuteWorkflow(SegmentRecompute, SegmentRecomputeInput{StoreHash: "abc"})
+	env.ExecuteWorkflow(SegmentRecompute, SegmentRecomputeInput{StoreHash: "abc", TimeOnly: true})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(recomputed, ",") != "at-risk,high-value,repeat,repeat" || nudges != 2 {
-		t.Fatalf("recomputed %v, %d nudges", recomputed, nudges)
+	want := []activities.SegmentRecomputeInput{{StoreHash: "abc", TimeOnly: true}, {StoreHash: "abc", Segment: "repeat"}}
+	if !slices.Equal(recomputed, want) || nudges != 2 {
+		t.Fatalf("recomputed %+v, %d nudges", recomputed, nudges)
 	}
-	if mid.Status != SyncStatusCompleted || len(mid.Segments) != 3 || !mid.Segments[2].Done || mid.Segments[0].Result.Evaluated != 10 {
+	if mid.Status != SyncStatusCompleted || !mid.TimeOnly || mid.Passes != 1 || len(mid.Segments) != 1 || !mid.Segments[0].Done ||
+		mid.Segments[0].Result.Evaluated != 3 {
 		t.Fatalf("progress after the first pass %+v", mid)
 	}
 	v, err := env.QueryWorkflow(QuerySegmentsProgress)
@@ -416,8 +418,30 @@ func TestSegmentRecomputeReportsProgressAndCoalescesRequests(t *testing.T) {
 	if err := v.Get(&p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Passes != 2 || p.Segment != "repeat" || p.TimeOnly || len(p.Segments) != 1 || p.Status != SyncStatusCompleted {
+	if p.Passes != 2 || p.Segment != "repeat" || p.TimeOnly || p.Status != SyncStatusCompleted {
 		t.Fatalf("final progress %+v", p)
+	}
+}
+
+// A recompute started by a request (signal-with-start) runs it once.
+func TestSegmentRecomputeStartedByARequestRunsItOnce(t *testing.T) {
+	env := newTestEnv(t)
+	a := &activities.Activities{}
+	env.RegisterActivity(a)
+	runs := 0
+	env.OnActivity(a.RecomputeSegment, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.SegmentRecomputeInput) (activities.SegmentRecomputeResult, error) {
+			runs++
+			return activities.SegmentRecomputeResult{}, nil
+		})
+	env.OnActivity(a.NudgeSegmentSync, mock.Anything, mock.Anything).Return(nil)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalSegmentsRecompute, SegmentRecomputeRequest{}) }, 0)
+	env.ExecuteWorkflow(SegmentRecompute, SegmentRecomputeInput{StoreHash: "abc"})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 1 {
+		t.Fatalf("%d passes, want 1", runs)
 	}
 }
 
