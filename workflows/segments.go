@@ -81,9 +81,11 @@ func SegmentSync(ctx workflow.Context, in SegmentSyncInput) (SegmentSyncResult, 
 	}
 	defer run.settle()
 	run.counts = in.Carry.Signals
-	// A fresh run was started by a nudge; a pass costs little when nothing
-	// is pending, so every run begins with one.
-	s := &segmentSync{flowRun: run, in: in, pending: true,
+	// A fresh run was started by a nudge (or by hand: a pass costs little
+	// when nothing is pending); a continued one does a pass when a nudge
+	// was left uncovered.
+	fresh := len(in.Carry.Signals) == 0
+	s := &segmentSync{flowRun: run, in: in, pending: fresh || in.Carry.Pending,
 		res: SegmentSyncResult{Pushes: in.Carry.Pushes, Started: in.Carry.Started}}
 	run.on(SignalSegmentsChanged, func(ch workflow.ReceiveChannel) bool {
 		ch.ReceiveAsync(nil)
