@@ -22,6 +22,7 @@ type fakeSegments struct {
 	changes   []SegmentChange
 	err       error
 	stints    []SegmentStint
+	crossings []SegmentCrossing
 	bcID      string
 	bcErr     error
 }
@@ -40,7 +41,7 @@ func (f *fakeSegments) Push(context.Context, string, int) (SegmentPushResult, er
 	return SegmentPushResult{}, nil
 }
 func (f *fakeSegments) PendingCrossings(context.Context, string, int) ([]SegmentCrossing, error) {
-	return nil, nil
+	return slices.Clone(f.crossings), nil
 }
 func (f *fakeSegments) MarkCrossings(context.Context, string, []SegmentCrossing) error { return nil }
 func (f *fakeSegments) ShopperSegments(context.Context, string, string) ([]SegmentStint, error) {
@@ -239,5 +240,59 @@ func TestEnsureCouponForASegment(t *testing.T) {
 	c, err = w.acts.EnsureCoupon(ctx, CouponInput{StoreHash: w.hash, Code: "BCF-SEG2", Percent: 15, Segment: "vip"})
 	if err != nil || c.Code != "" || !strings.Contains(c.Unavailable, "no Customer Segmentation API") {
 		t.Fatalf("coupon %+v, %v: want unavailable with a reason", c, err)
+	}
+}
+
+// Crossings carry the channel whose flows apply: a registered customer's
+// first channel in the mirror, 0 for guests.
+func TestSegmentCrossingsCarryTheShoppersChannel(t *testing.T) {
+	w := newOrderActs(t)
+	ctx := context.Background()
+	w.acts.Flows = config.DefaultFlows()
+	if _, err := w.acts.SyncContact(ctx, SyncContactInput{StoreHash: w.hash, CustomerID: 4}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := w.acts.Store.MirrorCustomerByID(ctx, w.hash, 4)
+	if err != nil || len(c.ChannelIDs) == 0 {
+		t.Fatalf("mirrored customer %+v, %v", c, err)
+	}
+	f, _ := withSegments(w.acts)
+	f.crossings = []SegmentCrossing{
+		{Segment: "vip", Email: "vip@example.com", CustomerID: 4, Entered: true},
+		{Segment: "vip", Email: "guest@example.com", Entered: true},
+	}
+	cs, err := w.acts.SegmentCrossings(ctx, SegmentStoreInput{StoreHash: w.hash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 2 || cs[0].ChannelID != c.ChannelIDs[0] || cs[1].ChannelID != 0 {
+		t.Fatalf("crossings %+v", cs)
+	}
+	// A worker without segments has none.
+	w.acts.Segments = nil
+	if cs, err := w.acts.SegmentCrossings(ctx, SegmentStoreInput{StoreHash: w.hash}); err != nil || cs != nil {
+		t.Fatalf("segments off: %v, %v", cs, err)
+	}
+}
+
+// A segment flow's shopper: a registered customer from BigCommerce with
+// their consent; a guest by email without a marketing consent bcflow can
+// see; both checked against the suppression list.
+func TestLoadSegmentShopper(t *testing.T) {
+	w := newOrderActs(t)
+	ctx := context.Background()
+	s, err := w.acts.LoadSegmentShopper(ctx, SegmentShopperInput{StoreHash: w.hash, CustomerID: 4, Email: "old@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.CustomerID != 4 || s.Email != "vip@example.com" || !s.AcceptsMarketing {
+		t.Fatalf("registered shopper %+v", s)
+	}
+	g, err := w.acts.LoadSegmentShopper(ctx, SegmentShopperInput{StoreHash: w.hash, Email: "guest@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.CustomerID != 0 || g.Email != "guest@example.com" || g.AcceptsMarketing || g.AcceptsAbandonedCartEmails || g.Suppressed {
+		t.Fatalf("guest shopper %+v", g)
 	}
 }
