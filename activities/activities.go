@@ -42,6 +42,12 @@ type Activities struct {
 	// StorefrontTTL is how long a channel's storefront URL from BigCommerce
 	// is cached (default DefaultStorefrontTTL).
 	StorefrontTTL time.Duration
+	// Segments evaluates and pushes customer segments (segments.go); nil
+	// turns segments off.
+	Segments SegmentEngine
+	// Nudger wakes the workflows that act on segment changes; nil: none
+	// is woken (tests, tools).
+	Nudger SegmentNudger
 
 	sites    siteCache
 	syncOnce sync.Once

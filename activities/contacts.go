@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"fmt"
 )
 
 // SyncContactInput names the customer to mirror.
@@ -31,9 +32,18 @@ func (a *Activities) SyncContact(ctx context.Context, in SyncContactInput) (Sync
 	if err != nil {
 		return SyncContactResult{}, err
 	}
+	// The segments of the customer's email before and after the write are
+	// evaluated after it (an email change moves the figures).
+	before, err := a.customerEmail(ctx, in.StoreHash, in.CustomerID)
+	if err != nil {
+		return SyncContactResult{}, err
+	}
 	c, found, err := a.syncer().Customer(ctx, bc, in.CustomerID)
 	if err != nil {
 		return SyncContactResult{}, classify("sync contact", err)
+	}
+	if err := a.evaluateShoppers(ctx, in.StoreHash, before, c.Email); err != nil {
+		return SyncContactResult{}, fmt.Errorf("sync contact: %w", err)
 	}
 	if !found {
 		return SyncContactResult{}, nil

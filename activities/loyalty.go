@@ -122,7 +122,13 @@ func (a *Activities) ReverseLoyaltyPoints(ctx context.Context, in LoyaltyReversa
 	return a.loyaltyEntry(ctx, in.StoreHash, in.CustomerID, e, inserted)
 }
 
+// loyaltyEntry reads the account after a ledger write and evaluates the
+// customer's segments (points balance), whether or not the entry was new:
+// an earlier attempt may have written it and failed before evaluating.
 func (a *Activities) loyaltyEntry(ctx context.Context, storeHash string, customerID int64, e store.LedgerEntry, inserted bool) (LoyaltyEntry, error) {
+	if err := a.evaluateCustomer(ctx, storeHash, customerID); err != nil {
+		return LoyaltyEntry{}, fmt.Errorf("loyalty entry: %w", err)
+	}
 	acct, err := a.GetLoyaltyAccount(ctx, LoyaltyAccountInput{StoreHash: storeHash, CustomerID: customerID})
 	if err != nil {
 		return LoyaltyEntry{}, err
@@ -147,6 +153,9 @@ type LoyaltyTierInput struct {
 // SetLoyaltyTier records a customer's tier on their account.
 func (a *Activities) SetLoyaltyTier(ctx context.Context, in LoyaltyTierInput) error {
 	if err := a.Store.SetTier(ctx, in.StoreHash, in.CustomerID, in.Tier); err != nil {
+		return fmt.Errorf("set loyalty tier: %w", err)
+	}
+	if err := a.evaluateCustomer(ctx, in.StoreHash, in.CustomerID); err != nil {
 		return fmt.Errorf("set loyalty tier: %w", err)
 	}
 	return nil

@@ -2,10 +2,12 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/bcflow/bcflow/bigcommerce"
+	"github.com/bcflow/bcflow/store"
 )
 
 // LoadOrder reads an order's truth from BigCommerce: its status, shopper
@@ -82,17 +84,41 @@ func (a *Activities) LoadOrder(ctx context.Context, in OrderInput) (OrderSnapsho
 // mirrorOrder writes a live order with its line items into the mirror and
 // pushes it to the provider when it changed. A live order is not history:
 // the provider's automations may react to it.
+//
+// The segments of the order's shoppers are evaluated right after, in the
+// same activity (evaluateShoppers): the billing email, the customer's
+// mirrored email, and the email the mirror held the order under before.
+// An unchanged order is evaluated too: an earlier attempt may have written
+// it and failed before its evaluation.
 func (a *Activities) mirrorOrder(ctx context.Context, bc *bigcommerce.Client, storeHash string, o bigcommerce.Order) error {
-	if current, err := a.syncer().OrderCurrent(ctx, storeHash, o); err != nil || current {
-		return err // an unchanged order (a burst of webhooks) costs no more requests
-	}
-	products, err := bc.OrderProducts(ctx, o.ID)
+	current, err := a.syncer().OrderCurrent(ctx, storeHash, o)
 	if err != nil {
-		return classify(fmt.Sprintf("mirror order %d: load products", o.ID), err)
+		return err
 	}
-	o.LineItems = products
-	if _, err := a.syncer().Orders(ctx, storeHash, []bigcommerce.Order{o}, false); err != nil {
-		return classify(fmt.Sprintf("mirror order %d", o.ID), err)
+	previous := ""
+	if !current { // an unchanged order (a burst of webhooks) costs no more requests
+		if a.Segments != nil {
+			if m, err := a.Store.MirrorOrderByID(ctx, storeHash, int64(o.ID)); err == nil {
+				previous = m.Email
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("mirror order %d: read the mirror: %w", o.ID, err)
+			}
+		}
+		products, err := bc.OrderProducts(ctx, o.ID)
+		if err != nil {
+			return classify(fmt.Sprintf("mirror order %d: load products", o.ID), err)
+		}
+		o.LineItems = products
+		if _, err := a.syncer().Orders(ctx, storeHash, []bigcommerce.Order{o}, false); err != nil {
+			return classify(fmt.Sprintf("mirror order %d", o.ID), err)
+		}
+	}
+	customer, err := a.customerEmail(ctx, storeHash, int64(o.CustomerID))
+	if err != nil {
+		return err
+	}
+	if err := a.evaluateShoppers(ctx, storeHash, o.BillingAddress.Email, customer, previous); err != nil {
+		return fmt.Errorf("mirror order %d: %w", o.ID, err)
 	}
 	return nil
 }

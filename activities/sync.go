@@ -162,10 +162,26 @@ func (a *Activities) SyncPages(ctx context.Context, in SyncPagesInput) (SyncPage
 }
 
 // FinishSync closes a sync run with the workflow's final figures.
+//
+// A bulk sync does not evaluate segments page by page: when a historical,
+// manual or customers-and-orders reconcile sync ends (whatever its status:
+// it may have copied part of the store), it asks for a full recompute of
+// the store's segments instead.
 func (a *Activities) FinishSync(ctx context.Context, in FinishSyncInput) error {
-	return a.syncer().Finish(ctx, syncer.Finish{
+	if err := a.syncer().Finish(ctx, syncer.Finish{
 		StoreHash: in.StoreHash, Kind: in.Kind, Status: in.Status, Error: in.Error, StartedAt: in.StartedAt, At: a.now(), Resources: in.Resources,
-	})
+	}); err != nil {
+		return err
+	}
+	switch in.Kind {
+	case SyncHistorical, SyncManual, SyncReconcileCustomers:
+		if a.Segments != nil && a.Nudger != nil {
+			if err := a.Nudger.NudgeRecompute(ctx, in.StoreHash, "", false); err != nil {
+				return fmt.Errorf("finish sync: ask for a segment recompute: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // SyncCatalogEntity mirrors one product or category (a webhook's).

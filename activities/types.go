@@ -126,6 +126,9 @@ type CouponInput struct {
 	Code      string
 	Percent   int
 	ExpiresAt time.Time
+	// Segment, if set, restricts the coupon to the members of that segment
+	// (its promotion targets the segment's BigCommerce customer segment).
+	Segment string `json:",omitempty"`
 }
 
 // Coupon is a code the shopper can use at checkout.
@@ -133,6 +136,10 @@ type Coupon struct {
 	Code      string
 	Percent   int
 	ExpiresAt time.Time
+	// Unavailable, when set, says why no coupon could be made (a segment
+	// coupon in a store without the Customer Segmentation API): Code is
+	// empty and the step cannot go out as written.
+	Unavailable string `json:",omitempty"`
 }
 
 // SendInput is one message to send exactly once.

@@ -35,6 +35,80 @@ type Promotion struct {
 	StartDate                    Time            `json:"start_date"`
 	EndDate                      Time            `json:"end_date"`
 	CanBeUsedWithOtherPromotions bool            `json:"can_be_used_with_other_promotions"`
+	// Customer holds who may use it.
+	Customer PromotionCustomer `json:"customer"`
+}
+
+// PromotionCustomer is a promotion's customer requirements.
+type PromotionCustomer struct {
+	GroupIDs          []int `json:"group_ids,omitempty"`
+	ExcludedGroupIDs  []int `json:"excluded_group_ids,omitempty"`
+	MinimumOrderCount int   `json:"minimum_order_count,omitempty"`
+	// Segments restricts it to shoppers of customer segments; nil for all.
+	Segments *SegmentCondition `json:"segments,omitempty"`
+}
+
+// SegmentCondition is a promotion's customer-segment condition (the
+// promotions.v3 CustomerSegmentLimitation): exactly one of IDs (the shopper
+// is in at least one of these segments), Not, And or Or (two or more
+// conditions each). The API nests at most three levels of not/and/or above
+// the id lists. Guests are in no segment. Build it with InSegments and
+// NotInSegments.
+type SegmentCondition struct {
+	IDs []string           `json:"id,omitempty"`
+	Not *SegmentCondition  `json:"not,omitempty"`
+	And []SegmentCondition `json:"and,omitempty"`
+	Or  []SegmentCondition `json:"or,omitempty"`
+}
+
+// InSegments is the condition "in at least one of these segments".
+func InSegments(segmentIDs ...string) *SegmentCondition {
+	return &SegmentCondition{IDs: segmentIDs}
+}
+
+// NotInSegments is the condition "in none of these segments".
+func NotInSegments(segmentIDs ...string) *SegmentCondition {
+	return &SegmentCondition{Not: &SegmentCondition{IDs: segmentIDs}}
+}
+
+// validate checks the shape the API accepts; depth counts not/and/or levels.
+func (sc *SegmentCondition) validate(depth int) error {
+	set := 0
+	for _, b := range []bool{len(sc.IDs) > 0, sc.Not != nil, len(sc.And) > 0, len(sc.Or) > 0} {
+		if b {
+			set++
+		}
+	}
+	if set != 1 {
+		return errors.New("a segment condition needs exactly one of id, not, and, or")
+	}
+	if len(sc.IDs) > 0 {
+		for _, id := range sc.IDs {
+			if id == "" || len(id) > 36 {
+				return fmt.Errorf("segment id %q: 1 to 36 characters", id)
+			}
+		}
+		return nil
+	}
+	if depth >= 3 {
+		return errors.New("segment conditions nest at most three not/and/or levels")
+	}
+	if sc.Not != nil {
+		return sc.Not.validate(depth + 1)
+	}
+	subs := sc.And
+	if len(sc.Or) > 0 {
+		subs = sc.Or
+	}
+	if len(subs) < 2 {
+		return errors.New("a segment and/or needs at least two conditions")
+	}
+	for i := range subs {
+		if err := subs[i].validate(depth + 1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ChannelRef names a channel.
@@ -163,6 +237,10 @@ type PromotionInput struct {
 	ChannelIDs []int `json:"channel_ids,omitempty"`
 	// CustomerGroupIDs restricts it to customer groups; empty for all.
 	CustomerGroupIDs []int `json:"customer_group_ids,omitempty"`
+	// CustomerSegments restricts it to shoppers of customer segments
+	// (customer.segments; InSegments, NotInSegments); nil for all. Only
+	// signed-in registered customers can be in a segment.
+	CustomerSegments *SegmentCondition `json:"customer_segments,omitempty"`
 	// MaxUses bounds the uses of all codes together; 0 for unlimited.
 	MaxUses   int       `json:"max_uses,omitempty"`
 	Status    string    `json:"status,omitempty"` // ENABLED (default) or DISABLED
@@ -183,7 +261,8 @@ func (c *Client) CreatePromotion(ctx context.Context, in PromotionInput) (Promot
 		return Promotion{}, fmt.Errorf("bigcommerce: %s: a name and at least one rule are required", op)
 	}
 	type wireCustomer struct {
-		GroupIDs []int `json:"group_ids"`
+		GroupIDs []int             `json:"group_ids,omitempty"`
+		Segments *SegmentCondition `json:"segments,omitempty"`
 	}
 	body := struct {
 		Name                         string        `json:"name"`
@@ -217,8 +296,13 @@ func (c *Client) CreatePromotion(ctx context.Context, in PromotionInput) (Promot
 	for _, id := range in.ChannelIDs {
 		body.Channels = append(body.Channels, ChannelRef{ID: id})
 	}
-	if len(in.CustomerGroupIDs) > 0 {
-		body.Customer = &wireCustomer{GroupIDs: in.CustomerGroupIDs}
+	if in.CustomerSegments != nil {
+		if err := in.CustomerSegments.validate(0); err != nil {
+			return Promotion{}, fmt.Errorf("bigcommerce: %s: %w", op, err)
+		}
+	}
+	if len(in.CustomerGroupIDs) > 0 || in.CustomerSegments != nil {
+		body.Customer = &wireCustomer{GroupIDs: in.CustomerGroupIDs, Segments: in.CustomerSegments}
 	}
 	if !in.StartDate.IsZero() {
 		body.StartDate = in.StartDate.UTC().Format(time.RFC3339)

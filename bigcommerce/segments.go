@@ -98,23 +98,26 @@ func (c *Client) ShopperProfiles(ctx context.Context) iter.Seq2[ShopperProfile, 
 	})
 }
 
-// CreateShopperProfiles creates a shopper profile per registered customer (a
-// customer has at most one; find it with GetCustomer and
-// IncludeShopperProfileID).
+// CreateShopperProfiles creates a shopper profile per registered customer,
+// SegmentBatchSize per request (the spec states no limit; the client uses
+// that of the other segmentation writes). A customer has at most one
+// profile: a batch naming a customer that has one, or that does not exist,
+// is refused whole (a 409 or another 4xx) and earlier batches stay created.
+// EnsureShopperProfiles handles both; GetCustomer with
+// IncludeShopperProfileID finds an existing profile.
 func (c *Client) CreateShopperProfiles(ctx context.Context, customerIDs ...int) ([]ShopperProfile, error) {
 	if len(customerIDs) == 0 {
 		return nil, errors.New("bigcommerce: create shopper profiles: no customer ids")
 	}
-	type wire struct {
-		CustomerID int `json:"customer_id"`
+	out := []ShopperProfile{}
+	for _, batch := range batches(customerIDs, SegmentBatchSize) {
+		created, err := c.createProfiles(ctx, batch)
+		out = append(out, created...)
+		if err != nil {
+			return out, err
+		}
 	}
-	body := make([]wire, len(customerIDs))
-	for i, id := range customerIDs {
-		body[i] = wire{id}
-	}
-	var out []ShopperProfile
-	_, err := c.callV3(ctx, request{op: "create shopper profiles", method: http.MethodPost, path: "/shopper-profiles", body: body}, &out)
-	return out, err
+	return out, nil
 }
 
 // ListSegmentProfiles returns one page of the shopper profiles in a segment.
@@ -140,7 +143,8 @@ func (c *Client) SegmentProfiles(ctx context.Context, segmentID string) iter.Seq
 
 // AddProfilesToSegment adds shopper profiles to a segment, SegmentBatchSize
 // per request. A profile already in the segment fails its batch with a 409
-// (see IsConflict); earlier batches stay added.
+// (see IsConflict; ConflictingProfileIDs tells which profiles); earlier
+// batches stay added. AddProfilesToSegmentIdempotent counts members as done.
 func (c *Client) AddProfilesToSegment(ctx context.Context, segmentID string, profileIDs ...string) ([]ShopperProfile, error) {
 	out := []ShopperProfile{}
 	for _, batch := range batches(profileIDs, SegmentBatchSize) {
@@ -155,7 +159,10 @@ func (c *Client) AddProfilesToSegment(ctx context.Context, segmentID string, pro
 }
 
 // RemoveProfilesFromSegment removes shopper profiles from a segment,
-// SegmentBatchSize per request (the profiles themselves stay).
+// SegmentBatchSize per request (the profiles themselves stay). The request
+// only unlinks: profiles that are not in the segment are ignored (204), so a
+// repeated removal is harmless. A segment that no longer exists answers 404
+// (IsNotFound).
 func (c *Client) RemoveProfilesFromSegment(ctx context.Context, segmentID string, profileIDs ...string) error {
 	for _, batch := range batches(profileIDs, SegmentBatchSize) {
 		q := url.Values{"id:in": {strings.Join(batch, ",")}}

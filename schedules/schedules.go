@@ -49,7 +49,7 @@ func EnsureSchedules(ctx context.Context, c client.Client, taskQueue string, sto
 // stores (BigCommerce deactivates hooks after failed retries or 90 quiet
 // days; the reconciliation also runs once right away when created), and
 // each store's sync reconciles (catalog hourly, customers and orders
-// daily).
+// daily) and its daily time-based segment run.
 func Definitions(taskQueue string, stores []string) []client.ScheduleOptions {
 	defs := []client.ScheduleOptions{{
 		ID:   workflows.HookReconcileScheduleID,
@@ -88,9 +88,47 @@ func Definitions(taskQueue string, stores []string) []client.ScheduleOptions {
 	}}
 	for _, store := range stores {
 		defs = append(defs, reconcile(taskQueue, store, workflows.SyncReconcileProducts, time.Hour),
-			reconcile(taskQueue, store, workflows.SyncReconcileCustomers, 24*time.Hour))
+			reconcile(taskQueue, store, workflows.SyncReconcileCustomers, 24*time.Hour),
+			segmentsDaily(taskQueue, store))
 	}
 	return defs
+}
+
+// SegmentsScheduleID is the id of a store's daily segment run.
+func SegmentsScheduleID(storeHash string) string { return "bcflow-segments-" + storeHash }
+
+// SegmentsHourUTC is when a store's daily segment run starts.
+const SegmentsHourUTC = 3
+
+// segmentsDaily is a store's daily segment run: a SegmentRecompute of the
+// time-based segments (older_than, within) for the shoppers whose dates
+// can have crossed a bound since the last run. A store without segments
+// runs a pass over none.
+func segmentsDaily(taskQueue, storeHash string) client.ScheduleOptions {
+	return client.ScheduleOptions{
+		ID: SegmentsScheduleID(storeHash),
+		Spec: client.ScheduleSpec{
+			Calendars: []client.ScheduleCalendarSpec{{
+				Second: []client.ScheduleRange{{Start: 0}}, Minute: []client.ScheduleRange{{Start: 0}},
+				Hour:    []client.ScheduleRange{{Start: SegmentsHourUTC}},
+				Comment: "daily time-based segment evaluation",
+			}},
+			TimeZoneName: "UTC",
+		},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        workflows.SegmentRecomputeID(storeHash),
+			Workflow:  workflows.SegmentRecomputeWorkflowName,
+			Args:      []any{workflows.SegmentRecomputeInput{StoreHash: storeHash, TimeOnly: true}},
+			TaskQueue: taskQueue,
+			TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SearchFlow.ValueSet(workflows.FlowSegmentRecompute),
+				workflows.SearchStoreHash.ValueSet(storeHash)),
+		},
+		// A day missed while Temporal was down runs once when it is back:
+		// the run covers every date since the last one.
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: 24 * time.Hour,
+		Note:          "created by bcflow",
+	}
 }
 
 // ReconcileScheduleID is the id of a store's reconcile schedule of kind.

@@ -79,15 +79,48 @@ func (s *Store) UpsertProducts(ctx context.Context, storeHash string, products [
 			texts[3], s.ntv(p.DateModified))
 	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return s.insertRows(ctx, tx, productsTable, args, `
+		if err := s.insertRows(ctx, tx, productsTable, args, `
 			ON CONFLICT (store_hash, id) DO UPDATE SET name = excluded.name, sku = excluded.sku, price = excluded.price,
 			category_ids = excluded.category_ids, images = excluded.images, url = excluded.url,
 			custom_fields = excluded.custom_fields, availability = excluded.availability, variants = excluded.variants,
 			date_modified = excluded.date_modified
-			WHERE mirror_products.date_modified IS NULL OR excluded.date_modified >= mirror_products.date_modified`)
+			WHERE mirror_products.date_modified IS NULL OR excluded.date_modified >= mirror_products.date_modified`); err != nil {
+			return err
+		}
+		ids := make([]any, len(products))
+		for i, p := range products {
+			ids[i] = p.ID
+		}
+		return s.rebuildProductCategories(ctx, tx, storeHash, ids)
 	})
 	if err != nil {
 		return fmt.Errorf("store: upsert %d products: %w", len(products), err)
+	}
+	return nil
+}
+
+// rebuildProductCategories sets the mirror_product_categories rows of the
+// products from their stored category_ids (a stale page, not written, gets
+// its stored rows again).
+func (s *Store) rebuildProductCategories(ctx context.Context, tx *sqlx.Tx, storeHash string, ids []any) error {
+	elems := `jsonb_array_elements(p.category_ids) AS e(v) WHERE jsonb_typeof(p.category_ids) = 'array'
+		AND jsonb_typeof(e.v) = 'number'`
+	val := `(e.v #>> '{}')::numeric::bigint`
+	if s.dialect == DialectSQLite {
+		elems = `json_each(p.category_ids) AS e WHERE json_valid(p.category_ids) AND e.type = 'integer'`
+		val = `e.value`
+	}
+	for _, chunk := range chunks(ids, s.batchParams()) {
+		args := append([]any{storeHash}, chunk...)
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM mirror_product_categories WHERE store_hash = ?
+			AND product_id IN (`+inList(len(chunk))+`)`), args...); err != nil {
+			return fmt.Errorf("replace product categories: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO mirror_product_categories (store_hash, product_id, category_id)
+			SELECT DISTINCT p.store_hash, p.id, `+val+` FROM mirror_products p, `+elems+`
+			AND p.store_hash = ? AND p.id IN (`+inList(len(chunk))+`) ON CONFLICT DO NOTHING`), args...); err != nil {
+			return fmt.Errorf("write product categories: %w", err)
+		}
 	}
 	return nil
 }
@@ -110,8 +143,16 @@ func (s *Store) MirrorProductByID(ctx context.Context, storeHash string, id int6
 // DeleteMirrorProduct removes a product (the product/deleted webhook); order
 // lines keep their product id. Deleting an absent product is not an error.
 func (s *Store) DeleteMirrorProduct(ctx context.Context, storeHash string, id int64) error {
-	if _, err := s.db.ExecContext(ctx, s.rebind(`DELETE FROM mirror_products WHERE store_hash = ? AND id = ?`),
-		storeHash, id); err != nil {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM mirror_products WHERE store_hash = ? AND id = ?`),
+			storeHash, id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM mirror_product_categories WHERE store_hash = ? AND product_id = ?`),
+			storeHash, id)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("store: delete mirror product %d: %w", id, err)
 	}
 	return nil

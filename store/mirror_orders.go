@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -57,6 +59,22 @@ var ordersTable = newTableSpec("mirror_orders", `store_hash text, id bigint, cus
 var orderLinesTable = newTableSpec("mirror_order_lines", `store_hash text, order_id bigint, line_id bigint,
 	product_id bigint, variant_id bigint, sku text, name text, quantity bigint, price bigint`)
 
+// orderCouponsTable holds an order's coupon codes, one row each, trimmed and
+// lower-cased (what the segment rule coupon_used reads).
+var orderCouponsTable = newTableSpec("mirror_order_coupons", `store_hash text, order_id bigint, code_lc text`)
+
+// couponKeys returns an order's coupon codes trimmed, lower-cased,
+// deduplicated, without empty ones.
+func couponKeys(codes []string) []string {
+	var out []string
+	for _, c := range codes {
+		if k := strings.ToLower(strings.TrimSpace(c)); k != "" && !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // storedOrder is what UpsertOrders needs of an order's current row.
 type storedOrder struct {
 	email    string // the order's own email
@@ -104,7 +122,7 @@ func (s *Store) UpsertOrders(ctx context.Context, storeHash string, orders []Mir
 			return err
 		}
 		deltas := shopperDeltas{}
-		var orderArgs, lineArgs, replaced []any
+		var orderArgs, lineArgs, couponArgs, replaced []any
 		for _, o := range orders {
 			old, exists := stored[o.ID]
 			if exists && o.DateModified.Before(old.modified) {
@@ -130,6 +148,9 @@ func (s *Store) UpsertOrders(ctx context.Context, storeHash string, orders []Mir
 			orderArgs = append(orderArgs, storeHash, o.ID, o.CustomerID, o.Email, key, o.ChannelID, o.StatusID, o.Status,
 				o.SubtotalExTax, o.SubtotalIncTax, o.TotalExTax, o.TotalIncTax, o.RefundedAmount, o.Currency, coupons,
 				s.ntv(o.DateCreated), s.ntv(o.DateModified), boolInt(counted), amount)
+			for _, code := range couponKeys(o.CouponCodes) {
+				couponArgs = append(couponArgs, storeHash, o.ID, code)
+			}
 			for _, l := range dedupeLines(o.Lines) {
 				lineArgs = append(lineArgs, storeHash, o.ID, l.LineID, l.ProductID, l.VariantID, l.SKU, l.Name, l.Quantity,
 					l.Price)
@@ -150,9 +171,16 @@ func (s *Store) UpsertOrders(ctx context.Context, storeHash string, orders []Mir
 				inList(len(chunk))+`)`), append([]any{storeHash}, chunk...)...); err != nil {
 				return fmt.Errorf("replace order lines: %w", err)
 			}
+			if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM mirror_order_coupons WHERE store_hash = ? AND order_id IN (`+
+				inList(len(chunk))+`)`), append([]any{storeHash}, chunk...)...); err != nil {
+				return fmt.Errorf("replace order coupons: %w", err)
+			}
 		}
 		if err := s.insertRows(ctx, tx, orderLinesTable, lineArgs, ``); err != nil {
 			return fmt.Errorf("write order lines: %w", err)
+		}
+		if err := s.insertRows(ctx, tx, orderCouponsTable, couponArgs, ` ON CONFLICT DO NOTHING`); err != nil {
+			return fmt.Errorf("write order coupons: %w", err)
 		}
 		return deltas.apply(ctx, s, tx, storeHash)
 	})

@@ -44,6 +44,10 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts Op
 	}
 	sdkworker.SetStickyWorkflowCacheSize(opts.MaxCachedWorkflows)
 	workflows.SetRetryCap(opts.RetryMaxInterval)
+	if acts.Segments != nil && acts.Nudger == nil {
+		// Segment changes wake the segment workflows on this task queue.
+		acts.Nudger = &SegmentNudger{Client: c, TaskQueue: taskQueue}
+	}
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflowTasks,
@@ -79,4 +83,7 @@ func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.LoyaltyBirthdays, workflow.RegisterOptions{Name: workflows.LoyaltyBirthdaysWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.StoreSync, workflow.RegisterOptions{Name: workflows.StoreSyncWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.CatalogSync, workflow.RegisterOptions{Name: workflows.CatalogSyncWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.SegmentSync, workflow.RegisterOptions{Name: workflows.SegmentSyncWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.SegmentFlow, workflow.RegisterOptions{Name: workflows.SegmentFlowWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.SegmentRecompute, workflow.RegisterOptions{Name: workflows.SegmentRecomputeWorkflowName})
 }

@@ -3,6 +3,8 @@ package workflows
 import (
 	"strconv"
 	"time"
+
+	"github.com/bcflow/bcflow/activities"
 )
 
 // Workflow type names. They are part of bcflow's contract with running
@@ -77,6 +79,7 @@ const (
 var contractSignals = []string{
 	SignalCartActivity, SignalCartAbandoned, SignalCartExit, SignalUnsubscribed, SignalOrderCreated, SignalOrderStatus,
 	SignalOrderRefund, SignalShipment, SignalCustomerChanged, SignalOrderUpdated, SignalCatalogChanged,
+	SignalSegmentsChanged, SignalSegmentsRecompute,
 }
 
 // CartRecoveryInput starts a cart's recovery flow.
@@ -321,4 +324,140 @@ type LoyaltyWatch struct {
 	Result LoyaltyAwardResult
 	// Deadline is the end of the refund horizon.
 	Deadline time.Time
+}
+
+// Customer segments (issue #13): the store's push of membership changes,
+// the sequences segment crossings start, and the recompute of a store's
+// segments.
+const (
+	// SegmentSyncWorkflowName pushes a store's segment membership changes
+	// to BigCommerce and Brevo and starts the segment flows of the
+	// crossings, whenever it is nudged.
+	SegmentSyncWorkflowName = "SegmentSync"
+	// SegmentFlowWorkflowName runs the sequence of one segment_flows entry
+	// for one crossing of one shopper.
+	SegmentFlowWorkflowName = "SegmentFlow"
+	// SegmentRecomputeWorkflowName recomputes a store's segments (all, one,
+	// or only the time-based ones), segment by segment.
+	SegmentRecomputeWorkflowName = "SegmentRecompute"
+)
+
+// Flow names of the segment workflows (BcFlow search attribute values).
+const (
+	FlowSegmentSync      = "segment-sync"
+	FlowSegment          = "segment-flow"
+	FlowSegmentRecompute = "segment-recompute"
+)
+
+// Signals and queries of the segment workflows.
+const (
+	// SignalSegmentsChanged: memberships of the store changed (no
+	// payload); SegmentSync coalesces any number into one push.
+	SignalSegmentsChanged = "segments-changed"
+	// SignalSegmentsRecompute asks a running SegmentRecompute for another
+	// pass (payload SegmentRecomputeRequest); requests coalesce.
+	SignalSegmentsRecompute = "segments-recompute"
+	// QuerySegmentsProgress returns a recompute's progress
+	// (SegmentRecomputeProgress).
+	QuerySegmentsProgress = "segments-progress"
+)
+
+// SegmentSyncID is the workflow id of a store's segment sync:
+// segments/{store_hash}.
+func SegmentSyncID(storeHash string) string { return "segments/" + storeHash }
+
+// SegmentRecomputeID is the workflow id of a store's segment recompute:
+// segments-recompute/{store_hash}.
+func SegmentRecomputeID(storeHash string) string { return "segments-recompute/" + storeHash }
+
+// SegmentFlowID is the workflow id of a segment flow started by one
+// crossing: segment-flow/{store}/{flow}/{shopper key}/{crossed at, unix
+// seconds}. The shopper key holds no personal data
+// (activities.SegmentShopperKey).
+func SegmentFlowID(storeHash, flow, shopperKey string, crossedAt time.Time) string {
+	return "segment-flow/" + storeHash + "/" + flow + "/" + shopperKey + "/" + strconv.FormatInt(crossedAt.Unix(), 10)
+}
+
+// SegmentSyncInput starts (or continues) a store's segment sync.
+type SegmentSyncInput struct {
+	StoreHash string
+	// Carry is what the previous run carried over (continue-as-new).
+	Carry SegmentSyncCarry `json:",omitempty"`
+}
+
+// SegmentSyncCarry is what a segment sync carries into its next run.
+type SegmentSyncCarry struct {
+	FlowCarry
+	// Pending: a nudge arrived that no push has covered yet.
+	Pending bool `json:",omitempty"`
+	// Pushes and Started are the earlier runs' totals.
+	Pushes  int `json:",omitempty"`
+	Started int `json:",omitempty"`
+}
+
+// SegmentFlowInput starts a segment flow for one crossing.
+type SegmentFlowInput struct {
+	StoreHash string
+	// Flow is the segment_flows entry's name.
+	Flow    string
+	Segment string
+	// Entered: the crossing is an entry (else an exit).
+	Entered bool
+	// At is when the shopper crossed; step delays count from it.
+	At         time.Time
+	CustomerID int64
+	// Email is the shopper (never in the workflow id or search attributes).
+	Email     string
+	ChannelID int
+}
+
+// SegmentRecomputeInput starts a store's segment recompute.
+type SegmentRecomputeInput struct {
+	StoreHash string
+	// Segment is the one segment to recompute ("" = all).
+	Segment string `json:",omitempty"`
+	// TimeOnly: only the time-based segments, only the shoppers whose dates
+	// can have crossed a bound since the last time-only run (the daily
+	// schedule).
+	TimeOnly bool `json:",omitempty"`
+	// Carry is what the previous run carried over (continue-as-new).
+	Carry *SegmentRecomputeCarry `json:",omitempty"`
+}
+
+// SegmentRecomputeRequest is the payload of SignalSegmentsRecompute.
+type SegmentRecomputeRequest struct {
+	Segment  string `json:",omitempty"`
+	TimeOnly bool   `json:",omitempty"`
+}
+
+// SegmentRecomputeCarry is what a recompute carries into its next run.
+type SegmentRecomputeCarry struct {
+	FlowCarry
+	// Progress is the pass under way.
+	Progress SegmentRecomputeProgress
+	// Requested is the next pass asked for meanwhile, if any.
+	Requested *SegmentRecomputeRequest `json:",omitempty"`
+}
+
+// SegmentRecomputeProgress is a recompute's progress (query
+// QuerySegmentsProgress, memo segments_progress).
+type SegmentRecomputeProgress struct {
+	StoreHash string
+	Segment   string `json:",omitempty"`
+	TimeOnly  bool   `json:",omitempty"`
+	// Status is running or completed.
+	Status    string
+	StartedAt time.Time
+	// Segments are the segments of the pass, in order.
+	Segments []SegmentRecomputeStep
+	// Passes counts the passes this workflow ran (a request during a pass
+	// adds one).
+	Passes int
+}
+
+// SegmentRecomputeStep is one segment of a recompute pass.
+type SegmentRecomputeStep struct {
+	Segment string
+	Done    bool
+	Result  activities.SegmentRecomputeResult
 }

@@ -131,9 +131,15 @@ func (f *flowRun) deliver(p sendPlan) (sendResult, error) {
 		cctx := workflow.WithActivityOptions(f.ctx, apiActivityOptions)
 		if err := workflow.ExecuteActivity(cctx, a.EnsureCoupon, activities.CouponInput{
 			StoreHash: f.storeHash, Code: couponCode(wfID + "/" + step.Name), Percent: step.Coupon.Percent,
-			ExpiresAt: workflow.Now(f.ctx).Add(step.Coupon.ExpiresAfter.Std()),
+			ExpiresAt: workflow.Now(f.ctx).Add(step.Coupon.ExpiresAfter.Std()), Segment: step.Coupon.Segment,
 		}).Get(cctx, &coupon); err != nil {
 			return sendResult{}, err
+		}
+		if coupon.Unavailable != "" {
+			// A segment coupon the store cannot make: the step cannot go out as
+			// written; the flow goes on.
+			f.record(step.Name, DecisionFailed, coupon.Unavailable, map[string]any{"segment": step.Coupon.Segment})
+			return sendResult{failed: coupon.Unavailable}, nil
 		}
 		if params == nil {
 			params = map[string]any{}

@@ -727,3 +727,156 @@ func TestRemainingEndpointsContract(t *testing.T) {
 	wantStatus(t, en.api("DELETE", "v3", "/carts/"+c.ID+"/items/"+item, nil), 204)
 	wantStatus(t, en.api("GET", "v3", "/carts/"+c.ID, nil), 404)
 }
+
+func TestSegmentConflictNamesProfiles(t *testing.T) {
+	en := newEnv(t, Options{})
+	r := en.api("POST", "v3", "/segments", []any{map[string]any{"name": "Repeat"}})
+	wantStatus(t, r, 201)
+	seg := r.obj(t)["data"].([]any)[0].(map[string]any)["id"].(string)
+	r = en.api("POST", "v3", "/shopper-profiles", []any{map[string]any{"customer_id": 1}, map[string]any{"customer_id": 2}, map[string]any{"customer_id": 3}})
+	wantStatus(t, r, 201)
+	var ps []string
+	for _, p := range r.obj(t)["data"].([]any) {
+		ps = append(ps, p.(map[string]any)["id"].(string))
+	}
+	wantStatus(t, en.api("POST", "v3", "/segments/"+seg+"/shopper-profiles", []string{ps[1]}), 201)
+	// The 409 names each member by its index in the request and adds none.
+	r = en.api("POST", "v3", "/segments/"+seg+"/shopper-profiles", []string{ps[0], ps[1], ps[2]})
+	wantStatus(t, r, 409)
+	var body struct {
+		Errors []struct {
+			Status int               `json:"status"`
+			Errors map[string]string `json:"errors"`
+		} `json:"errors"`
+		Meta map[string]int `json:"meta"`
+	}
+	r.json(t, &body)
+	want := fmt.Sprintf("Shopper profile `%s` already exists for segment `%s`.", ps[1], seg)
+	if len(body.Errors) != 1 || len(body.Errors[0].Errors) != 1 || body.Errors[0].Errors["1"] != want ||
+		body.Meta["total"] != 3 || body.Meta["success"] != 0 || body.Meta["failed"] != 3 {
+		t.Errorf("409 body %s", r.Body)
+	}
+	r = en.api("GET", "v3", "/segments/"+seg+"/shopper-profiles", nil)
+	if n := len(r.obj(t)["data"].([]any)); n != 1 {
+		t.Errorf("%d members after a refused add", n)
+	}
+	// Removing non-members (and unknown ids) unlinks nothing and is fine.
+	wantStatus(t, en.api("DELETE", "v3", "/segments/"+seg+"/shopper-profiles?id:in="+ps[0]+",nope", nil), 204)
+	// A second profile for a customer is refused.
+	wantStatus(t, en.api("POST", "v3", "/shopper-profiles", []any{map[string]any{"customer_id": 1}}), 409)
+}
+
+func TestSegmentationUnavailable(t *testing.T) {
+	en := newEnv(t, Options{})
+	r := en.api("POST", "v3", "/segments", []any{map[string]any{"name": "Repeat"}})
+	wantStatus(t, r, 201)
+	seg := r.obj(t)["data"].([]any)[0].(map[string]any)["id"].(string)
+	wantStatus(t, en.sim("GET", "/"+testHash+"/segmentation", nil), 200)
+	wantStatus(t, en.sim("PUT", "/"+testHash+"/segmentation", map[string]any{"available": false}), 200)
+	if r := en.sim("GET", "/"+testHash+"/segmentation", nil); r.obj(t)["available"] != false {
+		t.Errorf("control API says %s", r.Body)
+	}
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/segments"}, {"POST", "/segments"}, {"PUT", "/segments"}, {"DELETE", "/segments?id:in=" + seg},
+		{"GET", "/segments/" + seg + "/shopper-profiles"}, {"POST", "/segments/" + seg + "/shopper-profiles"},
+		{"DELETE", "/segments/" + seg + "/shopper-profiles?id:in=x"}, {"GET", "/shopper-profiles"},
+		{"POST", "/shopper-profiles"}, {"DELETE", "/shopper-profiles?id:in=x"}, {"GET", "/shopper-profiles/x/segments"},
+	} {
+		r := en.api(c.method, "v3", c.path, nil)
+		wantStatus(t, r, 403)
+		if o := r.obj(t); o["status"] != float64(403) || o["title"] != SegmentationUnavailableTitle {
+			t.Errorf("%s %s: %s", c.method, c.path, r.Body)
+		}
+	}
+	// Authentication still comes first; other APIs are untouched.
+	wantStatus(t, en.callToken("GET", "/stores/"+testHash+"/v3/segments", nil, "wrong"), 401)
+	r = en.api("GET", "v3", "/customers?id:in=1&include=segment_ids,shopper_profile_id", nil)
+	wantStatus(t, r, 200)
+	cust := r.obj(t)["data"].([]any)[0].(map[string]any)
+	if _, ok := cust["segment_ids"]; ok {
+		t.Errorf("segment_ids without segmentation: %v", cust)
+	}
+	if err := en.e.SetSegmentationAvailable(testHash, true); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, en.api("GET", "v3", "/segments", nil), 200)
+	// A store can start without it.
+	seed := DefaultStore()
+	seed.NoSegmentation = true
+	e2, err := New(Options{Stores: []StoreSeed{seed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e2.Close()
+	if ok, err := e2.SegmentationAvailable(seed.Hash); ok || err != nil {
+		t.Errorf("seeded store available=%v err=%v", ok, err)
+	}
+}
+
+func TestSegmentRestrictedCoupon(t *testing.T) {
+	en := newEnv(t, Options{})
+	r := en.api("POST", "v3", "/segments", []any{map[string]any{"name": "VIP"}, map[string]any{"name": "Lapsed"}})
+	wantStatus(t, r, 201)
+	data := r.obj(t)["data"].([]any)
+	vip, lapsed := data[0].(map[string]any)["id"].(string), data[1].(map[string]any)["id"].(string)
+	r = en.api("POST", "v3", "/shopper-profiles", []any{map[string]any{"customer_id": 1}, map[string]any{"customer_id": 2}})
+	wantStatus(t, r, 201)
+	profs := r.obj(t)["data"].([]any)
+	p1, p2 := profs[0].(map[string]any)["id"].(string), profs[1].(map[string]any)["id"].(string)
+	wantStatus(t, en.api("POST", "v3", "/segments/"+vip+"/shopper-profiles", []string{p1, p2}), 201)
+	wantStatus(t, en.api("POST", "v3", "/segments/"+lapsed+"/shopper-profiles", []string{p2}), 201)
+	promo := func(name, code string, segments any) {
+		t.Helper()
+		r := en.api("POST", "v3", "/promotions", map[string]any{
+			"name": name, "redemption_type": "COUPON", "customer": map[string]any{"segments": segments},
+			"rules": []any{map[string]any{"action": map[string]any{"cart_value": map[string]any{"discount": map[string]any{"percentage_amount": "10"}}}}},
+		})
+		wantStatus(t, r, 201)
+		got := r.obj(t)["data"].(map[string]any)["customer"].(map[string]any)["segments"]
+		if fmt.Sprint(got) != fmt.Sprint(segments) {
+			t.Errorf("stored segments %v, want %v", got, segments)
+		}
+		id := int(r.obj(t)["data"].(map[string]any)["id"].(float64))
+		wantStatus(t, en.api("POST", "v3", fmt.Sprintf("/promotions/%d/codes", id), map[string]any{"code": code}), 201)
+	}
+	promo("VIP only", "VIP", map[string]any{"id": []any{vip}})
+	promo("Active VIP", "ACTIVEVIP", map[string]any{"and": []any{map[string]any{"id": []any{vip}}, map[string]any{"not": map[string]any{"id": []any{lapsed}}}}})
+	promo("Not VIP", "NOTVIP", map[string]any{"not": map[string]any{"id": []any{vip}}})
+	r = en.api("POST", "v3", "/promotions", map[string]any{"name": "ghost", "redemption_type": "COUPON", "customer": map[string]any{"segments": map[string]any{"id": []any{"nope"}}},
+		"rules": []any{map[string]any{"action": map[string]any{"cart_value": map[string]any{"discount": map[string]any{"percentage_amount": "10"}}}}}})
+	wantStatus(t, r, 422)
+
+	uses := func(customerID int, code string) bool {
+		t.Helper()
+		c, err := en.e.CreateCart(testHash, CartInput{CustomerID: customerID, Email: "guest@example.com", Items: []ItemInput{{SKU: "SM13", Quantity: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, applyErr := en.e.ApplyCartCoupon(testHash, c.ID, code)
+		_, checkoutErr := en.e.Checkout(testHash, c.ID, CheckoutInput{CouponCode: code})
+		if (applyErr == nil) != (checkoutErr == nil) {
+			t.Errorf("customer %d code %s: apply %v, checkout %v", customerID, code, applyErr, checkoutErr)
+		}
+		return checkoutErr == nil
+	}
+	for _, c := range []struct {
+		customer int
+		code     string
+		want     bool
+	}{
+		{1, "VIP", true}, {2, "VIP", true}, {3, "VIP", false}, {0, "VIP", false},
+		{1, "ACTIVEVIP", true}, {2, "ACTIVEVIP", false},
+		{1, "NOTVIP", false}, {3, "NOTVIP", true}, {0, "NOTVIP", true},
+	} {
+		if got := uses(c.customer, c.code); got != c.want {
+			t.Errorf("customer %d with %s: used=%v, want %v", c.customer, c.code, got, c.want)
+		}
+	}
+	// Without the Segmentation API nobody is in a segment.
+	if err := en.e.SetSegmentationAvailable(testHash, false); err != nil {
+		t.Fatal(err)
+	}
+	if uses(1, "VIP") {
+		t.Error("segment coupon used while segmentation is off")
+	}
+}

@@ -593,7 +593,7 @@ func (e *Emulator) ApplyCartCoupon(hash, cartID, code string) (int, error) {
 		if c == nil {
 			return errf(404, "Cart not found.")
 		}
-		p, _, _, err := s.couponDiscount(code, 0)
+		p, _, _, err := s.couponDiscount(code, c.CustomerID, 0)
 		if err != nil {
 			return err
 		}

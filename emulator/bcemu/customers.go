@@ -169,7 +169,7 @@ func (s *store) renderCustomer(c *Customer, include map[string]bool) map[string]
 	if include["formfields"] {
 		m["form_fields"] = renderFormFields(c)
 	}
-	if include["shopper_profile_id"] || include["segment_ids"] {
+	if (include["shopper_profile_id"] || include["segment_ids"]) && !s.SegmentationOff {
 		var prof *ShopperProfile
 		for _, p := range s.Profiles {
 			if p.CustomerID == c.ID {

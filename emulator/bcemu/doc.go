@@ -215,6 +215,9 @@
 //	                                                       "from","to","seed","notify"} → BulkResult
 //	GET    /_sim/bigcommerce/{hash}/rate-limit            {"quota","window_ms"}
 //	PUT    /_sim/bigcommerce/{hash}/rate-limit            {"quota","window_ms"} (either; the window restarts)
+//	GET    /_sim/bigcommerce/{hash}/segmentation          {"available"}
+//	PUT    /_sim/bigcommerce/{hash}/segmentation          {"available": false} → the Customer Segmentation API
+//	                                                      answers 403, as on a plan without it
 //	GET    /_sim/bigcommerce/{hash}/requests              RequestStats: store API requests answered, 429s, and
 //	                                                      both per route ("GET /v2/orders")
 //	DELETE /_sim/bigcommerce/{hash}/requests              204; counts back to zero
@@ -235,7 +238,7 @@
 // Refund, CreatePromotion, CreateProduct, UpdateProduct, DeleteProduct, AddVariant,
 // UpdateVariant, DeleteVariant, CreateCategory, UpdateCategory, DeleteCategory,
 // BulkGenerate, LoadSeedFile, ApplySeed, SetQuota, SetRateLimit, GetRateLimit,
-// RequestStats, ResetRequestStats, SetFaults, ReleaseHeld, Deliveries) taking
+// SetSegmentationAvailable, SegmentationAvailable, RequestStats, ResetRequestStats, SetFaults, ReleaseHeld, Deliveries) taking
 // the store hash first.
 //
 // # Bulk data

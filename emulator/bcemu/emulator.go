@@ -189,6 +189,7 @@ func (e *Emulator) serveStore(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		s.stats.count(routeName(r, pattern), !allowed)
 	}
+	noSegmentation := s.SegmentationOff && segmentationRoute(r.URL.Path)
 	s.mu.Unlock()
 	if !ok {
 		fail(http.StatusUnauthorized, "No valid credentials were found in this request")
@@ -200,6 +201,10 @@ func (e *Emulator) serveStore(w http.ResponseWriter, r *http.Request) {
 	}
 	if version != "v2" && version != "v3" {
 		fail(http.StatusNotFound, "Not Found")
+		return
+	}
+	if noSegmentation {
+		fail(http.StatusForbidden, SegmentationUnavailableTitle)
 		return
 	}
 	e.api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))
@@ -284,7 +289,8 @@ func (e *Emulator) buildStore(seed StoreSeed) (*store, error) {
 		Hash: seed.Hash, AccessToken: seed.AccessToken, ClientSecret: seed.ClientSecret,
 		ClientID: seed.ClientID, StoreID: seed.StoreID, Domain: strings.TrimSuffix(seed.Domain, "/"),
 		Channels: seed.Channels, Quota: seed.Quota, WindowMs: seed.RateLimitWindow.Milliseconds(),
-		Carts: map[string]*Cart{}, Guests: map[string]*Customer{}, AbandonTokens: map[string]string{},
+		SegmentationOff: seed.NoSegmentation,
+		Carts:           map[string]*Cart{}, Guests: map[string]*Customer{}, AbandonTokens: map[string]string{},
 	}}
 	groups := seed.CustomerGroups
 	if len(groups) == 0 {

@@ -111,6 +111,9 @@ type StoreSeed struct {
 	Quota int `json:"quota,omitempty"`
 	// RateLimitWindow overrides Options.RateLimitWindow for this store.
 	RateLimitWindow time.Duration `json:"rate_limit_window,omitempty"`
+	// NoSegmentation makes the Customer Segmentation API unavailable, as on
+	// a plan without it (see SetSegmentationAvailable).
+	NoSegmentation bool `json:"no_segmentation,omitempty"`
 }
 
 // StoreInfo is what a client needs to talk to an emulated store.

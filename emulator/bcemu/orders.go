@@ -42,8 +42,9 @@ func defaultAddress(first, last, email, phone, company string) Address {
 	}
 }
 
-// couponDiscount finds a coupon code and computes its discount on subtotal. s.mu must be held.
-func (s *store) couponDiscount(code string, subtotal Money) (*Promotion, *CouponCode, OrderCoupon, error) {
+// couponDiscount finds a coupon code a shopper (customerID, 0 for a guest)
+// may use and computes its discount on subtotal. s.mu must be held.
+func (s *store) couponDiscount(code string, customerID int, subtotal Money) (*Promotion, *CouponCode, OrderCoupon, error) {
 	for _, p := range s.Promotions {
 		for _, c := range p.Codes {
 			if !strings.EqualFold(c.Code, code) {
@@ -54,6 +55,10 @@ func (s *store) couponDiscount(code string, subtotal Money) (*Promotion, *Coupon
 			}
 			if c.MaxUses > 0 && c.CurrentUses >= c.MaxUses {
 				return nil, nil, OrderCoupon{}, &apiError{Status: 422, Title: fmt.Sprintf("The coupon code %s has reached its maximum uses.", code)}
+			}
+			if !s.segmentsAllow(p, customerID) {
+				return nil, nil, OrderCoupon{}, &apiError{Status: 422, Title: fmt.Sprintf("The coupon code %s is not available to this shopper.", code),
+					Details: map[string]string{"coupon_code": "customer segment"}}
 			}
 			oc := OrderCoupon{CouponID: p.ID, Code: c.Code, Type: 2}
 			pct, fixed := promotionDiscount(p)
@@ -144,7 +149,7 @@ func (e *Emulator) checkout(s *store, c *Cart, in CheckoutInput, notify bool, cr
 	var code *CouponCode
 	var promo *Promotion
 	if in.CouponCode != "" {
-		p, cc, oc, err := s.couponDiscount(in.CouponCode, o.Subtotal)
+		p, cc, oc, err := s.couponDiscount(in.CouponCode, c.CustomerID, o.Subtotal)
 		if err != nil {
 			return nil, err
 		}

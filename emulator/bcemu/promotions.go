@@ -185,6 +185,9 @@ func (e *Emulator) registerPromotions() {
 				return errf(409, "A promotion named %q already exists.", name)
 			}
 		}
+		if bad := s.unknownSegment(body); bad != "" {
+			return errf(422, "customer.segments: segment %s does not exist.", bad)
+		}
 		var first map[string]any
 		if c, ok := body["codes"].(map[string]any); ok {
 			first = c
@@ -230,6 +233,9 @@ func (e *Emulator) registerPromotions() {
 		}
 		for _, k := range []string{"id", "current_uses", "created_from", "codes", "multiple_codes", "redemption_type"} {
 			delete(body, k)
+		}
+		if bad := s.unknownSegment(body); bad != "" {
+			return errf(422, "customer.segments: segment %s does not exist.", bad)
 		}
 		if n, ok := body["name"].(string); ok && n != "" {
 			p.Name = n

@@ -173,13 +173,15 @@ func (e *Emulator) registerSegments() {
 		if g == nil {
 			return errf(404, "Segment %s not found.", r.PathValue("id"))
 		}
+		// The 409 names every profile already in the segment, keyed by its
+		// index in the request, and adds none of the request.
 		conflicts := map[string]string{}
 		for i, id := range ids {
 			if s.profile(id) == nil {
 				return &apiError{Status: 400, Title: fmt.Sprintf("Shopper profile %s not found.", id), Details: map[string]string{fmt.Sprint(i): "unknown shopper profile"}}
 			}
 			if g.Profiles[id] {
-				conflicts[fmt.Sprint(len(conflicts))] = fmt.Sprintf("Shopper profile `%s` already exists for segment `%s`.", id, g.ID)
+				conflicts[fmt.Sprint(i)] = fmt.Sprintf("Shopper profile `%s` already exists for segment `%s`.", id, g.ID)
 			}
 		}
 		if len(conflicts) > 0 {
@@ -287,4 +289,150 @@ func (e *Emulator) registerSegments() {
 		}
 		return list(w, r, items)
 	})
+}
+
+// SegmentationUnavailableTitle is the title of the 403 that every
+// /v3/segments* and /v3/shopper-profiles* request of a store without the
+// Customer Segmentation API (an Enterprise-only feature) answers. The
+// platform's wording is not documented; the status is what clients rely on.
+const SegmentationUnavailableTitle = "The Customer Segmentation API is not available on this store's plan."
+
+// segmentationRoute reports whether the path of a store request ("/stores/
+// {hash}/v3/segments/…") is a Customer Segmentation API path.
+func segmentationRoute(path string) bool {
+	parts := strings.SplitN(strings.TrimPrefix(path, "/stores/"), "/", 3)
+	if len(parts) < 3 || parts[1] != "v3" {
+		return false
+	}
+	p := strings.TrimSuffix(parts[2], "/")
+	for _, root := range []string{"segments", "shopper-profiles"} {
+		if p == root || strings.HasPrefix(p, root+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// SetSegmentationAvailable turns a store's Customer Segmentation API on or
+// off at runtime (StoreSeed.NoSegmentation sets it at start). While off,
+// every /v3/segments* and /v3/shopper-profiles* request answers 403 with a
+// v3 error body (after authentication and rate limiting, as on the platform),
+// GET /v3/customers leaves out shopper_profile_id and segment_ids, and
+// promotions' segment conditions see every shopper in no segment. Segments and profiles
+// made before are kept and come back when it is turned on again.
+func (e *Emulator) SetSegmentationAvailable(storeHash string, ok bool) error {
+	return e.withStore(storeHash, func(s *store) error {
+		s.SegmentationOff = !ok
+		return nil
+	})
+}
+
+// SegmentationAvailable reports whether a store's Customer Segmentation API
+// is on.
+func (e *Emulator) SegmentationAvailable(storeHash string) (bool, error) {
+	var ok bool
+	err := e.withStore(storeHash, func(s *store) error {
+		ok = !s.SegmentationOff
+		return nil
+	})
+	return ok, err
+}
+
+// shopperSegments returns the ids of the segments a customer's shopper
+// profile is in: none for guests, customers without a profile, or while the
+// store's Segmentation API is off. s.mu must be held.
+func (s *store) shopperSegments(customerID int) map[string]bool {
+	in := map[string]bool{}
+	if customerID <= 0 || s.SegmentationOff {
+		return in
+	}
+	for _, p := range s.Profiles {
+		if p.CustomerID != customerID {
+			continue
+		}
+		for _, g := range s.Segments {
+			if g.Profiles[p.ID] {
+				in[g.ID] = true
+			}
+		}
+	}
+	return in
+}
+
+// segmentsAllow reports whether a promotion's customer.segments condition
+// (promotions.v3 CustomerSegmentLimitation: {"id": [...]} = in any of them,
+// {"not": c}, {"and": [...]}, {"or": [...]}) lets the shopper use it; a
+// promotion without one lets everyone. s.mu must be held.
+func (s *store) segmentsAllow(p *Promotion, customerID int) bool {
+	cust, _ := p.Raw["customer"].(map[string]any)
+	cond, ok := cust["segments"].(map[string]any)
+	if !ok || len(cond) == 0 {
+		return true
+	}
+	return segmentMatch(cond, s.shopperSegments(customerID))
+}
+
+func segmentMatch(cond map[string]any, in map[string]bool) bool {
+	if ids, ok := cond["id"].([]any); ok {
+		for _, id := range ids {
+			if s, _ := id.(string); in[s] {
+				return true
+			}
+		}
+		return false
+	}
+	if sub, ok := cond["not"].(map[string]any); ok {
+		return !segmentMatch(sub, in)
+	}
+	if subs, ok := cond["and"].([]any); ok {
+		for _, x := range subs {
+			if m, _ := x.(map[string]any); !segmentMatch(m, in) {
+				return false
+			}
+		}
+		return true
+	}
+	if subs, ok := cond["or"].([]any); ok {
+		for _, x := range subs {
+			if m, _ := x.(map[string]any); segmentMatch(m, in) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// unknownSegment returns the first id of a promotion's customer.segments
+// condition that names no segment of the store, "" when all exist. s.mu must
+// be held.
+func (s *store) unknownSegment(body map[string]any) string {
+	cust, _ := body["customer"].(map[string]any)
+	cond, _ := cust["segments"].(map[string]any)
+	var walk func(c map[string]any) string
+	walk = func(c map[string]any) string {
+		if ids, ok := c["id"].([]any); ok {
+			for _, id := range ids {
+				if str, _ := id.(string); s.segment(str) == nil {
+					return fmt.Sprint(id)
+				}
+			}
+		}
+		if sub, ok := c["not"].(map[string]any); ok {
+			if bad := walk(sub); bad != "" {
+				return bad
+			}
+		}
+		for _, k := range []string{"and", "or"} {
+			subs, _ := c[k].([]any)
+			for _, x := range subs {
+				m, _ := x.(map[string]any)
+				if bad := walk(m); bad != "" {
+					return bad
+				}
+			}
+		}
+		return ""
+	}
+	return walk(cond)
 }

@@ -472,6 +472,30 @@ func (e *Emulator) registerSim() {
 		writeJSON(w, http.StatusOK, rl)
 		return nil
 	})
+	e.simRoute("GET /{hash}/segmentation", func(w http.ResponseWriter, r *http.Request) error {
+		ok, err := e.SegmentationAvailable(r.PathValue("hash"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"available": ok})
+		return nil
+	})
+	e.simRoute("PUT /{hash}/segmentation", func(w http.ResponseWriter, r *http.Request) error {
+		var in struct {
+			Available *bool `json:"available"`
+		}
+		if err := decodeJSON(r, &in); err != nil {
+			return err
+		}
+		if in.Available == nil {
+			return errf(422, "give available (true or false)")
+		}
+		if err := e.SetSegmentationAvailable(r.PathValue("hash"), *in.Available); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"available": *in.Available})
+		return nil
+	})
 	e.simRoute("GET /{hash}/requests", func(w http.ResponseWriter, r *http.Request) error {
 		st, err := e.RequestStats(r.PathValue("hash"))
 		if err != nil {

@@ -37,8 +37,11 @@ type state struct {
 	Promotions []*Promotion      `json:"promotions"`
 	Segments   []*Segment        `json:"segments"`
 	Profiles   []*ShopperProfile `json:"shopper_profiles"`
-	Hooks      []*Hook           `json:"hooks"`
-	Seq        sequences         `json:"seq"`
+	// SegmentationOff makes the Customer Segmentation API unavailable
+	// (SetSegmentationAvailable).
+	SegmentationOff bool      `json:"segmentation_off,omitempty"`
+	Hooks           []*Hook   `json:"hooks"`
+	Seq             sequences `json:"seq"`
 }
 
 type sequences struct {

@@ -1,0 +1,420 @@
+package workflows
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/config"
+)
+
+var segStart = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+// segmentFlows are the segment_flows of the tests: a win-back on entering
+// at-risk (two steps, 0 and 3 days), a goodbye on leaving high-value.
+func segmentFlows(t *testing.T) config.FlowSet {
+	t.Helper()
+	f := config.DefaultFlows().For("abc", 0)
+	email := func(name string, delay time.Duration) config.Step {
+		return config.Step{Name: name, Delay: config.Duration(delay), Message: config.Message{Channel: config.ChannelEmail,
+			Template: config.Template{Subject: "Hi", Body: "We miss you"}}}
+	}
+	f.SegmentFlows = []config.SegmentFlow{
+		{Name: "winback", Segment: "at-risk", On: config.SegmentEnter, Sequence: []config.Step{email("first", 0), email("second", 72*time.Hour)}},
+		{Name: "goodbye", Segment: "high-value", On: config.SegmentLeave, Sequence: []config.Step{email("bye", time.Hour)}},
+	}
+	f.QuietHours, f.FrequencyCaps = nil, nil
+	return f
+}
+
+// segmentSyncWorld runs SegmentSync against fake activities and a fake
+// SegmentFlow child that records its starts.
+type segmentSyncWorld struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+	mu  sync.Mutex
+	// pushes is the number of PushSegments calls; more are the More
+	// answers, in order (then false).
+	pushes int
+	more   []bool
+	// crossings are the batches SegmentCrossings returns, in order.
+	crossings [][]activities.SegmentCrossing
+	marked    []activities.SegmentCrossing
+	children  []string
+	onPush    func(n int)
+}
+
+func newSegmentSyncWorld(t *testing.T) *segmentSyncWorld {
+	w := &segmentSyncWorld{t: t, env: newTestEnv(t)}
+	a := &activities.Activities{}
+	w.env.SetStartTime(segStart)
+	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: SegmentSyncID("abc")})
+	w.env.RegisterWorkflowWithOptions(SegmentSync, workflowOpts(SegmentSyncWorkflowName))
+	w.env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in SegmentFlowInput) (SegmentFlowResult, error) {
+		w.mu.Lock()
+		w.children = append(w.children, workflow.GetInfo(ctx).WorkflowExecution.ID)
+		w.mu.Unlock()
+		return SegmentFlowResult{Outcome: "completed"}, nil
+	}, workflowOpts(SegmentFlowWorkflowName))
+	w.env.RegisterActivity(a)
+	flows := segmentFlows(t)
+	w.env.OnActivity(a.ResolveFlows, mock.Anything, mock.Anything).Return(flows, nil)
+	w.env.OnActivity(a.PushSegments, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.SegmentStoreInput) (activities.SegmentPushResult, error) {
+			w.mu.Lock()
+			w.pushes++
+			n := w.pushes
+			more := false
+			if len(w.more) > 0 {
+				more, w.more = w.more[0], w.more[1:]
+			}
+			w.mu.Unlock()
+			if w.onPush != nil {
+				w.onPush(n)
+			}
+			return activities.SegmentPushResult{BrevoAdded: 1, More: more}, nil
+		})
+	w.env.OnActivity(a.SegmentCrossings, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.SegmentStoreInput) ([]activities.SegmentCrossing, error) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if len(w.crossings) == 0 {
+				return nil, nil
+			}
+			b := w.crossings[0]
+			w.crossings = w.crossings[1:]
+			return b, nil
+		})
+	w.env.OnActivity(a.MarkSegmentCrossings, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SegmentCrossingsInput) error {
+			w.mu.Lock()
+			w.marked = append(w.marked, in.Crossings...)
+			w.mu.Unlock()
+			return nil
+		})
+	return w
+}
+
+func (w *segmentSyncWorld) nudge(after time.Duration, n int) {
+	w.env.RegisterDelayedCallback(func() {
+		for i := 0; i < n; i++ {
+			w.env.SignalWorkflow(SignalSegmentsChanged, nil)
+		}
+	}, after)
+}
+
+// run runs the sync until the history is declared full at end (the run
+// never completes otherwise) and returns what it carried into the next run.
+func (w *segmentSyncWorld) run(end time.Duration, in SegmentSyncInput) SegmentSyncInput {
+	w.env.RegisterDelayedCallback(func() {
+		w.env.SetContinueAsNewSuggested(true)
+		w.env.SignalWorkflow(SignalSegmentsChanged, nil)
+	}, end)
+	w.env.ExecuteWorkflow(SegmentSyncWorkflowName, in)
+	var next SegmentSyncInput
+	continuedInput(w.t, w.env.GetWorkflowError(), &next)
+	return next
+}
+
+func TestSegmentSyncCoalescesNudgesAndStartsOneFlowPerCrossing(t *testing.T) {
+	w := newSegmentSyncWorld(t)
+	entered := segStart.Add(-time.Minute)
+	w.crossings = [][]activities.SegmentCrossing{{
+		{Segment: "at-risk", Email: "ann@example.com", CustomerID: 7, EnteredAt: entered, Entered: true},
+		{Segment: "at-risk", Email: "guest@example.com", EnteredAt: entered, Entered: true},
+		// high-value's flow is on leave: an entry starts nothing.
+		{Segment: "high-value", Email: "bob@example.com", CustomerID: 8, EnteredAt: entered, Entered: true},
+		{Segment: "high-value", Email: "cy@example.com", CustomerID: 9, EnteredAt: entered.Add(-time.Hour), LeftAt: entered, Entered: false},
+	}}
+	// The first push has more to do; 100 nudges arrive during it.
+	w.more = []bool{true}
+	w.onPush = func(n int) {
+		if n == 1 {
+			for i := 0; i < 100; i++ {
+				w.env.SignalWorkflow(SignalSegmentsChanged, nil)
+			}
+		}
+	}
+	next := w.run(time.Hour, SegmentSyncInput{StoreHash: "abc"})
+
+	// Start pass: 2 pushes (More, then done); one more pass for the 100
+	// nudges; one for the nudge at the end.
+	if w.pushes > 4 {
+		t.Fatalf("%d pushes for 100 nudges, want them coalesced", w.pushes)
+	}
+	want := []string{
+		SegmentFlowID("abc", "winback", "c7", entered),
+		SegmentFlowID("abc", "winback", activities.SegmentShopperKey("abc", 0, "guest@example.com"), entered),
+		SegmentFlowID("abc", "goodbye", "c9", entered),
+	}
+	slices.Sort(w.children)
+	slices.Sort(want)
+	if strings.Join(w.children, " ") != strings.Join(want, " ") {
+		t.Fatalf("children %v, want %v", w.children, want)
+	}
+	for _, id := range w.children {
+		if strings.Contains(id, "@") || strings.Contains(id, "example") {
+			t.Fatalf("an email in workflow id %s", id)
+		}
+	}
+	if len(w.marked) != 4 {
+		t.Fatalf("marked %d crossings, want all 4 (one without a flow)", len(w.marked))
+	}
+	if got := signalCount(next.Carry.Signals, SignalSegmentsChanged); got != 101 {
+		t.Fatalf("counted %d nudges, want 101", got)
+	}
+	if next.Carry.Started != 3 || next.Carry.Pushes != w.pushes {
+		t.Fatalf("carried %+v", next.Carry)
+	}
+}
+
+// A crossing whose flow was already started (a crossing read again after
+// a crash before it was marked) starts nothing new and is marked.
+func TestSegmentSyncTreatsAnAlreadyStartedFlowAsDone(t *testing.T) {
+	w := newSegmentSyncWorld(t)
+	entered := segStart.Add(-time.Minute)
+	c := activities.SegmentCrossing{Segment: "at-risk", Email: "ann@example.com", CustomerID: 7, EnteredAt: entered, Entered: true}
+	w.crossings = [][]activities.SegmentCrossing{{c}, {c}}
+	w.run(time.Hour, SegmentSyncInput{StoreHash: "abc"})
+	if len(w.children) != 1 || len(w.marked) != 2 {
+		t.Fatalf("children %v, marked %d: want one flow, the crossing marked twice", w.children, len(w.marked))
+	}
+}
+
+// A storm of nudges while a push is slow: the run does not wait for the
+// push to fill its history; it continues as new with the pass still due
+// and every nudge counted.
+func TestSegmentSyncContinuesAsNewUnderAStormWithNothingLost(t *testing.T) {
+	w := newSegmentSyncWorld(t)
+	w.onPush = func(n int) {
+		if n == 1 {
+			for i := 0; i < 300; i++ {
+				w.env.SignalWorkflow(SignalSegmentsChanged, nil)
+			}
+			time.Sleep(100 * time.Millisecond) // the run reads them while the push is in flight
+			w.env.SetContinueAsNewSuggested(true)
+			w.env.SignalWorkflow(SignalSegmentsChanged, nil)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	w.env.ExecuteWorkflow(SegmentSyncWorkflowName, SegmentSyncInput{StoreHash: "abc", Carry: SegmentSyncCarry{
+		FlowCarry: FlowCarry{Signals: []SignalCount{{Name: SignalSegmentsChanged, Count: 5}}}}})
+	var next SegmentSyncInput
+	continuedInput(t, w.env.GetWorkflowError(), &next)
+	if !next.Carry.Pending {
+		t.Fatal("the pass the storm asked for was not carried")
+	}
+	if got := signalCount(next.Carry.Signals, SignalSegmentsChanged); got != 306 {
+		t.Fatalf("counted %d nudges, want 306", got)
+	}
+	if w.pushes != 1 {
+		t.Fatalf("%d pushes: the storm's pass belongs to the next run", w.pushes)
+	}
+}
+
+// segmentFlowWorld runs one SegmentFlow against fake activities.
+type segmentFlowWorld struct {
+	t      *testing.T
+	env    *testsuite.TestWorkflowEnvironment
+	holds  func(call int) activities.SegmentMembership
+	checks int
+	sends  []activities.SendInput
+}
+
+func newSegmentFlowWorld(t *testing.T, id string) *segmentFlowWorld {
+	w := &segmentFlowWorld{t: t, env: newTestEnv(t)}
+	a := &activities.Activities{}
+	w.env.SetStartTime(segStart)
+	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
+	w.env.RegisterActivity(a)
+	w.env.OnActivity(a.ResolveFlows, mock.Anything, mock.Anything).Return(segmentFlows(t), nil)
+	w.env.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(nil)
+	w.env.OnActivity(a.CheckSendWindow, mock.Anything, mock.Anything).Return(activities.SendWindow{}, nil)
+	w.env.OnActivity(a.CheckSegmentMembership, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.SegmentMembershipInput) (activities.SegmentMembership, error) {
+			w.checks++
+			if w.holds != nil {
+				return w.holds(w.checks), nil
+			}
+			return activities.SegmentMembership{Holds: true}, nil
+		})
+	w.env.OnActivity(a.LoadSegmentShopper, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SegmentShopperInput) (activities.Shopper, error) {
+			return activities.Shopper{CustomerID: in.CustomerID, Email: in.Email, FirstName: "Ann", AcceptsMarketing: true}, nil
+		})
+	w.env.OnActivity(a.SendMessage, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SendInput) (activities.SendOutcome, error) {
+			for _, s := range w.sends {
+				if s.IdempotencyKey == in.IdempotencyKey {
+					return activities.SendOutcome{Status: activities.SendAlreadySent}, nil
+				}
+			}
+			w.sends = append(w.sends, in)
+			return activities.SendOutcome{Status: activities.SendSent}, nil
+		})
+	return w
+}
+
+func (w *segmentFlowWorld) run(in SegmentFlowInput) SegmentFlowResult {
+	w.env.ExecuteWorkflow(SegmentFlow, in)
+	if err := w.env.GetWorkflowError(); err != nil {
+		w.t.Fatal(err)
+	}
+	var res SegmentFlowResult
+	if err := w.env.GetWorkflowResult(&res); err != nil {
+		w.t.Fatal(err)
+	}
+	return res
+}
+
+func (w *segmentFlowWorld) sentSteps() string {
+	var out []string
+	for _, s := range w.sends {
+		out = append(out, s.Step)
+	}
+	return strings.Join(out, ",")
+}
+
+func winbackInput() SegmentFlowInput {
+	return SegmentFlowInput{StoreHash: "abc", Flow: "winback", Segment: "at-risk", Entered: true, At: segStart,
+		CustomerID: 7, Email: "Ann@Example.com", ChannelID: 1}
+}
+
+func TestSegmentFlowSendsItsStepsOnce(t *testing.T) {
+	in := winbackInput()
+	w := newSegmentFlowWorld(t, SegmentFlowID("abc", "winback", "c7", in.At))
+	res := w.run(in)
+	if res.Outcome != "completed" || w.sentSteps() != "first,second" {
+		t.Fatalf("result %+v, sent %s", res, w.sentSteps())
+	}
+	if got := w.env.Now().Sub(segStart); got != 72*time.Hour {
+		t.Fatalf("ended %s after the crossing, want the second step's 3 days", got)
+	}
+	if w.sends[0].IdempotencyKey == w.sends[1].IdempotencyKey || !strings.HasPrefix(w.sends[0].IdempotencyKey, "segment-flow/abc/winback/c7/") {
+		t.Fatalf("idempotency keys %q %q", w.sends[0].IdempotencyKey, w.sends[1].IdempotencyKey)
+	}
+	if w.checks != 2 {
+		t.Fatalf("%d membership re-checks, want one per step", w.checks)
+	}
+	ds := queryDecisions(t, w.env)
+	if ds[0].Decision != DecisionSent || ds[len(ds)-1].Decision != DecisionCompleted {
+		t.Fatalf("decisions %+v", ds)
+	}
+}
+
+func TestSegmentFlowExitsWhenTheShopperLeftBeforeAStep(t *testing.T) {
+	in := winbackInput()
+	w := newSegmentFlowWorld(t, SegmentFlowID("abc", "winback", "c7", in.At))
+	w.holds = func(call int) activities.SegmentMembership {
+		if call == 1 {
+			return activities.SegmentMembership{Holds: true}
+		}
+		return activities.SegmentMembership{Reason: activities.SegmentReasonLeft}
+	}
+	res := w.run(in)
+	if res.Outcome != "exited" || res.ExitReason != activities.SegmentReasonLeft || w.sentSteps() != "first" {
+		t.Fatalf("result %+v, sent %s", res, w.sentSteps())
+	}
+	ds := queryDecisions(t, w.env)
+	last := ds[len(ds)-1]
+	if last.Decision != DecisionExited || last.Reason != activities.SegmentReasonLeft || last.Details["segment"] != "at-risk" {
+		t.Fatalf("last decision %+v", last)
+	}
+}
+
+func TestSegmentFlowOnLeavingExitsWhenTheShopperReentered(t *testing.T) {
+	in := SegmentFlowInput{StoreHash: "abc", Flow: "goodbye", Segment: "high-value", Entered: false, At: segStart,
+		CustomerID: 9, Email: "cy@example.com"}
+	w := newSegmentFlowWorld(t, SegmentFlowID("abc", "goodbye", "c9", in.At))
+	res := w.run(in)
+	if res.Outcome != "completed" || w.sentSteps() != "bye" {
+		t.Fatalf("result %+v, sent %s", res, w.sentSteps())
+	}
+	if got := w.sends[0]; got.Shopper.Email != "cy@example.com" {
+		t.Fatalf("sent to %+v", got.Shopper)
+	}
+
+	w = newSegmentFlowWorld(t, SegmentFlowID("abc", "goodbye", "c9", in.At))
+	w.holds = func(int) activities.SegmentMembership {
+		return activities.SegmentMembership{Reason: activities.SegmentReasonReentered}
+	}
+	res = w.run(in)
+	if res.Outcome != "exited" || res.ExitReason != activities.SegmentReasonReentered || len(w.sends) != 0 {
+		t.Fatalf("result %+v, sent %s", res, w.sentSteps())
+	}
+}
+
+// A flow removed from the flows file since the crossing sends nothing.
+func TestSegmentFlowNoLongerConfiguredSendsNothing(t *testing.T) {
+	in := winbackInput()
+	in.Flow = "gone"
+	w := newSegmentFlowWorld(t, SegmentFlowID("abc", "gone", "c7", in.At))
+	res := w.run(in)
+	if res.Outcome != "disabled" || len(w.sends) != 0 {
+		t.Fatalf("result %+v, sent %s", res, w.sentSteps())
+	}
+}
+
+func TestSegmentRecomputeReportsProgressAndCoalescesRequests(t *testing.T) {
+	env := newTestEnv(t)
+	a := &activities.Activities{}
+	env.SetStartTime(segStart)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: SegmentRecomputeID("abc")})
+	env.RegisterActivity(a)
+	env.OnActivity(a.SegmentNames, mock.Anything, mock.Anything).Return([]string{"at-risk", "high-value", "repeat"}, nil)
+	var recomputed []string
+	var mid SegmentRecomputeProgress
+	env.OnActivity(a.RecomputeSegment, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.SegmentRecomputeInput) (activities.SegmentRecomputeResult, error) {
+			recomputed = append(recomputed, in.Segment)
+			if len(recomputed) == 2 {
+				// Two requests arrive during the pass: they make one more.
+				env.SignalWorkflow(SignalSegmentsRecompute, SegmentRecomputeRequest{Segment: "repeat", TimeOnly: true})
+				env.SignalWorkflow(SignalSegmentsRecompute, SegmentRecomputeRequest{Segment: "repeat"})
+			}
+			return activities.SegmentRecomputeResult{Segments: 1, Evaluated: 10, Entered: 2}, nil
+		})
+	env.RegisterDelayedCallback(func() {}, time.Second)
+	nudges := 0
+	env.OnActivity(a.NudgeSegmentSync, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.SegmentStoreInput) error {
+			nudges++
+			if nudges == 1 {
+				v, err := env.QueryWorkflow(QuerySegmentsProgress)
+				if err == nil {
+					_ = v.Get(&mid)
+				}
+			}
+			return nil
+		})
+	env.ExecuteWorkflow(SegmentRecompute, SegmentRecomputeInput{StoreHash: "abc"})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(recomputed, ",") != "at-risk,high-value,repeat,repeat" || nudges != 2 {
+		t.Fatalf("recomputed %v, %d nudges", recomputed, nudges)
+	}
+	if mid.Status != SyncStatusCompleted || len(mid.Segments) != 3 || !mid.Segments[2].Done || mid.Segments[0].Result.Evaluated != 10 {
+		t.Fatalf("progress after the first pass %+v", mid)
+	}
+	v, err := env.QueryWorkflow(QuerySegmentsProgress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p SegmentRecomputeProgress
+	if err := v.Get(&p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Passes != 2 || p.Segment != "repeat" || p.TimeOnly || len(p.Segments) != 1 || p.Status != SyncStatusCompleted {
+		t.Fatalf("final progress %+v", p)
+	}
+}
