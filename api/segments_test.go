@@ -464,3 +464,63 @@ stores:
 	f.control.exec.Status = "Completed"
 	f.expectError(t, http.MethodPost, "/api/v1/stores/abc123/segments/recompute", `{"segment":"high_value"}`, 400, "unknown_segment")
 }
+
+// TestSegmentRoutesOnTheStore: the routes over the real store (SQLite),
+// with a membership the store's own evaluation made: a registered customer
+// with two orders enters repeat_customers, a guest with one does not.
+func TestSegmentRoutesOnTheStore(t *testing.T) {
+	ctx := context.Background()
+	st := newWebhookFixture(t).store
+	at := segNow.Add(-time.Hour)
+	if err := st.UpsertCustomers(ctx, "abc123", []store.MirrorCustomer{{ID: 7, Email: "Ann@Example.com", DateCreated: at.Add(-72 * time.Hour), DateModified: at}}); err != nil {
+		t.Fatal(err)
+	}
+	total, _ := store.ParseMoney("25.00")
+	order := func(id, customer int64, email string) store.MirrorOrder {
+		return store.MirrorOrder{ID: id, CustomerID: customer, Email: email, ChannelID: 1, StatusID: 10, Status: "Completed",
+			TotalIncTax: total, SubtotalIncTax: total, Currency: "USD", DateCreated: at.Add(-48 * time.Hour), DateModified: at}
+	}
+	if err := st.UpsertOrders(ctx, "abc123", []store.MirrorOrder{order(1, 7, "ann@example.com"), order(2, 7, "ann@example.com"), order(3, 0, "guest@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	_, defs := config.DefaultFlows().SegmentsFor("abc123")
+	i := slices.IndexFunc(defs, func(d config.SegmentDefinition) bool { return d.Name == "repeat_customers" })
+	q, err := st.CompileSegment(defs[i].Rule, store.SegmentEnv{Now: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changes, err := st.EvaluateSegment(ctx, "abc123", "repeat_customers", q, store.SegmentScope{}, at); err != nil || len(changes) != 1 {
+		t.Fatalf("evaluate: %v %+v", err, changes)
+	}
+
+	f := &segmentFixture{control: &fakeRecomputes{}, srv: New(Options{Logger: slog.New(slog.DiscardHandler)})}
+	MountSegments(f.srv.Admin([]byte("admin-token")), SegmentsOptions{Control: f.control, Store: st, Stores: []string{"abc123"}, Now: func() time.Time { return segNow }})
+	var list SegmentsView
+	if code := f.do(t, http.MethodGet, "/api/v1/stores/abc123/segments", "", &list); code != 200 || len(list.Segments) != len(defs) {
+		t.Fatalf("list: %d %+v", code, list)
+	}
+	for _, s := range list.Segments {
+		want := 0
+		if s.Name == "repeat_customers" {
+			want = 1
+		}
+		if s.Size != want || s.EnteredLast7Days != want || s.Pending["brevo"] != want || s.Pending["flows"] != want {
+			t.Errorf("%s: %+v", s.Name, s)
+		}
+	}
+	var page SegmentMembersView
+	if code := f.do(t, http.MethodGet, "/api/v1/stores/abc123/segments/repeat_customers/members", "", &page); code != 200 ||
+		len(page.Members) != 1 || page.Members[0].Email != "ann@example.com" || page.Members[0].CustomerID != 7 || !page.Members[0].EnteredAt.Equal(at) {
+		t.Fatalf("members: %d %+v", code, page)
+	}
+	var shopper ShopperSegmentsView
+	if code := f.do(t, http.MethodGet, "/api/v1/stores/abc123/customers/segments?customer_id=7", "", &shopper); code != 200 ||
+		shopper.Email != "ann@example.com" || !slices.Equal(shopper.Current, []string{"repeat_customers"}) || len(shopper.Segments) != 1 {
+		t.Fatalf("customer 7: %d %+v", code, shopper)
+	}
+	shopper = ShopperSegmentsView{}
+	if code := f.do(t, http.MethodGet, "/api/v1/stores/abc123/customers/segments?email=guest@example.com", "", &shopper); code != 200 || len(shopper.Current) != 0 || len(shopper.Segments) != 0 {
+		t.Fatalf("guest: %d %+v", code, shopper)
+	}
+	f.expectError(t, http.MethodGet, "/api/v1/stores/abc123/customers/segments?customer_id=8", "", 404, "unknown_customer")
+}
