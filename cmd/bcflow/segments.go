@@ -462,7 +462,7 @@ func recomputeOutcome(rv api.SegmentRecomputeView) error {
 func recomputeFrame(rv api.SegmentRecomputeView, now time.Time, bars bool) []string {
 	p := rv.Progress
 	if p == nil {
-		return []string{recomputeStatusLine(rv, now)}
+		return []string{recomputeStatusLine(rv, now, bars)}
 	}
 	width := 0
 	for _, s := range p.Segments {
@@ -472,7 +472,7 @@ func recomputeFrame(rv api.SegmentRecomputeView, now time.Time, bars bool) []str
 	for _, s := range p.Segments {
 		lines = append(lines, segmentLine(s, width, bars))
 	}
-	return append(lines, recomputeStatusLine(rv, now))
+	return append(lines, recomputeStatusLine(rv, now, bars))
 }
 
 // segmentLine is one segment of a pass: done with its counts, or waiting.
@@ -494,29 +494,42 @@ func segmentLine(s api.SegmentProgressView, width int, bar bool) string {
 	return b.String()
 }
 
-// recomputeStatusLine says what the recompute is doing: its status, the
-// segments done, for how long.
-func recomputeStatusLine(rv api.SegmentRecomputeView, now time.Time) string {
-	what := "segment recompute of " + strings.TrimPrefix(rv.WorkflowID, "segments-recompute/")
+// recomputeStatusLine says what the recompute is doing: its status, for
+// how long, the segments done (with a bar when bar).
+func recomputeStatusLine(rv api.SegmentRecomputeView, now time.Time, bar bool) string {
+	s := "segment recompute of " + strings.TrimPrefix(rv.WorkflowID, "segments-recompute/")
 	if p := rv.Progress; p != nil && p.Segment != "" {
-		what += " (" + p.Segment + ")"
+		s += " (" + p.Segment + ")"
 	}
-	s := what + ": " + strings.ToLower(rv.Status)
-	if p := rv.Progress; p != nil {
-		pct := 100
-		if p.Total > 0 {
-			pct = p.Done * 100 / p.Total
-		}
-		s += fmt.Sprintf(", %d/%d segments %s %d%%", p.Done, p.Total, progressBar(pct, true), pct)
-	} else if rv.Summary != "" {
-		s += " (" + rv.Summary + ")"
-	}
+	status := strings.ToLower(rv.Status)
+	s += ": " + status
 	if !rv.StartTime.IsZero() {
 		end := now
 		if !rv.CloseTime.IsZero() {
 			end = rv.CloseTime
 		}
-		s += " after " + formatDuration(max(end.Sub(rv.StartTime), 0))
+		took := formatDuration(max(end.Sub(rv.StartTime), 0))
+		switch status {
+		case "running":
+			s += " for " + took
+		case "completed":
+			s += " in " + took
+		default:
+			s += " after " + took
+		}
+	}
+	if p := rv.Progress; p != nil {
+		pct := 100
+		if p.Total > 0 {
+			pct = p.Done * 100 / p.Total
+		}
+		s += fmt.Sprintf(", %d/%d segments", p.Done, p.Total)
+		if bar {
+			s += " " + progressBar(pct, true)
+		}
+		s += fmt.Sprintf(" %d%%", pct)
+	} else if rv.Summary != "" {
+		s += " (" + rv.Summary + ")"
 	}
 	return s
 }
@@ -551,7 +564,7 @@ func (st recomputePlain) update(rv api.SegmentRecomputeView, now time.Time) ([]s
 		}
 	}
 	if key != st.status {
-		lines = append(lines, recomputeStatusLine(rv, now))
+		lines = append(lines, recomputeStatusLine(rv, now, false))
 		next.status = key
 	}
 	return lines, next
