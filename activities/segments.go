@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/bcflow/bcflow/bigcommerce"
 	"github.com/bcflow/bcflow/store"
 )
 
@@ -74,8 +75,11 @@ type SegmentNudger interface {
 var ErrSegmentationUnavailable = errors.New("the store has no BigCommerce Customer Segmentation API")
 
 // IsSegmentationUnavailable reports whether err says the store has no
-// Customer Segmentation API.
-func IsSegmentationUnavailable(err error) bool { return errors.Is(err, ErrSegmentationUnavailable) }
+// Customer Segmentation API (ErrSegmentationUnavailable, or BigCommerce's
+// own answer).
+func IsSegmentationUnavailable(err error) bool {
+	return errors.Is(err, ErrSegmentationUnavailable) || bigcommerce.IsFeatureUnavailable(err)
+}
 
 // SegmentChange is one membership change of an evaluation.
 type SegmentChange struct {

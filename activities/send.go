@@ -113,14 +113,27 @@ func (a *Activities) CheckSendWindow(ctx context.Context, in SendWindowInput) (S
 
 // EnsureCoupon creates a unique single-use coupon code worth Percent off
 // the cart, under a shared promotion ("bcflow: N% off", created once). The
-// code comes from the workflow, so a retry finds the code it created.
+// code comes from the workflow, so a retry finds the code it created. A
+// coupon restricted to a segment goes under a promotion of its own that
+// targets the segment's BigCommerce customer segment (segmentPromotion);
+// when the segment cannot exist there, the coupon is Unavailable, with the
+// reason.
 func (a *Activities) EnsureCoupon(ctx context.Context, in CouponInput) (Coupon, error) {
 	bc, err := a.bc(in.StoreHash)
 	if err != nil {
 		return Coupon{}, err
 	}
-	promo, err := a.couponPromotion(ctx, bc, in.Percent)
-	if err != nil {
+	var promo bigcommerce.Promotion
+	if in.Segment != "" {
+		var unavailable string
+		promo, unavailable, err = a.segmentPromotion(ctx, bc, in.StoreHash, in.Percent, in.Segment)
+		if err != nil {
+			return Coupon{}, err
+		}
+		if unavailable != "" {
+			return Coupon{Percent: in.Percent, Unavailable: unavailable}, nil
+		}
+	} else if promo, err = a.couponPromotion(ctx, bc, in.Percent); err != nil {
 		return Coupon{}, err
 	}
 	_, err = bc.CreatePromotionCode(ctx, promo.ID, bigcommerce.CouponCodeInput{Code: in.Code, MaxUses: 1, MaxUsesPerCustomer: 1})
@@ -131,7 +144,33 @@ func (a *Activities) EnsureCoupon(ctx context.Context, in CouponInput) (Coupon, 
 }
 
 func (a *Activities) couponPromotion(ctx context.Context, bc *bigcommerce.Client, percent int) (bigcommerce.Promotion, error) {
-	name := fmt.Sprintf("bcflow: %d%% off", percent)
+	return a.findOrCreatePercentPromotion(ctx, bc, fmt.Sprintf("bcflow: %d%% off", percent), percent, nil)
+}
+
+// segmentPromotion is the promotion of a segment's coupons worth percent:
+// "bcflow: N% off, segment S", restricted to the segment's BigCommerce
+// customer segment (ensured by the segment engine). unavailable says why
+// there can be none: segments off, or a store without the Customer
+// Segmentation API.
+func (a *Activities) segmentPromotion(ctx context.Context, bc *bigcommerce.Client, storeHash string, percent int, segment string) (promo bigcommerce.Promotion, unavailable string, err error) {
+	if a.Segments == nil {
+		return promo, "coupon restricted to segment " + segment + ": segments are not enabled", nil
+	}
+	id, err := a.Segments.BigCommerceSegmentID(ctx, storeHash, segment)
+	if IsSegmentationUnavailable(err) {
+		return promo, "coupon restricted to segment " + segment + ": the store has no BigCommerce Customer Segmentation API", nil
+	}
+	if err != nil {
+		return promo, "", classify("ensure the BigCommerce segment of "+segment, err)
+	}
+	name := fmt.Sprintf("bcflow: %d%% off, segment %s", percent, segment)
+	promo, err = a.findOrCreatePercentPromotion(ctx, bc, name, percent, bigcommerce.InSegments(id))
+	return promo, "", err
+}
+
+// findOrCreatePercentPromotion finds the coupon promotion called name, or
+// creates it: percent off the cart, for the shoppers of segments (nil: all).
+func (a *Activities) findOrCreatePercentPromotion(ctx context.Context, bc *bigcommerce.Client, name string, percent int, segments *bigcommerce.SegmentCondition) (bigcommerce.Promotion, error) {
 	page, err := bc.ListPromotions(ctx, bigcommerce.PromotionFilter{Name: name, RedemptionType: "COUPON"})
 	if err != nil {
 		return bigcommerce.Promotion{}, classify("find coupon promotion", err)
@@ -146,7 +185,7 @@ func (a *Activities) couponPromotion(ctx context.Context, bc *bigcommerce.Client
 		return bigcommerce.Promotion{}, temporal.NewNonRetryableApplicationError("coupon percent: "+err.Error(), ErrTypeInvalid, err)
 	}
 	promo, err := bc.CreatePromotion(ctx, bigcommerce.PromotionInput{
-		Name: name, RedemptionType: "COUPON", CouponType: "BULK",
+		Name: name, RedemptionType: "COUPON", CouponType: "BULK", CustomerSegments: segments,
 		Rules: []bigcommerce.PromotionRule{{Action: bigcommerce.PromotionAction{CartValue: &bigcommerce.CartValueAction{
 			Discount: bigcommerce.Discount{PercentageAmount: &pct}}}}},
 	})

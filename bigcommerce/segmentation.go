@@ -10,6 +10,12 @@ import (
 	"strings"
 )
 
+// SegmentMaxInFlight is the most concurrent create, update and add requests
+// the Customer Segmentation API allows per store (segments.v3: "Limit of 10
+// concurrent requests"); a caller running writes in parallel stays at or
+// below it. The client's pacing still applies to each request.
+const SegmentMaxInFlight = 10
+
 // IsFeatureUnavailable reports whether err says the store cannot use the
 // Customer Segmentation API: it is an Enterprise-only feature, and a store
 // without it (or a token without the Customers scope) answers 403 to every

@@ -287,3 +287,40 @@ func TestEmulatorSegmentPromotion(t *testing.T) {
 		t.Error("a promotion for an unknown segment was accepted")
 	}
 }
+
+// TestEmulatorSegmentAddsInParallel runs SegmentMaxInFlight adds at once:
+// the emulator, which refuses an eleventh concurrent write with 429, takes
+// them all.
+func TestEmulatorSegmentAddsInParallel(t *testing.T) {
+	env, emu := newEmuEnv(t, bcemu.Options{}, nil)
+	c, ctx := env.c, context.Background()
+	seg := try(c.CreateSegments(ctx, SegmentInput{Name: "Parallel"})).must(t)[0].ID
+	var custIDs []int
+	for i := range SegmentMaxInFlight * SegmentBatchSize {
+		cu := try(emu.CreateCustomer(testHash, bcemu.CustomerInput{Email: fmt.Sprintf("par%03d@example.com", i)})).must(t)
+		custIDs = append(custIDs, cu.ID)
+	}
+	res := try(c.EnsureShopperProfiles(ctx, custIDs...)).must(t)
+	var pids []string
+	for _, id := range custIDs {
+		pids = append(pids, res.IDs[id])
+	}
+	errs := make(chan error, SegmentMaxInFlight)
+	for _, b := range batches(pids, SegmentBatchSize) {
+		go func() {
+			_, err := c.AddProfilesToSegmentIdempotent(ctx, seg, b...)
+			errs <- err
+		}()
+	}
+	for range SegmentMaxInFlight {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := env.ct.status(http.StatusTooManyRequests); n != 0 {
+		t.Errorf("%d answers 429", n)
+	}
+	if m := try(Collect(c.SegmentProfiles(ctx, seg))).must(t); len(m) != len(pids) {
+		t.Errorf("members %d, want %d", len(m), len(pids))
+	}
+}

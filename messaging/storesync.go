@@ -23,11 +23,17 @@ type StoreSync interface {
 	// folderName, creating the folder and the list when missing; ids are
 	// cached for the life of the provider.
 	EnsureList(ctx context.Context, folderName, listName string) (int64, error)
-	// AddToList adds existing contacts to a list by email; members stay.
-	AddToList(ctx context.Context, listID int64, emails []string) error
-	// RemoveFromList removes contacts from a list by email; non-members
-	// are not an error.
-	RemoveFromList(ctx context.Context, listID int64, emails []string) error
+	// AddToList adds existing contacts to a list by email; members stay,
+	// and adding a member again is done, not a failure. failed are the
+	// emails (as given) that are not in the list afterwards, because the
+	// provider has no such contact (create or import it first) or refused
+	// it; the call still succeeds for the others.
+	AddToList(ctx context.Context, listID int64, emails []string) (failed []string, err error)
+	// RemoveFromList removes contacts from a list by email. notMembers are
+	// the emails (as given) the provider did not remove because they were
+	// not in the list, or are no contact at all: not an error, the list
+	// holds none of them afterwards.
+	RemoveFromList(ctx context.Context, listID int64, emails []string) (notMembers []string, err error)
 	// UpsertOrders creates or updates orders by id. historical marks them
 	// as past data, which fires no provider automation; live orders do.
 	UpsertOrders(ctx context.Context, orders []Order, historical bool) error

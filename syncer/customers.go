@@ -176,7 +176,7 @@ func (s *Syncer) leaveLists(ctx context.Context, cs []contactPush, existed []boo
 		if err != nil {
 			return fmt.Errorf("list %q: %w", name, err)
 		}
-		if err := s.Provider.RemoveFromList(ctx, id, leaving[name]); err != nil {
+		if _, err := s.Provider.RemoveFromList(ctx, id, leaving[name]); err != nil {
 			return fmt.Errorf("leave list %q: %w", name, err)
 		}
 	}

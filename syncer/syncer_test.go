@@ -63,15 +63,15 @@ func (p *provider) EnsureContactAttributes(_ context.Context, attrs []messaging.
 	p.ensured++
 	return nil
 }
-func (p *provider) AddToList(context.Context, int64, []string) error { return nil }
-func (p *provider) RemoveFromList(_ context.Context, id int64, emails []string) error {
+func (p *provider) AddToList(context.Context, int64, []string) ([]string, error) { return nil, nil }
+func (p *provider) RemoveFromList(_ context.Context, id int64, emails []string) ([]string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.removed == nil {
 		p.removed = map[int64][]string{}
 	}
 	p.removed[id] = append(p.removed[id], emails...)
-	return nil
+	return nil, nil
 }
 func (p *provider) UpsertOrders(_ context.Context, os []messaging.Order, _ bool) error {
 	p.mu.Lock()

@@ -228,15 +228,17 @@ type segmentFlowWorld struct {
 	holds  func(call int) activities.SegmentMembership
 	checks int
 	sends  []activities.SendInput
+	flows  config.FlowSet
 }
 
 func newSegmentFlowWorld(t *testing.T, id string) *segmentFlowWorld {
-	w := &segmentFlowWorld{t: t, env: newTestEnv(t)}
+	w := &segmentFlowWorld{t: t, env: newTestEnv(t), flows: segmentFlows(t)}
 	a := &activities.Activities{}
 	w.env.SetStartTime(segStart)
 	w.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
 	w.env.RegisterActivity(a)
-	w.env.OnActivity(a.ResolveFlows, mock.Anything, mock.Anything).Return(segmentFlows(t), nil)
+	w.env.OnActivity(a.ResolveFlows, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.FlowsInput) (config.FlowSet, error) { return w.flows, nil })
 	w.env.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(nil)
 	w.env.OnActivity(a.CheckSendWindow, mock.Anything, mock.Anything).Return(activities.SendWindow{}, nil)
 	w.env.OnActivity(a.CheckSegmentMembership, mock.Anything, mock.Anything).Return(
@@ -416,5 +418,29 @@ func TestSegmentRecomputeReportsProgressAndCoalescesRequests(t *testing.T) {
 	}
 	if p.Passes != 2 || p.Segment != "repeat" || p.TimeOnly || len(p.Segments) != 1 || p.Status != SyncStatusCompleted {
 		t.Fatalf("final progress %+v", p)
+	}
+}
+
+// A step's coupon restricted to a segment the store cannot have (no
+// Customer Segmentation API): the step is a failed decision with the
+// reason, and the flow goes on.
+func TestSegmentFlowStepWithAnUnavailableSegmentCouponFailsAndGoesOn(t *testing.T) {
+	in := winbackInput()
+	w := newSegmentFlowWorld(t, SegmentFlowID("abc", "winback", "c7", in.At))
+	w.flows.SegmentFlows[0].Sequence[0].Coupon = &config.Coupon{Percent: 15, ExpiresAfter: config.Duration(7 * 24 * time.Hour), Segment: "at-risk"}
+	a := &activities.Activities{}
+	var asked activities.CouponInput
+	w.env.OnActivity(a.EnsureCoupon, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CouponInput) (activities.Coupon, error) {
+			asked = in
+			return activities.Coupon{Percent: in.Percent, Unavailable: "no Customer Segmentation API"}, nil
+		})
+	res := w.run(in)
+	if res.Outcome != "completed" || w.sentSteps() != "second" || asked.Segment != "at-risk" {
+		t.Fatalf("result %+v, sent %s, coupon asked %+v", res, w.sentSteps(), asked)
+	}
+	ds := queryDecisions(t, w.env)
+	if ds[0].Step != "first" || ds[0].Decision != DecisionFailed || ds[0].Reason != "no Customer Segmentation API" {
+		t.Fatalf("first decision %+v", ds[0])
 	}
 }

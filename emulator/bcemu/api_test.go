@@ -800,6 +800,12 @@ func TestSegmentationUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantStatus(t, en.api("GET", "v3", "/segments", nil), 200)
+	// A seed file can turn it off.
+	off := false
+	if err := en.e.ApplySeed(SeedFile{Segmentation: &off}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, en.api("GET", "v3", "/segments", nil), 403)
 	// A store can start without it.
 	seed := DefaultStore()
 	seed.NoSegmentation = true
@@ -878,5 +884,48 @@ func TestSegmentRestrictedCoupon(t *testing.T) {
 	}
 	if uses(1, "VIP") {
 		t.Error("segment coupon used while segmentation is off")
+	}
+}
+
+func TestSegmentWritesInFlightLimit(t *testing.T) {
+	en := newEnv(t, Options{})
+	s, err := en.e.store(testHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setBusy := func(n int) {
+		s.mu.Lock()
+		s.segWrites = n
+		s.mu.Unlock()
+	}
+	r := en.api("POST", "v3", "/segments", []any{map[string]any{"name": "A"}})
+	wantStatus(t, r, 201)
+	seg := r.obj(t)["data"].([]any)[0].(map[string]any)["id"].(string)
+	r = en.api("POST", "v3", "/shopper-profiles", []any{map[string]any{"customer_id": 1}})
+	wantStatus(t, r, 201)
+	prof := r.obj(t)["data"].([]any)[0].(map[string]any)["id"].(string)
+
+	// Ten writes in flight: an eleventh create, update or add is refused;
+	// reads, deletes and profile creation are not limited.
+	setBusy(MaxSegmentWritesInFlight)
+	en.e.ResetRequestStats(testHash)
+	wantStatus(t, en.api("POST", "v3", "/segments", []any{map[string]any{"name": "B"}}), 429)
+	wantStatus(t, en.api("PUT", "v3", "/segments", []any{map[string]any{"id": seg, "name": "A2"}}), 429)
+	wantStatus(t, en.api("POST", "v3", "/segments/"+seg+"/shopper-profiles", []string{prof}), 429)
+	wantStatus(t, en.api("GET", "v3", "/segments", nil), 200)
+	wantStatus(t, en.api("GET", "v3", "/segments/"+seg+"/shopper-profiles", nil), 200)
+	wantStatus(t, en.api("POST", "v3", "/shopper-profiles", []any{map[string]any{"customer_id": 2}}), 201)
+	wantStatus(t, en.api("DELETE", "v3", "/segments/"+seg+"/shopper-profiles?id:in="+prof, nil), 204)
+	if st, _ := en.e.RequestStats(testHash); st.Throttled != 3 {
+		t.Errorf("throttled %d, want 3", st.Throttled)
+	}
+	// Nine: the write goes through, and its slot is given back.
+	setBusy(MaxSegmentWritesInFlight - 1)
+	wantStatus(t, en.api("POST", "v3", "/segments/"+seg+"/shopper-profiles", []string{prof}), 201)
+	s.mu.Lock()
+	n := s.segWrites
+	s.mu.Unlock()
+	if n != MaxSegmentWritesInFlight-1 {
+		t.Errorf("%d writes in flight after the request, want %d", n, MaxSegmentWritesInFlight-1)
 	}
 }

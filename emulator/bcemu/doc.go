@@ -66,10 +66,21 @@
 //     {"errors":[{status,title,type}]}; the emulator sends that array and also
 //     the usual top-level status/title/type.
 //   - Segments: duplicate names and shopper profiles already in a segment
-//     answer 409 with the spec's {data, errors, meta} body; more than 50 shopper
-//     profile ids in one request, or more than 1000 segments in a store (which
-//     also bounds the segments of one shopper), answer 400 with the spec's
-//     ErrorResponse.
+//     answer 409 with the spec's {data, errors, meta} body (an add naming a
+//     member adds none of its profiles; the 409 names every member, keyed by
+//     its index in the request: "Shopper profile `<id>` already exists for
+//     segment `<id>`."); more than 50 shopper profile ids in one request, or
+//     more than 1000 segments in a store (which also bounds the segments of
+//     one shopper), answer 400 with the spec's ErrorResponse. Removing
+//     profiles that are not in a segment is a 204. A second shopper profile
+//     for a customer answers 409. More than 10 creates, updates and adds in
+//     flight (MaxSegmentWritesInFlight) answer 429. A store without the API
+//     (StoreSeed.NoSegmentation, SetSegmentationAvailable, the control API)
+//     answers 403 to every segments and shopper-profiles request.
+//   - Promotions may carry customer.segments (id/not/and/or); segment ids
+//     must exist (else 422). A coupon of such a promotion applies to a cart,
+//     and redeems at checkout, only for a customer whose shopper profile the
+//     condition admits (guests are in no segment); otherwise 422.
 //   - Hooks: one hook per scope and destination (duplicate → 422);
 //     destinations may be http:// as well as https:// (local development);
 //     events_history_enabled is accepted and ignored. POST answers 200, as the

@@ -186,11 +186,25 @@ func (e *Emulator) serveStore(w http.ResponseWriter, r *http.Request) {
 		allowed = s.rl.take(e.now(), s.Quota, s.window())
 	}
 	s.rl.headers(w.Header(), e.now(), s.Quota, s.window())
-	if ok {
-		s.stats.count(routeName(r, pattern), !allowed)
-	}
 	noSegmentation := s.SegmentationOff && segmentationRoute(r.URL.Path)
+	busy, writing := false, false
+	if ok && allowed && !noSegmentation && segmentationWrite(r) {
+		if busy = s.segWrites >= MaxSegmentWritesInFlight; !busy {
+			s.segWrites++
+			writing = true
+		}
+	}
+	if ok {
+		s.stats.count(routeName(r, pattern), !allowed || busy)
+	}
 	s.mu.Unlock()
+	if writing {
+		defer func() {
+			s.mu.Lock()
+			s.segWrites--
+			s.mu.Unlock()
+		}()
+	}
 	if !ok {
 		fail(http.StatusUnauthorized, "No valid credentials were found in this request")
 		return
@@ -205,6 +219,10 @@ func (e *Emulator) serveStore(w http.ResponseWriter, r *http.Request) {
 	}
 	if noSegmentation {
 		fail(http.StatusForbidden, SegmentationUnavailableTitle)
+		return
+	}
+	if busy {
+		fail(http.StatusTooManyRequests, fmt.Sprintf("Too many concurrent requests: the Customer Segmentation API allows %d creates, updates and adds in flight.", MaxSegmentWritesInFlight))
 		return
 	}
 	e.api.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, s)))

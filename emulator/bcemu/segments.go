@@ -11,6 +11,11 @@ const (
 	MaxSegmentsPerStore = 1000
 	// MaxProfilesPerRequest is the segments.v3 limit of shopper profile ids in one add request.
 	MaxProfilesPerRequest = 50
+	// MaxSegmentWritesInFlight is the segments.v3 limit of concurrent
+	// create, update and add requests (POST and PUT /v3/segments, POST
+	// /v3/segments/{id}/shopper-profiles) of a store: one more answers 429
+	// (counted as throttled in RequestStats).
+	MaxSegmentWritesInFlight = 10
 )
 
 func renderSegment(g *Segment) map[string]any {
@@ -311,6 +316,24 @@ func segmentationRoute(path string) bool {
 		}
 	}
 	return false
+}
+
+// segmentationWrite reports whether r is a Segmentation API request under
+// the limit of concurrent writes.
+func segmentationWrite(r *http.Request) bool {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		return false
+	}
+	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/stores/"), "/", 3)
+	if len(parts) < 3 || parts[1] != "v3" {
+		return false
+	}
+	p := strings.Trim(parts[2], "/")
+	if p == "segments" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(p, "segments/")
+	return ok && r.Method == http.MethodPost && strings.HasSuffix(rest, "/shopper-profiles") && strings.Count(rest, "/") == 1
 }
 
 // SetSegmentationAvailable turns a store's Customer Segmentation API on or

@@ -84,11 +84,14 @@ type SeedCart struct {
 type SeedFile struct {
 	Store string `json:"store,omitempty"` // store hash; default the first store
 	// Sites sets channels' storefront URLs (channel id → URL), as SetChannelSite.
-	Sites      map[int]string   `json:"sites,omitempty"`
-	Customers  []CustomerInput  `json:"customers,omitempty"`
-	Promotions []PromotionInput `json:"promotions,omitempty"`
-	Carts      []SeedCart       `json:"carts,omitempty"`
-	Bulk       *BulkOptions     `json:"bulk,omitempty"`
+	Sites map[int]string `json:"sites,omitempty"`
+	// Segmentation, when set, turns the Customer Segmentation API on or off
+	// (SetSegmentationAvailable); false plays a store without it.
+	Segmentation *bool            `json:"segmentation,omitempty"`
+	Customers    []CustomerInput  `json:"customers,omitempty"`
+	Promotions   []PromotionInput `json:"promotions,omitempty"`
+	Carts        []SeedCart       `json:"carts,omitempty"`
+	Bulk         *BulkOptions     `json:"bulk,omitempty"`
 }
 
 // LoadSeedFile applies a JSON SeedFile.
@@ -115,6 +118,11 @@ func (e *Emulator) ApplySeed(sf SeedFile) error {
 	for _, ch := range slices.Sorted(maps.Keys(sf.Sites)) {
 		if err := e.SetChannelSite(hash, ch, sf.Sites[ch]); err != nil {
 			return fmt.Errorf("site of channel %d: %w", ch, err)
+		}
+	}
+	if sf.Segmentation != nil {
+		if err := e.SetSegmentationAvailable(hash, *sf.Segmentation); err != nil {
+			return fmt.Errorf("segmentation: %w", err)
 		}
 	}
 	for _, c := range sf.Customers {

@@ -61,6 +61,9 @@ type store struct {
 	held       []*event
 	deliveries []Delivery
 	eventSeq   int
+	// segWrites counts the Segmentation API writes in flight (at most
+	// MaxSegmentWritesInFlight).
+	segWrites int
 }
 
 func (s *store) info() StoreInfo {

@@ -250,7 +250,9 @@ func (e *Emulator) removeFromList(w http.ResponseWriter, r *http.Request) { e.ch
 
 // changeList adds or removes existing contacts, by emails or else by ids.
 // A contact that does not exist, or already is (add) or is not (remove) in
-// the list, is reported in failure. Membership never touches a contact's
+// the list, is reported in failure; an add that adds nobody is refused with
+// 400 invalid_parameter "Contact already in list and/or does not exist", as
+// Brevo answers. Membership never touches a contact's
 // blacklist flags: adding a blocklisted contact does not re-subscribe it.
 func (e *Emulator) changeList(w http.ResponseWriter, r *http.Request, add bool) {
 	var b listMembersIn
@@ -314,6 +316,11 @@ func (e *Emulator) changeList(w http.ResponseWriter, r *http.Request, add bool) 
 		for _, id := range b.IDs {
 			apply(strconv.FormatInt(id, 10), e.findContact("contact_id", strconv.FormatInt(id, 10)))
 		}
+	}
+	if add && len(success) == 0 {
+		// Brevo refuses an add in which no contact could be added.
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "Contact already in list and/or does not exist")
+		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"contacts": map[string]any{"success": success, "failure": failure}})
 }

@@ -120,57 +120,155 @@ func (c *Client) findList(ctx context.Context, op string, folderID int64, name s
 
 // AddToList adds existing contacts to a list through POST
 // /contacts/lists/{listId}/contacts/add, MaxListMembersPerCall emails per
-// request. Brevo refuses a request whose every email is already in the list
-// (or unknown): that answer counts as done, so that adding again is
-// harmless. Contacts it does not know are not added; bulk imports should
-// use ImportContacts with the list instead.
-func (c *Client) AddToList(ctx context.Context, listID int64, emails []string) error {
-	return c.listMembers(ctx, "AddToList", epListAdd, "add", listID, emails,
-		[]string{"already in list", "does not exist"})
+// request (the spec's maxItems), and returns the emails (as given) that are
+// not in the list afterwards. Brevo reports both the contacts it does not
+// know and those already in the list as "failure" (and refuses a request in
+// which nothing could be added with 400 "Contact already in list and/or does
+// not exist"), so each email it did not add is looked up (GET
+// /contacts/{identifier}): a member counts as done, a contact Brevo does not
+// know is failed. Those lookups only happen for emails Brevo did not add;
+// bulk imports should use ImportContacts with the list instead.
+func (c *Client) AddToList(ctx context.Context, listID int64, emails []string) ([]string, error) {
+	const op = "AddToList"
+	batches, given, err := c.memberBatches(op, listID, emails)
+	if err != nil {
+		return nil, err
+	}
+	path := listMembersPath(listID, "add")
+	failed := []string{}
+	for _, batch := range batches {
+		out, status, err := c.postMembers(ctx, op, epListAdd, path, batch)
+		var unsure []string
+		switch {
+		case err == nil:
+			unsure = out.Contacts.Failure
+		case status == http.StatusBadRequest && isNoop(err, []string{"already in list", "does not exist"}):
+			unsure = batch
+		default:
+			return failed, scrub(err)
+		}
+		for _, e := range unsure {
+			in, err := c.inList(ctx, op, listID, e)
+			if err != nil {
+				return failed, err
+			}
+			if !in {
+				failed = append(failed, given.of(e))
+			}
+		}
+		c.log.DebugContext(ctx, "brevo: contacts added to list", "list_id", listID,
+			"added", len(out.Contacts.Success), "not_added", len(unsure))
+	}
+	if len(failed) > 0 {
+		c.log.DebugContext(ctx, "brevo: emails not added to list: no such contact", "list_id", listID, "count", len(failed))
+	}
+	return failed, nil
 }
 
 // RemoveFromList removes contacts from a list through POST
 // /contacts/lists/{listId}/contacts/remove, MaxListMembersPerCall emails per
-// request; emails that are not members are not an error.
-func (c *Client) RemoveFromList(ctx context.Context, listID int64, emails []string) error {
-	return c.listMembers(ctx, "RemoveFromList", epListRemove, "remove", listID, emails,
-		[]string{"not in list", "does not exist", "already removed"})
+// request, and returns the emails (as given) that Brevo did not remove
+// because they were not in the list or are no contact (its "failure", or the
+// whole batch when it refuses a request that removed nobody): not an error.
+func (c *Client) RemoveFromList(ctx context.Context, listID int64, emails []string) ([]string, error) {
+	const op = "RemoveFromList"
+	batches, given, err := c.memberBatches(op, listID, emails)
+	if err != nil {
+		return nil, err
+	}
+	path := listMembersPath(listID, "remove")
+	notMembers := []string{}
+	for _, batch := range batches {
+		out, status, err := c.postMembers(ctx, op, epListRemove, path, batch)
+		var not []string
+		switch {
+		case err == nil:
+			not = out.Contacts.Failure
+		case status == http.StatusBadRequest && isNoop(err, []string{"not in list", "does not exist", "already removed"}):
+			not = batch
+		default:
+			return notMembers, scrub(err)
+		}
+		for _, e := range not {
+			notMembers = append(notMembers, given.of(e))
+		}
+		c.log.DebugContext(ctx, "brevo: contacts removed from list", "list_id", listID,
+			"removed", len(out.Contacts.Success), "not_members", len(not))
+	}
+	return notMembers, nil
 }
 
-func (c *Client) listMembers(ctx context.Context, op string, ep endpoint, verb string, listID int64, emails []string, noops []string) error {
-	if listID <= 0 {
-		return c.errorf(op, messaging.KindValidation, "a list id is required")
+// givenEmails maps an email in lower case to the form the caller gave.
+type givenEmails map[string]string
+
+// of returns the caller's form of an email Brevo answered with.
+func (g givenEmails) of(email string) string {
+	if orig, ok := g[strings.ToLower(strings.TrimSpace(email))]; ok {
+		return orig
 	}
+	return email
+}
+
+// memberBatches checks the list id and the emails, drops duplicates (emails
+// are case-insensitive) and splits them into batches of
+// MaxListMembersPerCall.
+func (c *Client) memberBatches(op string, listID int64, emails []string) ([][]string, givenEmails, error) {
+	if listID <= 0 {
+		return nil, nil, c.errorf(op, messaging.KindValidation, "a list id is required")
+	}
+	given := givenEmails{}
 	clean := make([]string, 0, len(emails))
 	for i, e := range emails {
 		e = strings.TrimSpace(e)
 		if !strings.Contains(e, "@") {
-			return c.errorf(op, messaging.KindValidation, "email %d is not an email address", i)
+			return nil, nil, c.errorf(op, messaging.KindValidation, "email %d is not an email address", i)
 		}
+		key := strings.ToLower(e)
+		if _, dup := given[key]; dup {
+			continue
+		}
+		given[key] = e
 		clean = append(clean, e)
 	}
-	slices.Sort(clean)
-	clean = slices.Compact(clean)
-	path := "/contacts/lists/" + url.PathEscape(strconv.FormatInt(listID, 10)) + "/contacts/" + verb
+	slices.SortFunc(clean, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	var out [][]string
 	for start := 0; start < len(clean); start += MaxListMembersPerCall {
-		batch := clean[start:min(start+MaxListMembersPerCall, len(clean))]
-		var out struct {
-			Contacts struct {
-				Success []string `json:"success"`
-				Failure []string `json:"failure"`
-			} `json:"contacts"`
-		}
-		status, err := c.callPath(ctx, op, ep, path, map[string][]string{"emails": batch}, nil, &out)
-		if err != nil {
-			if status == http.StatusBadRequest && isNoop(err, noops) {
-				continue
-			}
-			return scrub(err)
-		}
-		c.log.DebugContext(ctx, "brevo: list membership changed", "op", op, "list_id", listID,
-			"done", len(out.Contacts.Success), "failed", len(out.Contacts.Failure))
+		out = append(out, clean[start:min(start+MaxListMembersPerCall, len(clean))])
 	}
-	return nil
+	return out, given, nil
+}
+
+func listMembersPath(listID int64, verb string) string {
+	return "/contacts/lists/" + url.PathEscape(strconv.FormatInt(listID, 10)) + "/contacts/" + verb
+}
+
+// membersResult is the postContactInfo answer of a list add or remove.
+type membersResult struct {
+	Contacts struct {
+		Success []string `json:"success"`
+		Failure []string `json:"failure"`
+	} `json:"contacts"`
+}
+
+func (c *Client) postMembers(ctx context.Context, op string, ep endpoint, path string, batch []string) (membersResult, int, error) {
+	var out membersResult
+	status, err := c.callPath(ctx, op, ep, path, map[string][]string{"emails": batch}, nil, &out)
+	return out, status, err
+}
+
+// inList reports whether Brevo has a contact with this email in the list.
+func (c *Client) inList(ctx context.Context, op string, listID int64, email string) (bool, error) {
+	var out struct {
+		ListIDs []int64 `json:"listIds"`
+	}
+	status, err := c.callPath(ctx, op, epGetContact, "/contacts/"+url.PathEscape(email), nil, nil, &out)
+	if status == http.StatusNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, scrub(err)
+	}
+	return slices.Contains(out.ListIDs, listID), nil
 }
 
 // isNoop reports whether a refusal says the change was already in place.
