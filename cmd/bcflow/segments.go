@@ -19,6 +19,7 @@ import (
 
 	"github.com/bcflow/bcflow/api"
 	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/segments"
 	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/store"
 )
@@ -571,9 +572,27 @@ func (st recomputePlain) update(rv api.SegmentRecomputeView, now time.Time) ([]s
 }
 
 // segmentsOptions wires the segment routes of the admin API: the starter
-// reaches Temporal, the store holds memberships and push state.
+// reaches Temporal, the store holds memberships, push state and the segment
+// engine's decision on the store's Customer Segmentation API.
 func segmentsOptions(control api.SegmentControl, st *store.Store, flows *config.Flows, stores []string, logger *slog.Logger) api.SegmentsOptions {
-	return api.SegmentsOptions{Control: control, Store: st, Flows: flows, Stores: stores, Logger: logger}
+	return api.SegmentsOptions{Control: control, Store: st, Flows: flows, Stores: stores, Logger: logger,
+		BigCommerceUnavailable: func(ctx context.Context, storeHash string) (bool, error) {
+			return bigCommerceSegmentationOff(ctx, st, storeHash)
+		}}
+}
+
+// bigCommerceSegmentationOff reads the segment engine's decision that the
+// store's BigCommerce has no Customer Segmentation API: the time it decided
+// so, in sync_state, while it holds.
+func bigCommerceSegmentationOff(ctx context.Context, st *store.Store, storeHash string) (bool, error) {
+	state, err := st.GetSyncState(ctx, storeHash, segments.StateBigCommerceUnavailable)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return state.Cursor != "", nil
 }
 
 // The starter and the store are what the segment routes reach Temporal and

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/bcflow/bcflow/activities"
 	"github.com/bcflow/bcflow/api"
+	"github.com/bcflow/bcflow/segments"
 	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/store"
 	"github.com/bcflow/bcflow/workflows"
@@ -308,5 +310,38 @@ func TestSegmentsCommandRecomputeConflictAndFailure(t *testing.T) {
 	// Not running any more: status -watch prints it once.
 	if code, out, _ = c.run(false, "status", "-watch"); code != 0 || !strings.Contains(out, "no segment recompute of abc123 is running") {
 		t.Fatalf("status -watch with none running: exit %d\n%s", code, out)
+	}
+}
+
+// TestBigCommerceSegmentationOffReadsTheEngineDecision: the list's
+// bigcommerce_unavailable is the segment engine's record in sync_state.
+func TestBigCommerceSegmentationOffReadsTheEngineDecision(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "bcflow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if off, err := bigCommerceSegmentationOff(ctx, st, "abc123"); err != nil || off {
+		t.Fatalf("never decided: %v %v", off, err)
+	}
+	put := func(cursor string) {
+		if err := st.PutSyncState(ctx, store.SyncState{StoreHash: "abc123", Resource: segments.StateBigCommerceUnavailable, Cursor: cursor}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(time.Now().UTC().Format(time.RFC3339))
+	if off, err := bigCommerceSegmentationOff(ctx, st, "abc123"); err != nil || !off {
+		t.Fatalf("decided unavailable: %v %v", off, err)
+	}
+	if off, _ := bigCommerceSegmentationOff(ctx, st, "other1"); off {
+		t.Fatal("another store's decision applied")
+	}
+	put("") // available again
+	if off, err := bigCommerceSegmentationOff(ctx, st, "abc123"); err != nil || off {
+		t.Fatalf("available again: %v %v", off, err)
 	}
 }
