@@ -98,6 +98,7 @@ func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *stor
 	api.MountTimeline(admin, st, storeHashes(cfg))
 	api.MountRedrive(admin, dispatcher, storeHashes(cfg), logger.With("component", "redrive"))
 	api.MountSync(admin, api.SyncOptions{Control: dispatcher, Runs: st, Stores: storeHashes(cfg), Logger: logger.With("component", "sync")})
+	api.MountSegments(admin, segmentsOptions(dispatcher, st, flows, storeHashes(cfg), logger.With("component", "segments")))
 	bcs, err := bigCommerceClients(cfg, logger)
 	if err != nil {
 		return err

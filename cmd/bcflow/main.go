@@ -48,6 +48,7 @@ func commands() []command {
 		{"start", "start or signal a workflow as a webhook would: `bcflow start SCOPE ID`", runStart},
 		{"redrive", "start failed, terminated or timed-out flows again through the admin API", runRedrive},
 		{"sync", "copy the store into bcflow and Brevo and watch it: `bcflow sync historical|manual|status|cancel`", runSync},
+		{"segments", "customer segments: `bcflow segments list|members|customer|recompute|status`", runSegments},
 		{"migrate", "apply database migrations (and register Temporal search attributes with -temporal)", runMigrate},
 		{"flows", "work with flows files: `bcflow flows check FILE`", runFlows},
 		{"config", "print the configuration bcflow would use (secrets redacted)", runConfig},
