@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/bcflow/bcflow/activities"
+	"github.com/bcflow/bcflow/bigcommerce"
+	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/messaging"
 	"github.com/bcflow/bcflow/segments"
 	"github.com/bcflow/bcflow/store"
 )
@@ -79,4 +83,25 @@ func (s segmentEngine) BigCommerceSegmentID(ctx context.Context, storeHash, segm
 		return "", fmt.Errorf("%w: %w", activities.ErrSegmentUnavailable, err)
 	}
 	return id, err
+}
+
+// EnableSegments gives acts a segment engine over its own store, flows file,
+// BigCommerce clients and provider (the provider's lists when it keeps
+// them), so every process builds the engine the same way. Call it before New.
+func EnableSegments(acts *activities.Activities, logger *slog.Logger) {
+	e := &segments.Engine{
+		Store: acts.Store,
+		Flows: func() *config.Flows { return acts.Flows },
+		BigCommerce: func(storeHash string) (*bigcommerce.Client, error) {
+			if c, ok := acts.BigCommerce[storeHash]; ok {
+				return c, nil
+			}
+			return nil, fmt.Errorf("segments: no BigCommerce credentials for store %s", storeHash)
+		},
+		Logger: logger,
+	}
+	if lists, ok := acts.Messaging.(messaging.StoreSync); ok {
+		e.Lists = lists
+	}
+	acts.Segments = SegmentEngine(e)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/bcflow/bcflow/messaging/brevo"
 	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/store"
+	"github.com/bcflow/bcflow/worker"
 )
 
 // webhookPath is where BigCommerce delivers.
@@ -76,6 +77,7 @@ func newActivities(cfg *config.Config, st *store.Store, flows *config.Flows, log
 		Hooks:  hookSpec(cfg),
 	}
 	acts.Sync = activities.NewSyncer(acts, cfg.BigCommerce.SyncConcurrency)
+	worker.EnableSegments(acts, logger.With("component", "segments"))
 	return acts, nil
 }
 
