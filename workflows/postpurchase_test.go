@@ -703,3 +703,29 @@ func TestOrderChildDecisionsInTheCustomerTimeline(t *testing.T) {
 		t.Fatalf("guest loyalty timeline %q", got)
 	}
 }
+
+// A refund delivered while the award writes its last decision ("refund
+// horizon passed") still reverses the points: before the fix the run read
+// the signal as it completed and only logged it.
+func TestLoyaltyAwardRefundDuringTheLastDecisionIsReversed(t *testing.T) {
+	w := newPPWorld(t, nil, LoyaltyAwardID("abc", 1001))
+	w.env.OnActivity(w.real.RecordDecision, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.DecisionInput) error {
+			if in.Decision == DecisionCompleted && in.Reason == "refund horizon passed" {
+				w.refund.StatusID, w.refund.RefundedAmount = 14, "275.00"
+				w.env.SignalWorkflow(SignalOrderRefund, OrderEvent{Scope: "store/order/refund/created"})
+			}
+			return w.real.RecordDecision(ctx, in)
+		})
+	var res LoyaltyAwardResult
+	w.run(LoyaltyAwardWorkflowName, orderChild, &res)
+	if got := w.ledger(7); got != "award:1500,bonus:200,reversal:-375" {
+		t.Fatalf("ledger %s", got)
+	}
+	if res.Outcome != "watched" || res.Reversed != 375 {
+		t.Fatalf("result %+v", res)
+	}
+	if !hasDecision(w.decisions(), DecisionReversed, "375 points") {
+		t.Fatalf("decisions %+v", w.decisions())
+	}
+}
