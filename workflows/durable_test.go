@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -430,5 +431,47 @@ func TestActivityRetriesNeverGiveUp(t *testing.T) {
 		if len(p.NonRetryableErrorTypes) != 1 || p.NonRetryableErrorTypes[0] != activities.ErrTypeInvalid {
 			t.Errorf("%s activities: non-retryable %v, want only %s", name, p.NonRetryableErrorTypes, activities.ErrTypeInvalid)
 		}
+	}
+}
+
+// A storm of catalog changes while a product's sync is slow: the flow
+// abandons the sync when its history fills and continues as new, carrying
+// every signal it read; the next run syncs the same product (before the fix it
+// waited on the sync, its history growing with every change).
+func TestCatalogSyncAbandonsASlowSyncWhenItsHistoryFills(t *testing.T) {
+	env := newTestEnv(t)
+	a := &activities.Activities{}
+	env.RegisterActivity(a)
+	release := make(chan struct{})
+	var waited atomic.Bool
+	env.OnActivity(a.SyncCatalogEntity, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, _ activities.CatalogEntityInput) error {
+			for i := 0; i < 50; i++ {
+				env.SignalWorkflow(SignalCatalogChanged, CatalogChanged{Scope: "store/product/updated"})
+			}
+			select {
+			case <-release: // the flow ended without waiting for this sync
+			case <-time.After(10 * time.Second): // the flow waited
+				waited.Store(true)
+			}
+			return nil
+		})
+	// Temporal suggests continuing as new from the start: only the signals
+	// arriving during the sync let the flow see it.
+	env.SetContinueAsNewSuggested(true)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCatalogChanged, CatalogChanged{}) }, 0)
+	env.SetTestTimeout(time.Minute) // a flow that waits fails below, not on the 3 s default
+	env.ExecuteWorkflow(CatalogSync, CatalogSyncInput{StoreHash: "abc", Kind: CatalogProduct, ID: 111})
+	close(release)
+	var next CatalogSyncInput
+	continuedInput(t, env.GetWorkflowError(), &next)
+	if waited.Load() {
+		t.Fatal("the flow waited for the slow sync to end")
+	}
+	if next.StoreHash != "abc" || next.Kind != CatalogProduct || next.ID != 111 || signalCount(next.Carry.Signals, SignalCatalogChanged) < 2 {
+		// The test environment drops the signals sent after the run ended
+		// (a server hands them to the next run): the start's and the
+		// storm's first must be carried.
+		t.Fatalf("next run %+v: want the same product and every signal read", next)
 	}
 }
