@@ -455,13 +455,23 @@ func (f *flowRun) loadOrderSnapshot(orderID int64, withShipments bool) (activiti
 }
 
 // identifyShopper puts the order's shopper on the workflow (Temporal UI, the
-// unsubscribe fan-out) and on the decision log.
+// unsubscribe fan-out) and on the decision log, when it is a shopper this
+// run did not identify yet.
 func (f *flowRun) identifyShopper(flow string, orderID int64, channelID int, s activities.Shopper) {
 	key := s.CustomerKey()
 	if key == "" || key == f.identified {
 		return
 	}
-	f.customerKey, f.identified, f.email = key, key, lowerASCII(s.Email)
+	f.identifyOrder(flow, orderID, channelID, s)
+}
+
+// identifyOrder puts the order (store, flow, order id, channel) and its
+// shopper, when known, on the workflow and the shopper on the decision log,
+// whoever the run identified before.
+func (f *flowRun) identifyOrder(flow string, orderID int64, channelID int, s activities.Shopper) {
+	if key := s.CustomerKey(); key != "" {
+		f.customerKey, f.identified, f.email = key, key, lowerASCII(s.Email)
+	}
 	_ = workflow.UpsertTypedSearchAttributes(f.ctx,
 		SearchStoreHash.ValueSet(f.storeHash),
 		SearchFlow.ValueSet(flow),

@@ -345,7 +345,6 @@ func (h *orderHub) refreshOrAbandon() error {
 
 // onLoaded acts on a freshly loaded order.
 func (h *orderHub) onLoaded(o activities.OrderSnapshot) error {
-	var a *activities.Activities
 	h.order, h.loaded = o, true
 	if !o.Exists {
 		h.record("", DecisionSkipped, "order not found", nil)
@@ -353,12 +352,11 @@ func (h *orderHub) onLoaded(o activities.OrderSnapshot) error {
 	}
 	h.identify()
 	if !h.flowsLoaded {
-		sctx := workflow.WithActivityOptions(h.ctx, storeActivityOptions)
-		if err := workflow.ExecuteActivity(sctx, a.ResolveFlows, activities.FlowsInput{StoreHash: h.in.StoreHash, ChannelID: o.ChannelID}).
-			Get(sctx, &h.flows); err != nil {
+		flows, err := h.resolveFlows(o.ChannelID)
+		if err != nil {
 			return err
 		}
-		h.flowsLoaded = true
+		h.flows, h.flowsLoaded = flows, true
 	}
 	h.apply(o.StatusID)
 	return nil
