@@ -472,14 +472,14 @@ func (f *flowRun) identifyOrder(flow string, orderID int64, channelID int, s act
 	if key := s.CustomerKey(); key != "" {
 		f.customerKey, f.identified, f.email = key, key, lowerASCII(s.Email)
 	}
-	_ = workflow.UpsertTypedSearchAttributes(f.ctx,
+	attrs := append([]temporal.SearchAttributeUpdate{
 		SearchStoreHash.ValueSet(f.storeHash),
 		SearchFlow.ValueSet(flow),
 		SearchOrderID.ValueSet(strconv.FormatInt(orderID, 10)),
 		SearchChannelID.ValueSet(int64(channelID)),
-		SearchCustomerID.ValueSet(strconv.FormatInt(s.CustomerID, 10)),
 		SearchCustomerEmail.ValueSet(lowerASCII(s.Email)),
-	)
+	}, customerIDAttributes(s.CustomerID)...)
+	_ = workflow.UpsertTypedSearchAttributes(f.ctx, attrs...)
 }
 
 // spacedDue is when a step of a sequence is due: at its own time, but no

@@ -380,10 +380,8 @@ func (h *orderHub) searchAttributes(flow string) []temporal.SearchAttributeUpdat
 		SearchOrderID.ValueSet(strconv.FormatInt(h.in.OrderID, 10)),
 	}
 	if h.loaded && h.order.Exists {
-		attrs = append(attrs,
-			SearchChannelID.ValueSet(int64(h.order.ChannelID)),
-			SearchCustomerID.ValueSet(strconv.FormatInt(h.order.CustomerID, 10)),
-		)
+		attrs = append(attrs, SearchChannelID.ValueSet(int64(h.order.ChannelID)))
+		attrs = append(attrs, customerIDAttributes(h.order.CustomerID)...)
 		if h.order.BillingEmail != "" {
 			attrs = append(attrs, SearchCustomerEmail.ValueSet(lowerASCII(h.order.BillingEmail)))
 		}
