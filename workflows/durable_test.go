@@ -542,3 +542,15 @@ func TestCatalogSyncAbandonsASlowSyncWhenItsHistoryFills(t *testing.T) {
 		t.Fatalf("next run %+v: want the same product and every signal read", next)
 	}
 }
+
+// An order flow of a guest carries the order, channel and email, and no
+// BcCustomerId (it was "0").
+func TestOrderFlowGuestHasNoCustomerIDAttribute(t *testing.T) {
+	w := newOrderWorld(t, nil)
+	attrs := searchAttributes(w.env)
+	w.order.CustomerID, w.order.BillingEmail = 0, "guest@example.com"
+	w.order.Shopper = activities.Shopper{Email: "Guest@Example.com", FirstName: "Gus"}
+	w.runGoals()
+	wantAttributes(t, attrs, map[string]any{"BcStoreHash": "abc", "BcFlow": FlowOrderGoals, "BcOrderId": "1001",
+		"BcChannelId": int64(1), "BcCustomerEmail": "guest@example.com"})
+}
