@@ -6,10 +6,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
 	"github.com/bcflow/bcflow/store"
+	"github.com/bcflow/bcflow/workflows"
 )
 
 func TestTimelineBehindAdminToken(t *testing.T) {
@@ -106,5 +110,57 @@ func TestTimelineBehindAdminToken(t *testing.T) {
 	s2.Handler().ServeHTTP(rec, req)
 	if rec.Code != 401 {
 		t.Fatalf("empty token configured: %d", rec.Code)
+	}
+}
+
+// timelineKeys are the JSON fields of a timeline decision; the workflows'
+// decisions query answers the same ones (workflows' TestDecisionsQueryShape
+// holds the same list).
+var timelineKeys = []string{"at", "decision", "details", "flow", "reason", "step", "workflow_id"}
+
+// A timeline decision has the decisions query's shape: the same fields, as
+// a workflows.DecisionEntry marshals them.
+func TestTimelineDecisionShape(t *testing.T) {
+	f := newWebhookFixture(t)
+	at := time.Date(2026, 11, 2, 16, 0, 0, 0, time.UTC)
+	if err := f.store.AppendDecision(context.Background(), store.Decision{StoreHash: "abc123", CustomerKey: "c:7", WorkflowID: "loyalty/abc123/1001",
+		Flow: "loyalty", Step: "award", Decision: "awarded", Reason: "1500 points", At: at, Details: json.RawMessage(`{"points":1500}`)}); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	MountTimeline(s.Admin([]byte("admin-token")), f.store, []string{"abc123"})
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/stores/abc123/customers/7/timeline", nil)
+	req.Header.Set("Authorization", "Bearer admin-token")
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, req)
+	var out struct {
+		Decisions []map[string]any `json:"decisions"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || len(out.Decisions) != 1 {
+		t.Fatalf("timeline %d %s", rec.Code, rec.Body)
+	}
+	queryJSON, err := json.Marshal(workflows.DecisionEntry{At: at, Flow: "loyalty", WorkflowID: "loyalty/abc123/1001", Step: "award",
+		Decision: "awarded", Reason: "1500 points", Details: map[string]any{"points": 1500}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var query map[string]any
+	if err := json.Unmarshal(queryJSON, &query); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(m map[string]any) []string {
+		var ks []string
+		for k := range m {
+			ks = append(ks, k)
+		}
+		sort.Strings(ks)
+		return ks
+	}
+	got := keys(out.Decisions[0])
+	if !slices.Equal(got, timelineKeys) || !slices.Equal(keys(query), timelineKeys) {
+		t.Fatalf("timeline fields %v, query fields %v, want %v", got, keys(query), timelineKeys)
+	}
+	if !reflect.DeepEqual(out.Decisions[0], query) {
+		t.Fatalf("timeline %v != query %v", out.Decisions[0], query)
 	}
 }

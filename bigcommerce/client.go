@@ -321,7 +321,7 @@ func (c *Client) do(ctx context.Context, r request) (response, error) {
 		if ae.Kind == KindRateLimited {
 			ae.RetryAfter = c.lim.snapshot().BlockedUntil.Sub(c.now())
 		}
-		if !ae.Retryable() || attempt >= c.maxRetries {
+		if !ae.Retryable() || ae.Kind == KindConflict || attempt >= c.maxRetries {
 			c.log.LogAttrs(ctx, slog.LevelDebug, "bigcommerce request failed", slog.String("method", r.method),
 				slog.String("path", path), slog.Int("status", status), slog.Int("attempt", attempt),
 				slog.String("error", ae.Error()))

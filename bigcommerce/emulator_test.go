@@ -318,7 +318,7 @@ func TestEmulatorPromotions(t *testing.T) {
 	if code.ID == 0 || code.Code != "BCF-5C1E0B1A" || code.MaxUses != 1 || code.Created.IsZero() {
 		t.Errorf("code %+v", code)
 	}
-	if _, err := c.CreatePromotionCode(ctx, promo.ID, CouponCodeInput{Code: "bcf-5c1e0b1a"}); !IsConflict(err) || IsRetryable(err) {
+	if _, err := c.CreatePromotionCode(ctx, promo.ID, CouponCodeInput{Code: "bcf-5c1e0b1a"}); !IsConflict(err) || !IsRetryable(err) {
 		t.Errorf("duplicate code: %v", err)
 	}
 	if _, err := c.CreatePromotionCode(ctx, promo.ID, CouponCodeInput{Code: "no/slashes"}); err == nil {

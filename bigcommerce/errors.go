@@ -15,8 +15,8 @@ import (
 type Kind int
 
 const (
-	// KindTransient is a 5xx answer, a network failure or a timed-out
-	// attempt: retrying later may succeed.
+	// KindTransient is a 5xx answer, a 408, a network failure or a
+	// timed-out attempt: retrying later may succeed.
 	KindTransient Kind = iota
 	// KindNotFound is a 404: the resource does not exist (a converted or
 	// expired cart, a deleted order).
@@ -24,12 +24,18 @@ const (
 	// KindUnauthorized is a 401 or 403: the token is wrong, revoked or lacks
 	// a scope. Retrying will not help.
 	KindUnauthorized
-	// KindValidation is any other 4xx (400, 409, 422, …): the request itself
+	// KindValidation is any other 4xx (400, 422, …): the request itself
 	// is wrong. Retrying will not help.
 	KindValidation
 	// KindRateLimited is a 429, or pacing that could not finish before the
 	// context deadline: retry after RetryAfter.
 	KindRateLimited
+	// KindConflict is a 409: the resource already exists (a retried create
+	// may have succeeded the first time, see IsConflict) or another change
+	// won a race. Retryable: a later attempt may find the conflict gone.
+	// The client returns it at once, without retrying it itself, so a
+	// caller that takes "already exists" for success decides without delay.
+	KindConflict
 )
 
 // String returns the kind in words ("not found").
@@ -43,13 +49,17 @@ func (k Kind) String() string {
 		return "invalid request"
 	case KindRateLimited:
 		return "rate limited"
+	case KindConflict:
+		return "conflict"
 	default:
 		return "transient failure"
 	}
 }
 
 // Retryable reports whether an error of this kind may succeed when retried.
-func (k Kind) Retryable() bool { return k == KindTransient || k == KindRateLimited }
+func (k Kind) Retryable() bool {
+	return k == KindTransient || k == KindRateLimited || k == KindConflict
+}
 
 // APIError is every failure the client returns (except invalid arguments,
 // which are plain errors). Its message names the operation:
@@ -140,7 +150,7 @@ func IsConflict(err error) bool {
 }
 
 // IsRetryable reports whether err may succeed when retried later (rate
-// limited, 5xx, network failure, timed-out attempt). Errors that are not
+// limited, 5xx, 408, 409, network failure, timed-out attempt). Errors that are not
 // from this client are not retryable.
 func IsRetryable(err error) bool {
 	ae, ok := AsAPIError(err)
@@ -158,6 +168,8 @@ func kindOf(status int) Kind {
 		return KindRateLimited
 	case status == http.StatusRequestTimeout:
 		return KindTransient
+	case status == http.StatusConflict:
+		return KindConflict
 	case status >= 400 && status < 500:
 		return KindValidation
 	default:

@@ -104,6 +104,8 @@ func TestErrorBodies(t *testing.T) {
 		msg          []string
 		field, fmsg  string
 		wantRetrying bool
+		// wantRetryable: retryable later, but returned at once (a 409).
+		wantRetryable bool
 	}{
 		{
 			name: "v2 array", path: "/v2/orders", status: 400,
@@ -146,7 +148,7 @@ func TestErrorBodies(t *testing.T) {
 				_, err := c.CreatePromotionCode(context.Background(), 3, CouponCodeInput{Code: "X1", MaxUses: 1})
 				return err
 			},
-			kind: KindValidation, msg: []string{`409 The coupon code "X1" already exists.`},
+			kind: KindConflict, msg: []string{`conflict: 409 The coupon code "X1" already exists.`}, wantRetryable: true,
 		},
 		{
 			name: "unauthorized", path: "/v3/hooks", status: 401,
@@ -186,7 +188,7 @@ func TestErrorBodies(t *testing.T) {
 			if tc.field != "" && ae.Fields[tc.field] != tc.fmsg {
 				t.Errorf("fields %v", ae.Fields)
 			}
-			if IsRetryable(err) != tc.wantRetrying {
+			if IsRetryable(err) != (tc.wantRetrying || tc.wantRetryable) {
 				t.Errorf("IsRetryable = %v", IsRetryable(err))
 			}
 			if IsNotFound(err) != (tc.kind == KindNotFound) {

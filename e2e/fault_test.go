@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -319,12 +320,58 @@ func (s *stack) requireNotSent(t *testing.T, sh faultShopper, step string) {
 	}
 }
 
+// countOrdersOf matches the loyalty award's read of a customer's earlier
+// orders (CountPlacedOrders), the award's first BigCommerce call after it
+// loaded the order: a request it holds is an award in flight.
+func countOrdersOf(customerID int) func(r *http.Request, body string) bool {
+	return func(r *http.Request, _ string) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/v2/orders/count") &&
+			r.URL.Query().Get("customer_id") == fmt.Sprint(customerID)
+	}
+}
+
+// placeOrderDuringFault has the shopper check out a second cart as a Completed order
+// (their abandoned cart stays in its sequence), so the order's loyalty
+// award runs while the case's fault strikes.
+func (s *stack) placeOrderDuringFault(t *testing.T, sh faultShopper) bcemu.Order {
+	t.Helper()
+	cart, err := s.bc.CreateCart(s.hash, bcemu.CartInput{CustomerID: sh.cust.ID, Items: []bcemu.ItemInput{{SKU: "TEE-M", Quantity: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	completed := 10
+	order, err := s.bc.Checkout(s.hash, cart.ID, bcemu.CheckoutInput{StatusID: &completed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return order
+}
+
+// activityFailingIn reports whether one of the workflow's activities of
+// the given types has failed at least once and waits for its retry.
+func (s *stack) activityFailingIn(id string, types ...string) (bool, string) {
+	resp, err := s.c.DescribeWorkflowExecution(context.Background(), id, "")
+	if err != nil {
+		return false, err.Error()
+	}
+	var seen []string
+	for _, a := range resp.GetPendingActivities() {
+		name := a.GetActivityType().GetName()
+		seen = append(seen, fmt.Sprintf("%s attempt %d", name, a.GetAttempt()))
+		if a.GetAttempt() >= 2 && a.GetLastFailure() != nil && slices.Contains(types, name) {
+			return true, ""
+		}
+	}
+	return false, fmt.Sprintf("pending activities %v, want one of %v failing", seen, types)
+}
+
 // checkFaultOutcome waits for the cart flow to end and asserts the suite's
 // outcome: every step's email exactly once and nothing else, every cart
 // webhook delivered and signalled to the flow once, the final decision
 // completed; then the shopper checks out a Completed order and exactly one
-// award for it reaches the ledger, the balance equal to it.
-func (s *stack) checkFaultOutcome(t *testing.T, sh faultShopper) {
+// award for it, and for each order placed during the fault (duringFault),
+// reaches the ledger, the balance equal to them.
+func (s *stack) checkFaultOutcome(t *testing.T, sh faultShopper, duringFault ...bcemu.Order) {
 	t.Helper()
 	ctx := context.Background()
 	// A worker killed mid-activity leaves it to its start-to-close timeout
@@ -350,7 +397,8 @@ func (s *stack) checkFaultOutcome(t *testing.T, sh faultShopper) {
 	}
 	events, delivered := map[string]bool{}, map[string]bool{}
 	for _, d := range ds {
-		if !strings.HasPrefix(d.Scope, "store/cart/") || d.Scope == "store/cart/converted" || d.Scope == "store/cart/deleted" {
+		if !strings.HasPrefix(d.Scope, "store/cart/") || d.Scope == "store/cart/converted" || d.Scope == "store/cart/deleted" ||
+			!strings.Contains(string(d.Body), sh.cart.ID) { // another cart's (an order placed during the fault)
 			continue
 		}
 		events[d.EventID] = true
@@ -409,20 +457,42 @@ func (s *stack) checkFaultOutcome(t *testing.T, sh faultShopper) {
 	eventually(t, "the order lifecycle done", func() (bool, string) {
 		return s.hubIdle(order.ID, 1)
 	})
+	orders := append([]bcemu.Order{order}, duringFault...)
+	// An award whose activity died with a worker waits out its
+	// start-to-close timeout (2 min) before Temporal retries it.
+	eventuallyWithin(t, 4*time.Minute, "every order's points", func() (bool, string) {
+		awarded := map[int64]bool{}
+		for _, e := range s.ledger(t, int64(sh.cust.ID)) {
+			if e.kind == store.LedgerAward {
+				awarded[e.orderID] = true
+			}
+		}
+		for _, o := range orders {
+			if !awarded[int64(o.ID)] {
+				return false, fmt.Sprintf("order %d not awarded yet; awarded %v", o.ID, awarded)
+			}
+		}
+		return true, ""
+	})
 	entries := s.ledger(t, int64(sh.cust.ID))
 	acct, err := s.store.GetAccount(ctx, s.hash, int64(sh.cust.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	awards, sum := 0, int64(0)
+	awards, sum := map[int64]int{}, int64(0)
 	for _, e := range entries {
 		sum += e.points
-		if e.kind == store.LedgerAward && e.orderID == int64(order.ID) {
-			awards++
+		if e.kind == store.LedgerAward {
+			awards[e.orderID]++
 		}
 	}
-	if awards != 1 || acct.Balance != sum || acct.LifetimeEarned != sum {
-		t.Errorf("order %d: %d awards in the ledger %v, account %+v: want one award and the balance equal to the ledger", order.ID, awards, entries, acct)
+	for _, o := range orders {
+		if awards[int64(o.ID)] != 1 {
+			t.Errorf("order %d: %d awards in the ledger %v: want one", o.ID, awards[int64(o.ID)], entries)
+		}
+	}
+	if acct.Balance != sum || acct.LifetimeEarned != sum {
+		t.Errorf("account %+v: want the balance equal to the ledger %v", acct, entries)
 	}
 }
 
@@ -527,13 +597,26 @@ func TestFaultSuite(t *testing.T) {
 		sh := s.abandonCart(t, "pg-restart@example.com")
 		s.waitSent(t, sh, "reminder")
 		s.requireNotSent(t, sh, "second-reminder")
+		// An order whose award is in flight when the database goes: its
+		// first read of the customer's orders gets no answer (both client
+		// attempts), so its ledger writes come after the stop.
+		s.proxy.fail(countOrdersOf(sh.cust.ID), hang, hang)
+		order := s.placeOrderDuringFault(t, sh)
+		eventually(t, "the order's award in flight", func() (bool, string) {
+			return s.proxy.pending() < 2, "the award has not read the customer's orders yet"
+		})
 		pg.stop(t)
-		// Down until the second step's activities have failed on it.
+		// Down until the second step's activities and the award's ledger
+		// work have failed on it.
 		eventually(t, "an activity failing on the stopped database", func() (bool, string) {
 			return s.activityRetrying(sh.flow)
 		})
+		eventually(t, "the award failing on the stopped database", func() (bool, string) {
+			return s.activityFailingIn(workflows.LoyaltyAwardID(s.hash, int64(order.ID)),
+				"GetLoyaltyAccount", "AppendLoyaltyEntry", "RecordDecision", "ResolveFlows")
+		})
 		pg.start(t)
-		s.checkFaultOutcome(t, sh)
+		s.checkFaultOutcome(t, sh, order)
 	})
 
 	t.Run("worker killed between two steps", func(t *testing.T) {
@@ -541,10 +624,20 @@ func TestFaultSuite(t *testing.T) {
 		s, w := newProcessWorkerStack(t)
 		sh := s.abandonCart(t, "kill-between@example.com")
 		s.waitSent(t, sh, "reminder")
+		// An order whose award is in flight (reading the customer's
+		// orders) when the worker dies.
+		arrived, release := s.proxy.hold(countOrdersOf(sh.cust.ID))
+		order := s.placeOrderDuringFault(t, sh)
+		select {
+		case <-arrived:
+		case <-time.After(60 * time.Second):
+			t.Fatal("the order's award never read the customer's orders")
+		}
 		s.requireNotSent(t, sh, "second-reminder")
 		w.kill(t)
+		release()
 		w.start(t)
-		s.checkFaultOutcome(t, sh)
+		s.checkFaultOutcome(t, sh, order)
 	})
 
 	t.Run("worker killed during a send", func(t *testing.T) {

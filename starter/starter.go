@@ -336,21 +336,15 @@ func (s *Starter) Unsubscribe(ctx context.Context, email, reason string) (int, e
 }
 
 // AwardBonus starts the LoyaltyBonus workflow of a reported bonus. The id
-// is derived from the bonus, and an id used before is rejected, so a
-// repeated report awards nothing twice; it reports whether this call
-// started it.
+// is derived from the bonus, so a repeated report awards nothing twice:
+// a run of it still running or completed rejects the start (and the
+// ledger entry is unique per bonus besides); a failed, terminated, timed
+// out or cancelled one may be started again, as every route allows
+// (ALLOW_DUPLICATE_FAILED_ONLY). It reports whether this call started it.
 func (s *Starter) AwardBonus(ctx context.Context, in workflows.LoyaltyBonusInput) (started bool, workflowID string, err error) {
-	id := workflows.LoyaltyBonusID(in)
-	_, err = s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: s.taskQueue,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchStoreHash.ValueSet(in.StoreHash),
-			workflows.SearchFlow.ValueSet(workflows.FlowLoyaltyBonus),
-			workflows.SearchCustomerID.ValueSet(strconv.FormatInt(in.CustomerID, 10)),
-		),
-	}, workflows.LoyaltyBonusWorkflowName, in)
+	o := bonusStartOptions(in, s.taskQueue)
+	id := o.ID
+	_, err = s.client.ExecuteWorkflow(ctx, o, workflows.LoyaltyBonusWorkflowName, in)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &already) {
 		return false, id, nil
@@ -359,4 +353,20 @@ func (s *Starter) AwardBonus(ctx context.Context, in workflows.LoyaltyBonusInput
 		return false, id, fmt.Errorf("starter: start %s: %w", id, err)
 	}
 	return true, id, nil
+}
+
+// bonusStartOptions are the options of AwardBonus's start: the bonus's id,
+// ALLOW_DUPLICATE_FAILED_ONLY with the already-started error, and the
+// store, flow and customer search attributes.
+func bonusStartOptions(in workflows.LoyaltyBonusInput, taskQueue string) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID: workflows.LoyaltyBonusID(in), TaskQueue: taskQueue,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SearchStoreHash.ValueSet(in.StoreHash),
+			workflows.SearchFlow.ValueSet(workflows.FlowLoyaltyBonus),
+			workflows.SearchCustomerID.ValueSet(strconv.FormatInt(in.CustomerID, 10)),
+		),
+	}
 }

@@ -63,3 +63,20 @@ func TestCouponAppliedIsCartActivity(t *testing.T) {
 		t.Fatalf("target = %+v", tg)
 	}
 }
+
+// A reported bonus starts under ALLOW_DUPLICATE_FAILED_ONLY like every
+// route: a completed bonus (same id) is still refused, a failed one can run
+// again.
+func TestBonusStartOptions(t *testing.T) {
+	in := workflows.LoyaltyBonusInput{StoreHash: "abc", CustomerID: 7, Kind: workflows.BonusReviewSubmitted, Reference: "r1"}
+	o := bonusStartOptions(in, "bcflow-q")
+	if o.ID != workflows.LoyaltyBonusID(in) || o.TaskQueue != "bcflow-q" || !o.WorkflowExecutionErrorWhenAlreadyStarted {
+		t.Fatalf("options %+v", o)
+	}
+	if o.WorkflowIDReusePolicy != enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY {
+		t.Errorf("reuse %v, want ALLOW_DUPLICATE_FAILED_ONLY", o.WorkflowIDReusePolicy)
+	}
+	if c, ok := o.TypedSearchAttributes.GetKeyword(workflows.SearchCustomerID); !ok || c != "7" {
+		t.Errorf("customer %q", c)
+	}
+}

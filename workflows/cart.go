@@ -163,12 +163,29 @@ func (c *cartFlow) start() (exited bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	if reason == ExitOrderPlaced && c.identified == "" &&
+		workflow.GetVersion(c.ctx, cartIdentifyOrderChange, workflow.DefaultVersion, 1) >= 1 {
+		// BigCommerce dropped the converted cart: its order says who and where.
+		o, err := c.loadOrderSnapshot(c.exitOrderID, false)
+		if err != nil {
+			return false, err
+		}
+		if o.Exists {
+			c.identifyCart(activities.CartSnapshot{ChannelID: o.ChannelID,
+				Shopper: activities.Shopper{CustomerID: o.CustomerID, Email: o.BillingEmail}}, o.OrderID)
+		}
+	}
 	if reason != "" {
 		c.exitReason = reason
 		return true, nil
 	}
 	return false, nil
 }
+
+// cartIdentifyOrderChange is the GetVersion change id under which a cart
+// flow that finds its cart already converted at its first check
+// identifies the shopper and channel from the order.
+const cartIdentifyOrderChange = "cart-identify-order"
 
 // attributionWait keeps the flow open for the attribution window after
 // its last message: a conversion of the cart within it counts as recovered
@@ -342,7 +359,7 @@ func (c *cartFlow) check(withURL bool) (activities.CartSnapshot, string, error) 
 		return snap, "", err
 	}
 	if c.durable() && snap.Exists {
-		c.identifyCart(snap)
+		c.identifyCart(snap, 0)
 	}
 	switch {
 	case snap.OrderID != 0:
@@ -367,17 +384,15 @@ func (c *cartFlow) identify(s activities.Shopper) {
 		return
 	}
 	c.customerKey, c.email = s.CustomerKey(), lowerASCII(s.Email)
-	_ = workflow.UpsertTypedSearchAttributes(c.ctx,
-		SearchCustomerEmail.ValueSet(lowerASCII(s.Email)),
-		SearchCustomerID.ValueSet(strconv.FormatInt(s.CustomerID, 10)),
-	)
+	attrs := append([]temporal.SearchAttributeUpdate{SearchCustomerEmail.ValueSet(lowerASCII(s.Email))}, customerIDAttributes(s.CustomerID)...)
+	_ = workflow.UpsertTypedSearchAttributes(c.ctx, attrs...)
 }
 
 // identifyCart puts the cart's shopper (when known) and channel on the
 // workflow as soon as the cart is loaded, before any decision: a flow that
 // exits at its first check is still found by customer id, email and
 // channel, and its decisions reach the shopper's timeline.
-func (c *cartFlow) identifyCart(snap activities.CartSnapshot) {
+func (c *cartFlow) identifyCart(snap activities.CartSnapshot, orderID int64) {
 	key := snap.Shopper.CustomerKey()
 	channelChanged := snap.ChannelID > 0 && snap.ChannelID != c.channelID
 	if channelChanged {
@@ -392,10 +407,13 @@ func (c *cartFlow) identifyCart(snap activities.CartSnapshot) {
 	if c.channelID > 0 {
 		attrs = append(attrs, SearchChannelID.ValueSet(int64(c.channelID)))
 	}
+	if orderID != 0 {
+		attrs = append(attrs, SearchOrderID.ValueSet(strconv.FormatInt(orderID, 10)))
+	}
 	switch {
 	case key != "":
 		c.customerKey, c.identified, c.email = key, key, lowerASCII(snap.Shopper.Email)
-		attrs = append(attrs, SearchCustomerID.ValueSet(strconv.FormatInt(snap.Shopper.CustomerID, 10)))
+		attrs = append(attrs, customerIDAttributes(snap.Shopper.CustomerID)...)
 		if snap.Shopper.Email != "" {
 			attrs = append(attrs, SearchCustomerEmail.ValueSet(lowerASCII(snap.Shopper.Email)))
 		}

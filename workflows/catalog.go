@@ -47,6 +47,10 @@ type CatalogSyncInput struct {
 	Carry FlowCarry `json:",omitempty"`
 }
 
+// catalogInterruptChange is the GetVersion change id under which a
+// catalog sync abandons a sync in flight when its history fills.
+const catalogInterruptChange = "catalog-interrupt"
+
 // catalogQuietPeriod is how long a catalog sync waits for further changes
 // before it completes: an import touching a product many times costs few
 // syncs.
@@ -72,21 +76,33 @@ func CatalogSync(ctx workflow.Context, in CatalogSyncInput) (int, error) {
 	run.drain()
 	var a *activities.Activities
 	actx := workflow.WithActivityOptions(ctx, apiActivityOptions)
+	// A storm of changes during a slow sync (the store's quota spent) must
+	// not grow the history past its budget: from this version the sync is
+	// abandoned when the history fills and the next run syncs.
+	interruptible := workflow.GetVersion(ctx, catalogInterruptChange, workflow.DefaultVersion, 1) >= 1
+	// nextRun is the input the next run takes over; a change read by
+	// continueAsNew's drain is covered by the next run's first sync.
+	nextRun := func() any {
+		return CatalogSyncInput{StoreHash: in.StoreHash, Kind: in.Kind, ID: in.ID, Carry: FlowCarry{Signals: run.counts}}
+	}
 	syncs := 0
 	for {
 		changed = false
-		if err := workflow.ExecuteActivity(actx, a.SyncCatalogEntity, activities.CatalogEntityInput{
-			StoreHash: in.StoreHash, Kind: in.Kind, ID: in.ID,
-		}).Get(ctx, nil); err != nil {
+		input := activities.CatalogEntityInput{StoreHash: in.StoreHash, Kind: in.Kind, ID: in.ID}
+		if interruptible {
+			full, err := run.awaitActivity(actx, a.SyncCatalogEntity, input, nil)
+			if err != nil {
+				return syncs, err
+			}
+			if full {
+				return syncs, run.continueAsNew(CatalogSyncWorkflowName, nextRun)
+			}
+		} else if err := workflow.ExecuteActivity(actx, a.SyncCatalogEntity, input).Get(ctx, nil); err != nil {
 			return syncs, err
 		}
 		syncs++
 		if run.historyFull() {
-			return syncs, run.continueAsNew(CatalogSyncWorkflowName, func() any {
-				// A change read by continueAsNew's drain is covered by the
-				// next run's first sync.
-				return CatalogSyncInput{StoreHash: in.StoreHash, Kind: in.Kind, ID: in.ID, Carry: FlowCarry{Signals: run.counts}}
-			})
+			return syncs, run.continueAsNew(CatalogSyncWorkflowName, nextRun)
 		}
 		if !changed && !run.waitForSignal(catalogQuietPeriod, "waiting for further catalog changes") {
 			return syncs, nil

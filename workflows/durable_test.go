@@ -3,11 +3,14 @@ package workflows
 import (
 	"context"
 	"errors"
+	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
@@ -101,6 +104,7 @@ func TestCartAttributionWindowAfterTheLastStep(t *testing.T) {
 // id, email and channel.
 func TestCartExitAtTheFirstCheckIdentifiesTheShopper(t *testing.T) {
 	w := newCartWorld(t)
+	attrs := searchAttributes(w.env)
 	w.cart.Shopper.AcceptsAbandonedCartEmails = false
 	w.cart.ChannelID = 2
 	w.signal(0, SignalCartActivity, CartActivity{})
@@ -115,6 +119,70 @@ func TestCartExitAtTheFirstCheckIdentifiesTheShopper(t *testing.T) {
 	if len(ds) == 0 || ds[len(ds)-1].Decision != DecisionExited || ds[len(ds)-1].Reason != "no-consent" {
 		t.Fatalf("customer c:7's timeline = %+v, want the no-consent exit", ds)
 	}
+	wantAttributes(t, attrs, map[string]any{"BcStoreHash": "abc", "BcFlow": FlowCartRecovery, "BcCartId": "cart-1",
+		"BcChannelId": int64(2), "BcCustomerId": "7", "BcCustomerEmail": "ann@example.com"})
+}
+
+// searchAttributes records the search attributes a flow upserts, merged
+// as Temporal merges them.
+func searchAttributes(env *testsuite.TestWorkflowEnvironment) map[string]any {
+	got := map[string]any{}
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		for k, v := range args.Get(0).(temporal.SearchAttributes).GetUntypedValues() {
+			got[k.GetName()] = v
+		}
+	}).Return(nil)
+	return got
+}
+
+// wantAttributes fails t unless got has exactly want's custom attributes
+// (Temporal's own, TemporalChangeVersion, aside).
+func wantAttributes(t *testing.T, got, want map[string]any) {
+	t.Helper()
+	delete(got, "TemporalChangeVersion")
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("search attributes %v, want %v", got, want)
+	}
+}
+
+// A cart already converted at the flow's first check (BigCommerce dropped
+// it, so the cart says nothing of its shopper) is identified from its
+// order: the exit reaches the customer's timeline and the workflow carries
+// the customer, channel and order.
+func TestCartConvertedAtTheFirstCheckIdentifiedFromTheOrder(t *testing.T) {
+	w := newCartWorld(t)
+	attrs := searchAttributes(w.env)
+	w.cart = activities.CartSnapshot{CartRef: w.cart.CartRef, OrderID: 5001}
+	w.env.OnActivity(w.real.LoadOrder, mock.Anything, mock.Anything).Return(activities.OrderSnapshot{StoreHash: "abc", OrderID: 5001,
+		Exists: true, StatusID: 11, CustomerID: 7, BillingEmail: "Ann@Example.com", ChannelID: 2}, nil)
+	w.signal(0, SignalCartActivity, CartActivity{})
+	res := w.run()
+	if res.Outcome != "exited" || res.ExitReason != ExitOrderPlaced {
+		t.Fatalf("result = %+v", res)
+	}
+	ds, err := w.real.Store.ListDecisions(context.Background(), store.DecisionFilter{StoreHash: "abc", CustomerKey: "c:7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) == 0 || ds[len(ds)-1].Decision != DecisionExited || ds[len(ds)-1].Reason != ExitOrderPlaced {
+		t.Fatalf("customer c:7's timeline = %+v, want the exit", ds)
+	}
+	wantAttributes(t, attrs, map[string]any{"BcStoreHash": "abc", "BcFlow": FlowCartRecovery, "BcCartId": "cart-1",
+		"BcChannelId": int64(2), "BcCustomerId": "7", "BcCustomerEmail": "ann@example.com", "BcOrderId": "5001"})
+}
+
+// A guest is found by email; BcCustomerId stays unset rather than "0".
+func TestCartGuestHasNoCustomerIDAttribute(t *testing.T) {
+	w := newCartWorld(t)
+	attrs := searchAttributes(w.env)
+	w.cart.Shopper.CustomerID = 0
+	w.cart.ItemCount = 0 // exits at the first check
+	w.signal(0, SignalCartActivity, CartActivity{})
+	if res := w.run(); res.ExitReason != ExitEmptied {
+		t.Fatalf("result = %+v", res)
+	}
+	wantAttributes(t, attrs, map[string]any{"BcStoreHash": "abc", "BcFlow": FlowCartRecovery, "BcCartId": "cart-1",
+		"BcChannelId": int64(1), "BcCustomerEmail": "ann@example.com"})
 }
 
 // The cart's own channel decides its inactivity: a channel override of
@@ -431,4 +499,58 @@ func TestActivityRetriesNeverGiveUp(t *testing.T) {
 			t.Errorf("%s activities: non-retryable %v, want only %s", name, p.NonRetryableErrorTypes, activities.ErrTypeInvalid)
 		}
 	}
+}
+
+// A storm of catalog changes while a product's sync is slow: the flow
+// abandons the sync when its history fills and continues as new, carrying
+// every signal it read; the next run syncs the same product (before the fix it
+// waited on the sync, its history growing with every change).
+func TestCatalogSyncAbandonsASlowSyncWhenItsHistoryFills(t *testing.T) {
+	env := newTestEnv(t)
+	a := &activities.Activities{}
+	env.RegisterActivity(a)
+	release := make(chan struct{})
+	var waited atomic.Bool
+	env.OnActivity(a.SyncCatalogEntity, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, _ activities.CatalogEntityInput) error {
+			for i := 0; i < 50; i++ {
+				env.SignalWorkflow(SignalCatalogChanged, CatalogChanged{Scope: "store/product/updated"})
+			}
+			select {
+			case <-release: // the flow ended without waiting for this sync
+			case <-time.After(10 * time.Second): // the flow waited
+				waited.Store(true)
+			}
+			return nil
+		})
+	// Temporal suggests continuing as new from the start: only the signals
+	// arriving during the sync let the flow see it.
+	env.SetContinueAsNewSuggested(true)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCatalogChanged, CatalogChanged{}) }, 0)
+	env.SetTestTimeout(time.Minute) // a flow that waits fails below, not on the 3 s default
+	env.ExecuteWorkflow(CatalogSync, CatalogSyncInput{StoreHash: "abc", Kind: CatalogProduct, ID: 111})
+	close(release)
+	var next CatalogSyncInput
+	continuedInput(t, env.GetWorkflowError(), &next)
+	if waited.Load() {
+		t.Fatal("the flow waited for the slow sync to end")
+	}
+	if next.StoreHash != "abc" || next.Kind != CatalogProduct || next.ID != 111 || signalCount(next.Carry.Signals, SignalCatalogChanged) < 2 {
+		// The test environment drops the signals sent after the run ended
+		// (a server hands them to the next run): the start's and the
+		// storm's first must be carried.
+		t.Fatalf("next run %+v: want the same product and every signal read", next)
+	}
+}
+
+// An order flow of a guest carries the order, channel and email, and no
+// BcCustomerId (it was "0").
+func TestOrderFlowGuestHasNoCustomerIDAttribute(t *testing.T) {
+	w := newOrderWorld(t, nil)
+	attrs := searchAttributes(w.env)
+	w.order.CustomerID, w.order.BillingEmail = 0, "guest@example.com"
+	w.order.Shopper = activities.Shopper{Email: "Guest@Example.com", FirstName: "Gus"}
+	w.runGoals()
+	wantAttributes(t, attrs, map[string]any{"BcStoreHash": "abc", "BcFlow": FlowOrderGoals, "BcOrderId": "1001",
+		"BcChannelId": int64(1), "BcCustomerEmail": "guest@example.com"})
 }

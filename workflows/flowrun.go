@@ -147,11 +147,31 @@ func (f *flowRun) drain() (stopped bool) {
 	return stopped
 }
 
+// lateSignalChange is the workflow.GetVersion change id under which a flow
+// acts on a signal that arrived while it wrote its last decision (a refund
+// during a loyalty award's "refund horizon passed"); runs recorded before
+// it only logged such a signal (settle).
+const lateSignalChange = "late-signal"
+
+// lateSignal reads the flow's signals delivered since its last look (while
+// it wrote its last decision) and reports whether one of them asked the
+// flow to act and the run acts on late signals (lateSignalChange). A flow
+// calls it after its last decision, acts, and calls it again until it
+// reports false.
+func (f *flowRun) lateSignal() bool {
+	if !f.drain() {
+		return false
+	}
+	return workflow.GetVersion(f.ctx, lateSignalChange, workflow.DefaultVersion, 1) >= 1
+}
+
 // settle is deferred by every flow: it drains the flow's own signals and
 // reads any other signal of bcflow's contract sent to it (an order's hub
 // forwards every order signal to every child), so no run ever completes with
 // a signal unread. Each flow drains and acts on its signals before its last
-// decision; what settle finds arrived after that decision, and is logged.
+// decision, and a flow whose last decision a signal can still change acts
+// on what arrived meanwhile (lateSignal); what settle still finds changes
+// nothing for the flow, and is logged.
 func (f *flowRun) settle() {
 	if f.drain() {
 		workflow.GetLogger(f.ctx).Info("signal arrived as the flow completed", "flow", f.flow)
@@ -435,21 +455,31 @@ func (f *flowRun) loadOrderSnapshot(orderID int64, withShipments bool) (activiti
 }
 
 // identifyShopper puts the order's shopper on the workflow (Temporal UI, the
-// unsubscribe fan-out) and on the decision log.
+// unsubscribe fan-out) and on the decision log, when it is a shopper this
+// run did not identify yet.
 func (f *flowRun) identifyShopper(flow string, orderID int64, channelID int, s activities.Shopper) {
 	key := s.CustomerKey()
 	if key == "" || key == f.identified {
 		return
 	}
-	f.customerKey, f.identified, f.email = key, key, lowerASCII(s.Email)
-	_ = workflow.UpsertTypedSearchAttributes(f.ctx,
+	f.identifyOrder(flow, orderID, channelID, s)
+}
+
+// identifyOrder puts the order (store, flow, order id, channel) and its
+// shopper, when known, on the workflow and the shopper on the decision log,
+// whoever the run identified before.
+func (f *flowRun) identifyOrder(flow string, orderID int64, channelID int, s activities.Shopper) {
+	if key := s.CustomerKey(); key != "" {
+		f.customerKey, f.identified, f.email = key, key, lowerASCII(s.Email)
+	}
+	attrs := append([]temporal.SearchAttributeUpdate{
 		SearchStoreHash.ValueSet(f.storeHash),
 		SearchFlow.ValueSet(flow),
 		SearchOrderID.ValueSet(strconv.FormatInt(orderID, 10)),
 		SearchChannelID.ValueSet(int64(channelID)),
-		SearchCustomerID.ValueSet(strconv.FormatInt(s.CustomerID, 10)),
 		SearchCustomerEmail.ValueSet(lowerASCII(s.Email)),
-	)
+	}, customerIDAttributes(s.CustomerID)...)
+	_ = workflow.UpsertTypedSearchAttributes(f.ctx, attrs...)
 }
 
 // spacedDue is when a step of a sequence is due: at its own time, but no

@@ -102,21 +102,19 @@ func OrderGoals(ctx workflow.Context, in OrderChildInput) (OrderGoalsResult, err
 	g.listen()
 
 	// 1. The order's truth and the goals of its store and channel.
-	if err := g.load(); err != nil {
+	if g.order, err = g.loadOrderSnapshot(in.OrderID, false); err != nil {
 		return OrderGoalsResult{}, err
 	}
 	if !g.order.Exists {
 		g.exitReason = "not-found"
 		return g.exit()
 	}
-	g.identify()
+	g.identifyOrder(FlowOrderGoals, in.OrderID, g.order.ChannelID, g.order.Shopper)
 	if reason := OrderStatusExit(g.order.StatusID); reason != "" {
 		g.exitReason = reason
 		return g.exit()
 	}
-	var a *activities.Activities
-	actx := workflow.WithActivityOptions(ctx, storeActivityOptions)
-	if err := workflow.ExecuteActivity(actx, a.ResolveFlows, activities.FlowsInput{StoreHash: in.StoreHash, ChannelID: g.order.ChannelID}).Get(actx, &g.flows); err != nil {
+	if g.flows, err = g.resolveFlows(g.order.ChannelID); err != nil {
 		return OrderGoalsResult{}, err
 	}
 	goals := g.flows.OrderGoals
@@ -174,29 +172,6 @@ func OrderGoals(ctx workflow.Context, in OrderChildInput) (OrderGoalsResult, err
 // the flow, other status changes do not; so does an unsubscribe.
 func (g *goalsFlow) listen() {
 	g.listenOrderExits(&g.exitReason, OrderStatusExit, true)
-}
-
-// load reads the order with its lines, coupons and shopper.
-func (g *goalsFlow) load() error {
-	var a *activities.Activities
-	ctx := workflow.WithActivityOptions(g.ctx, apiActivityOptions)
-	return workflow.ExecuteActivity(ctx, a.LoadOrder, activities.OrderInput{StoreHash: g.in.StoreHash, OrderID: g.in.OrderID, WithDetails: true}).
-		Get(ctx, &g.order)
-}
-
-// identify puts who the shopper is on the workflow (Temporal UI, the
-// unsubscribe fan-out) and on the decision log.
-func (g *goalsFlow) identify() {
-	s := g.order.Shopper
-	g.customerKey, g.email = s.CustomerKey(), lowerASCII(s.Email)
-	_ = workflow.UpsertTypedSearchAttributes(g.ctx,
-		SearchStoreHash.ValueSet(g.in.StoreHash),
-		SearchFlow.ValueSet(FlowOrderGoals),
-		SearchOrderID.ValueSet(strconv.FormatInt(g.in.OrderID, 10)),
-		SearchChannelID.ValueSet(int64(g.order.ChannelID)),
-		SearchCustomerID.ValueSet(strconv.FormatInt(s.CustomerID, 10)),
-		SearchCustomerEmail.ValueSet(lowerASCII(s.Email)),
-	)
 }
 
 // placedStatuses are the flows file's placed statuses as BigCommerce ids.
@@ -455,11 +430,7 @@ func (g *goalsFlow) trackStepEvent(s goalStep) error {
 // customer's later orders) right before a step: a refunded, cancelled or
 // deleted order ends the flow; a reorder of the SKU skips the reminder.
 func (g *goalsFlow) recheck(s goalStep) (string, activities.Shopper, error) {
-	var fresh activities.OrderSnapshot
-	var a *activities.Activities
-	ctx := workflow.WithActivityOptions(g.ctx, apiActivityOptions)
-	err := workflow.ExecuteActivity(ctx, a.LoadOrder, activities.OrderInput{StoreHash: g.in.StoreHash, OrderID: g.in.OrderID, WithDetails: true}).
-		Get(ctx, &fresh)
+	fresh, err := g.loadOrderSnapshot(g.in.OrderID, false)
 	if err != nil {
 		return "", g.order.Shopper, err
 	}
@@ -471,7 +442,9 @@ func (g *goalsFlow) recheck(s goalStep) (string, activities.Shopper, error) {
 	}
 	g.order = fresh
 	if s.replenishment {
+		var a *activities.Activities
 		var re activities.Reorder
+		ctx := workflow.WithActivityOptions(g.ctx, apiActivityOptions)
 		err := workflow.ExecuteActivity(ctx, a.FindReorder, activities.ReorderInput{
 			StoreHash: g.in.StoreHash, OrderID: g.in.OrderID, CustomerID: fresh.CustomerID, Email: fresh.BillingEmail,
 			SKU: s.goal.goal.SKU, PlacedStatuses: g.placedStatuses(),

@@ -76,10 +76,12 @@ type eventCall struct {
 // BigCommerce and Brevo calls are answered from its fields; decisions, send
 // windows and goal records run the real activities on a real SQLite store.
 type orderWorld struct {
-	t        *testing.T
-	env      *testsuite.TestWorkflowEnvironment
-	order    activities.OrderSnapshot
-	flows    config.FlowSet
+	t     *testing.T
+	env   *testsuite.TestWorkflowEnvironment
+	order activities.OrderSnapshot
+	flows config.FlowSet
+	// file, when set, answers ResolveFlows per channel (For) instead of flows.
+	file     *config.Flows
 	earlier  int   // CountPlacedOrders answer
 	reorder  int64 // FindReorder answer
 	history  []activities.OrderHistoryInput
@@ -131,7 +133,12 @@ func newOrderWorld(t *testing.T, st *store.Store) *orderWorld {
 	w.env.RegisterActivity(w.real)
 	a := w.real
 	w.env.OnActivity(a.ResolveFlows, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.FlowsInput) (config.FlowSet, error) { return w.flows, nil })
+		func(_ context.Context, in activities.FlowsInput) (config.FlowSet, error) {
+			if w.file != nil {
+				return w.file.For(in.StoreHash, in.ChannelID), nil
+			}
+			return w.flows, nil
+		})
 	w.env.OnActivity(a.LoadOrder, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.OrderInput) (activities.OrderSnapshot, error) {
 			w.loads++

@@ -56,3 +56,7 @@ func newTestEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	suite.SetLogger(strictLogger{t})
 	return suite.NewTestWorkflowEnvironment()
 }
+
+// decisionKeys are the JSON fields of a decision as the timeline API
+// (api.MountTimeline) and the decisions query both answer them.
+var decisionKeys = []string{"at", "decision", "details", "flow", "reason", "step", "workflow_id"}

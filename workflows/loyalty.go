@@ -151,6 +151,20 @@ func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult,
 	}
 	l.res.Outcome = "watched"
 	l.record("", DecisionCompleted, "refund horizon passed", nil)
+	// A refund delivered while that decision was written still reverses
+	// its points (and any delivered while that reversal ran).
+	for l.refundDue = false; l.lateSignal() && l.refundDue; {
+		l.refundDue = false
+		full, err := l.reverse()
+		if err != nil {
+			return LoyaltyAwardResult{}, err
+		}
+		if full {
+			l.res.Outcome = "reversed"
+			l.record("", DecisionCompleted, "order fully refunded or cancelled after the refund horizon; points reversed", nil)
+			return l.res, nil
+		}
+	}
 	return l.res, nil
 }
 

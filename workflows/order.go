@@ -345,7 +345,6 @@ func (h *orderHub) refreshOrAbandon() error {
 
 // onLoaded acts on a freshly loaded order.
 func (h *orderHub) onLoaded(o activities.OrderSnapshot) error {
-	var a *activities.Activities
 	h.order, h.loaded = o, true
 	if !o.Exists {
 		h.record("", DecisionSkipped, "order not found", nil)
@@ -353,12 +352,11 @@ func (h *orderHub) onLoaded(o activities.OrderSnapshot) error {
 	}
 	h.identify()
 	if !h.flowsLoaded {
-		sctx := workflow.WithActivityOptions(h.ctx, storeActivityOptions)
-		if err := workflow.ExecuteActivity(sctx, a.ResolveFlows, activities.FlowsInput{StoreHash: h.in.StoreHash, ChannelID: o.ChannelID}).
-			Get(sctx, &h.flows); err != nil {
+		flows, err := h.resolveFlows(o.ChannelID)
+		if err != nil {
 			return err
 		}
-		h.flowsLoaded = true
+		h.flows, h.flowsLoaded = flows, true
 	}
 	h.apply(o.StatusID)
 	return nil
@@ -382,10 +380,8 @@ func (h *orderHub) searchAttributes(flow string) []temporal.SearchAttributeUpdat
 		SearchOrderID.ValueSet(strconv.FormatInt(h.in.OrderID, 10)),
 	}
 	if h.loaded && h.order.Exists {
-		attrs = append(attrs,
-			SearchChannelID.ValueSet(int64(h.order.ChannelID)),
-			SearchCustomerID.ValueSet(strconv.FormatInt(h.order.CustomerID, 10)),
-		)
+		attrs = append(attrs, SearchChannelID.ValueSet(int64(h.order.ChannelID)))
+		attrs = append(attrs, customerIDAttributes(h.order.CustomerID)...)
 		if h.order.BillingEmail != "" {
 			attrs = append(attrs, SearchCustomerEmail.ValueSet(lowerASCII(h.order.BillingEmail)))
 		}

@@ -32,11 +32,13 @@ type childRun struct {
 // flows are fakes registered under the real names: they record their start
 // and the signals forwarded to them, and end on the refund.
 type hubWorld struct {
-	t           *testing.T
-	env         *testsuite.TestWorkflowEnvironment
-	st          *store.Store
-	order       activities.OrderSnapshot
-	flows       config.FlowSet
+	t     *testing.T
+	env   *testsuite.TestWorkflowEnvironment
+	st    *store.Store
+	order activities.OrderSnapshot
+	flows config.FlowSet
+	// file, when set, answers ResolveFlows per channel (For) instead of flows.
+	file        *config.Flows
 	loads       int
 	events      []eventCall
 	cartSignals []CartExit
@@ -75,7 +77,12 @@ func newHubWorldOn(t *testing.T, st *store.Store, start time.Time) *hubWorld {
 	}
 	w.env.RegisterActivity(real)
 	w.env.OnActivity(real.ResolveFlows, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.FlowsInput) (config.FlowSet, error) { return w.flows, nil })
+		func(_ context.Context, in activities.FlowsInput) (config.FlowSet, error) {
+			if w.file != nil {
+				return w.file.For(in.StoreHash, in.ChannelID), nil
+			}
+			return w.flows, nil
+		})
 	w.env.OnActivity(real.LoadOrder, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.OrderInput) (activities.OrderSnapshot, error) {
 			w.loads++

@@ -2,8 +2,11 @@ package workflows
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -701,5 +704,89 @@ func TestOrderChildDecisionsInTheCustomerTimeline(t *testing.T) {
 	w.run(LoyaltyAwardWorkflowName, guest, &la)
 	if got := w.timeline("e:ann@example.com", LoyaltyAwardID("abc", 1001)); got != ":skipped" {
 		t.Fatalf("guest loyalty timeline %q", got)
+	}
+}
+
+// A refund delivered while the award writes its last decision ("refund
+// horizon passed") still reverses the points: before the fix the run read
+// the signal as it completed and only logged it.
+func TestLoyaltyAwardRefundDuringTheLastDecisionIsReversed(t *testing.T) {
+	w := newPPWorld(t, nil, LoyaltyAwardID("abc", 1001))
+	w.env.OnActivity(w.real.RecordDecision, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.DecisionInput) error {
+			if in.Decision == DecisionCompleted && in.Reason == "refund horizon passed" {
+				w.refund.StatusID, w.refund.RefundedAmount = 14, "275.00"
+				w.env.SignalWorkflow(SignalOrderRefund, OrderEvent{Scope: "store/order/refund/created"})
+			}
+			return w.real.RecordDecision(ctx, in)
+		})
+	var res LoyaltyAwardResult
+	w.run(LoyaltyAwardWorkflowName, orderChild, &res)
+	if got := w.ledger(7); got != "award:1500,bonus:200,reversal:-375" {
+		t.Fatalf("ledger %s", got)
+	}
+	if res.Outcome != "watched" || res.Reversed != 375 {
+		t.Fatalf("result %+v", res)
+	}
+	if !hasDecision(w.decisions(), DecisionReversed, "375 points") {
+		t.Fatalf("decisions %+v", w.decisions())
+	}
+}
+
+// The decisions query answers [] (never null) before a flow's first
+// decision, and its entries have the timeline API's JSON shape.
+func TestDecisionsQueryShape(t *testing.T) {
+	// Before the first decision (its flows take an hour to resolve).
+	env := newTestEnv(t)
+	a := &activities.Activities{}
+	env.RegisterActivity(a)
+	env.OnActivity(a.ResolveFlows, mock.Anything, mock.Anything).After(time.Hour).Return(config.FlowSet{}, nil)
+	env.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(nil)
+	var empty json.RawMessage
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(QueryDecisions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.Get(&empty); err != nil {
+			t.Fatal(err)
+		}
+	}, time.Minute)
+	env.ExecuteWorkflow(LoyaltyAward, orderChild)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if string(empty) != "[]" {
+		t.Fatalf("decisions before the first one: %s, want []", empty)
+	}
+
+	// An award's decision, with a step and details: every field.
+	w := newPPWorld(t, nil, LoyaltyAwardID("abc", 1001))
+	var res LoyaltyAwardResult
+	w.run(LoyaltyAwardWorkflowName, orderChild, &res)
+	v, err := w.env.QueryWorkflow(QueryDecisions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []map[string]any
+	if err := v.Get(&entries); err != nil {
+		t.Fatal(err)
+	}
+	var awarded map[string]any
+	for _, e := range entries {
+		if e["decision"] == DecisionAwarded && e["step"] == "award" {
+			awarded = e
+		}
+	}
+	var keys []string
+	for k := range awarded {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if !slices.Equal(keys, decisionKeys) {
+		t.Fatalf("award decision fields %v, want the timeline's %v", keys, decisionKeys)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, awarded["at"].(string)); err != nil {
+		t.Fatalf("at %v: %v", awarded["at"], err)
 	}
 }

@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"strconv"
+
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 )
@@ -14,7 +16,8 @@ var (
 	SearchStoreHash = temporal.NewSearchAttributeKeyKeyword("BcStoreHash")
 	// SearchChannelID is the storefront channel id (multi-storefront).
 	SearchChannelID = temporal.NewSearchAttributeKeyInt64("BcChannelId")
-	// SearchCustomerID is the BigCommerce customer id ("0" for guests).
+	// SearchCustomerID is the BigCommerce customer id; unset for guests
+	// (customerIDAttributes), who are found by BcCustomerEmail.
 	SearchCustomerID = temporal.NewSearchAttributeKeyKeyword("BcCustomerId")
 	// SearchCustomerEmail is the shopper's email, lower-cased.
 	SearchCustomerEmail = temporal.NewSearchAttributeKeyKeyword("BcCustomerEmail")
@@ -38,4 +41,14 @@ func SearchAttributes() map[string]enumspb.IndexedValueType {
 		out[k.GetName()] = k.GetValueType()
 	}
 	return out
+}
+
+// customerIDAttributes sets BcCustomerId to a registered customer's id, and
+// nothing for a guest (id 0): a guest is not customer "0", and a search
+// for BcCustomerId = "0" would find every guest of every store.
+func customerIDAttributes(id int64) []temporal.SearchAttributeUpdate {
+	if id <= 0 {
+		return nil
+	}
+	return []temporal.SearchAttributeUpdate{SearchCustomerID.ValueSet(strconv.FormatInt(id, 10))}
 }

@@ -31,7 +31,7 @@
 // tells the cases apart precisely: it traces whether the request was
 // written, so a dial, DNS or TLS failure (or a context ended before the
 // write) is "never left" and retried; an answer is "left but not taken"
-// (429, 500, 503) and retried too; a timeout or reset after the request was
+// (408, 409, 429, 500, 503) and retried too; a timeout or reset after the request was
 // written, an unreadable 2xx and a gateway's 502 or 504 (the gateway may
 // have passed the request on) are uncertain.
 //
@@ -578,6 +578,10 @@ func (c *Client) attempt(ctx context.Context, op string, ep endpoint, path strin
 	case s == http.StatusTooManyRequests:
 		e.Kind = messaging.KindRateLimited
 		e.RetryAfter = reset
+	case s == http.StatusRequestTimeout || s == http.StatusConflict:
+		// Brevo did not take the request (it timed out waiting for it, or
+		// a concurrent change conflicted): a later attempt may succeed.
+		e.Kind = messaging.KindTransient
 	case s >= 500:
 		e.Kind = messaging.KindTransient
 		// Brevo answered that it failed; a gateway's 502 or 504 may hide a

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,10 +99,10 @@ func (v *validatingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 
 func brevoSpec(t testing.TB) *contract.Spec {
 	// Brevo answers 401, 403 and 404 on every operation with its error
-	// model, though few document them; 429 and 5xx bodies vary.
+	// model, though few document them; 408, 409, 429 and 5xx bodies vary.
 	return contract.Load(t, "brevo/swagger.yaml").
 		AllowUndocumented("errorModel", 401, 403, 404).
-		AllowUndocumented("", 429, 500, 502, 503, 504)
+		AllowUndocumented("", 408, 409, 429, 500, 502, 503, 504)
 }
 
 // start is 2026-03-10 12:00:00 UTC, on a rate-limit window boundary.
@@ -891,5 +892,44 @@ func TestNewValidatesOptions(t *testing.T) {
 	}
 	if _, err := brevo.New(brevo.Options{APIKey: "k"}); err != nil {
 		t.Errorf("defaults: %v", err)
+	}
+}
+
+// A 408 or a 409 is retryable (#10.3: only what can never succeed is
+// permanent), and since Brevo answered that it did not take the request,
+// even an SMS is retried in-process without being uncertain.
+func TestRequestTimeoutAndConflictRetried(t *testing.T) {
+	for _, status := range []int{http.StatusRequestTimeout, http.StatusConflict} {
+		var failed atomic.Int32
+		h := newHarness(t, brevoemu.Options{}, func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if failed.Add(1) == 1 {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(status)
+					_, _ = w.Write([]byte(`{"code":"conflict","message":"try again"}`))
+					return
+				}
+				next.ServeHTTP(w, r)
+			})
+		}, nil)
+		if _, err := h.client.SendSMS(ctx(t), messaging.SMS{IdempotencyKey: "k", Recipient: "+33612345678", Sender: "Shop", Content: "hi"}); err != nil {
+			t.Fatalf("%d: not retried: %v", status, err)
+		}
+		if n := len(h.emu.Messages(brevoemu.Filter{Channel: brevoemu.ChannelSMS})); n != 1 || failed.Load() != 2 {
+			t.Errorf("%d: %d SMS after %d requests, want 1 after 2", status, n, failed.Load())
+		}
+
+		// Out of attempts, the error is still retryable for the caller.
+		h = newHarness(t, brevoemu.Options{}, func(http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(status)
+				_, _ = w.Write([]byte(`{"code":"conflict","message":"try again"}`))
+			})
+		}, func(o *brevo.Options) { o.MaxAttempts = 2 })
+		err := h.client.TrackEvent(ctx(t), messaging.Event{Name: "cart_abandoned", Email: "jane@example.com"})
+		if e := asError(t, err); e.Kind != messaging.KindTransient || e.Uncertain || e.Status != status || !messaging.IsRetryable(err) {
+			t.Errorf("%d: error %+v", status, e)
+		}
 	}
 }
