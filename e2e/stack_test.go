@@ -185,6 +185,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	if err := emu.Brevo().SetWebhook(&brevoemu.WebhookConfig{URL: apiURL + "/webhooks/brevo", BearerToken: brevoSecret}); err != nil {
 		t.Fatal(err)
 	}
+	worker.EnableSegments(acts, logger)
 	if !o.noWorker {
 		w := worker.New(c, taskQueue, acts, worker.Options{})
 		if err := w.Start(); err != nil {

@@ -198,7 +198,11 @@ func TestHistoricalSyncCopiesTheStoreAndStartsNoAutomation(t *testing.T) {
 	if ev := s.brevo.Events(brevoemu.Filter{}); len(ev) != 0 {
 		t.Errorf("%d provider events tracked by a historical sync", len(ev))
 	}
-	resp, err := s.c.ListWorkflow(ctx, listRequest(`WorkflowType != "StoreSync"`))
+	// The segments' own machinery runs (a recompute of the imported
+	// shoppers, their push to BigCommerce and Brevo lists); no flow does.
+	s.segmentsSettled(t)
+	resp, err := s.c.ListWorkflow(ctx, listRequest(fmt.Sprintf(`WorkflowType != "StoreSync" AND WorkflowType != %q AND WorkflowType != %q`,
+		workflows.SegmentSyncWorkflowName, workflows.SegmentRecomputeWorkflowName)))
 	if err != nil {
 		t.Fatal(err)
 	}
