@@ -951,6 +951,11 @@ func (s *Store) settlePushes(ctx context.Context, storeHash string, target PushT
 		}
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Serialised with the evaluations, whose multi-row updates of the
+		// same stints could otherwise deadlock with this one.
+		if err := s.lockSegments(ctx, tx, storeHash); err != nil {
+			return err
+		}
 		for _, st := range steps {
 			if len(st.keys) == 0 {
 				continue
