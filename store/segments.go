@@ -244,6 +244,16 @@ func (s *Store) EvaluateSegment(ctx context.Context, storeHash, segment string, 
 			return err
 		}
 		for _, sc := range passes {
+			if len(sc.Emails) == 0 && s.dialect == DialectPostgres {
+				// Set-based from here on (the email passes come first): hash
+				// joins whatever the statistics say. Planned on the
+				// statistics of a table still empty, the anti-join against
+				// the current stints became a nested loop probing an index
+				// that grows with the very insert, quadratic in the members.
+				if _, err := tx.ExecContext(ctx, `SET LOCAL enable_nestloop = off`); err != nil {
+					return fmt.Errorf("plan settings: %w", err)
+				}
+			}
 			left, err := s.leaveSegment(ctx, tx, storeHash, segment, q, sc, at)
 			if err != nil {
 				return err
@@ -832,9 +842,11 @@ func (s *Store) PendingSegmentPushes(ctx context.Context, storeHash string, targ
 		segCond = " AND segment = ?"
 		segArgs = []any{segment}
 	}
+	// Each side in its partial index's order, no sort: ties at a page's end
+	// come on the next page once this one is marked.
 	read := func(cond, order string, isAdd bool) ([]PendingPush, error) {
 		rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT segment, email_lc, customer_id, entered_at, left_at
-			FROM segment_memberships WHERE store_hash = ? AND `+cond+segCond+` ORDER BY `+order+`, segment, email_lc LIMIT ?`),
+			FROM segment_memberships WHERE store_hash = ? AND `+cond+segCond+` ORDER BY `+order+` LIMIT ?`),
 			append(append([]any{storeHash}, segArgs...), limit)...)
 		if err != nil {
 			return nil, err

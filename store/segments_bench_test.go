@@ -129,11 +129,15 @@ func BenchmarkSegmentEvaluateAll(b *testing.B) {
 	evaluateAll := func(at time.Time) int {
 		changes := 0
 		for name, q := range qs {
+			t := time.Now()
 			ch, err := s.EvaluateSegment(ctx, "bench", name, q, SegmentScope{}, at)
 			if err != nil {
 				b.Fatal(err)
 			}
 			changes += len(ch)
+			if testing.Verbose() {
+				b.Logf("%s: %d changes in %s", name, len(ch), time.Since(t).Round(time.Millisecond))
+			}
 		}
 		return changes
 	}
@@ -163,6 +167,15 @@ func BenchmarkSegmentEvaluateAll(b *testing.B) {
 			b.Fatalf("%d changes without any change", changes)
 		}
 		b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/run")
+	})
+	b.Run("pending-page", func(b *testing.B) {
+		// A page of the push outbox while every member's add is pending.
+		for b.Loop() {
+			p, err := s.PendingSegmentPushes(ctx, "bench", PushBigCommerce, "", 500)
+			if err != nil || len(p) != 500 {
+				b.Fatalf("%d pending, %v", len(p), err)
+			}
+		}
 	})
 	b.Run("incremental-one-shopper", func(b *testing.B) {
 		for i := range b.N {
