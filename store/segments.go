@@ -262,6 +262,13 @@ func (s *Store) EvaluateSegment(ctx context.Context, storeHash, segment string, 
 			if err != nil {
 				return err
 			}
+			if len(sc.Emails) > 0 {
+				// Set-based passes leave it to the shoppers' own events: it
+				// cost a full pass as much as the rest of an unchanged run.
+				if err := s.attachStintCustomers(ctx, tx, storeHash, segment, sc); err != nil {
+					return err
+				}
+			}
 			changes = append(changes, left...)
 			changes = append(changes, entered...)
 		}
@@ -373,6 +380,29 @@ func (s *Store) leaveSegment(ctx context.Context, tx *sqlx.Tx, storeHash, segmen
 	args = append(args, scopeArgs...)
 	args = append(args, q.args...)
 	return s.scanChanges(ctx, tx, segment, false, s.rebind(query), args)
+}
+
+// attachStintCustomers gives the current guest stints of the scope's
+// shoppers who have registered since their customer id (BigCommerce now
+// applies), as EvaluateSegments does.
+func (s *Store) attachStintCustomers(ctx context.Context, tx *sqlx.Tx, storeHash, segment string, sc SegmentScope) error {
+	scopeSQL := ""
+	var scopeArgs []any
+	if len(sc.Emails) > 0 {
+		scopeSQL = " AND email_lc IN (" + inList(len(sc.Emails)) + ")"
+		scopeArgs = anys(sc.Emails)
+	}
+	const stats = `shopper_stats st WHERE st.store_hash = segment_memberships.store_hash
+		AND st.email_lc = segment_memberships.email_lc`
+	_, err := tx.ExecContext(ctx, s.rebind(`UPDATE segment_memberships SET
+		customer_id = COALESCE((SELECT st.customer_id FROM `+stats+`), 0),
+		bc_state = CASE WHEN bc_state = 5 THEN 1 ELSE bc_state END
+		WHERE store_hash = ? AND segment = ? AND left_at IS NULL AND customer_id <= 0`+scopeSQL+`
+		AND EXISTS (SELECT 1 FROM `+stats+` AND st.customer_id > 0)`), append([]any{storeHash, segment}, scopeArgs...)...)
+	if err != nil {
+		return fmt.Errorf("attach customers to stints: %w", err)
+	}
+	return nil
 }
 
 // scanChanges runs a statement returning (email_lc, customer_id, time).

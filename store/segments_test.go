@@ -413,6 +413,18 @@ func TestSegmentGuestRegisters(t *testing.T) {
 		if len(got) != 1 || got[0].CustomerID != 5 || !got[0].Add {
 			t.Fatalf("registered: %+v", got)
 		}
+		// The same through an evaluation of one segment for the shopper.
+		must(t, s.UpsertOrders(ctx, "seg", []MirrorOrder{{ID: 2, Email: "h@x.io", StatusID: 10, DateCreated: segNow,
+			DateModified: segNow}}))
+		_, err = s.EvaluateSegment(ctx, "seg", "buyers", q, SegmentScope{}, segNow)
+		must(t, err)
+		must(t, s.UpsertCustomers(ctx, "seg", []MirrorCustomer{{ID: 6, Email: "h@x.io", DateModified: segNow}}))
+		_, err = s.EvaluateSegment(ctx, "seg", "buyers", q, SegmentScope{Emails: []string{"h@x.io"}}, segNow.Add(time.Hour))
+		must(t, err)
+		got = pending(t, s, PushBigCommerce)
+		if len(got) != 2 || !slices.ContainsFunc(got, func(p PendingPush) bool { return p.CustomerID == 6 && p.Email == "h@x.io" }) {
+			t.Fatalf("registered (one segment): %+v", got)
+		}
 	})
 }
 
