@@ -244,6 +244,16 @@ func (s *Store) EvaluateSegment(ctx context.Context, storeHash, segment string, 
 			return err
 		}
 		for _, sc := range passes {
+			if len(sc.Emails) == 0 && s.dialect == DialectPostgres {
+				// Set-based from here on (the email passes come first): hash
+				// joins whatever the statistics say. Planned on the
+				// statistics of a table still empty, the anti-join against
+				// the current stints became a nested loop probing an index
+				// that grows with the very insert, quadratic in the members.
+				if _, err := tx.ExecContext(ctx, `SET LOCAL enable_nestloop = off`); err != nil {
+					return fmt.Errorf("plan settings: %w", err)
+				}
+			}
 			left, err := s.leaveSegment(ctx, tx, storeHash, segment, q, sc, at)
 			if err != nil {
 				return err
@@ -251,6 +261,13 @@ func (s *Store) EvaluateSegment(ctx context.Context, storeHash, segment string, 
 			entered, err := s.enterSegment(ctx, tx, storeHash, segment, q, sc, at)
 			if err != nil {
 				return err
+			}
+			if len(sc.Emails) > 0 {
+				// Set-based passes leave it to the shoppers' own events: it
+				// cost a full pass as much as the rest of an unchanged run.
+				if err := s.attachStintCustomers(ctx, tx, storeHash, segment, sc); err != nil {
+					return err
+				}
 			}
 			changes = append(changes, left...)
 			changes = append(changes, entered...)
@@ -260,9 +277,20 @@ func (s *Store) EvaluateSegment(ctx context.Context, storeHash, segment string, 
 	if err != nil {
 		return nil, fmt.Errorf("store: evaluate segment %s: %w", segment, err)
 	}
+	if len(changes) >= analyzeAfterChanges && s.dialect == DialectPostgres {
+		// Fresh statistics right away (autovacuum would take its time): the
+		// plans of the next evaluations (hash anti-joins, primary-key probes)
+		// depend on them. Only an optimisation, so its failure is not the
+		// evaluation's.
+		_, _ = s.db.ExecContext(ctx, `ANALYZE segment_memberships`)
+	}
 	sortChanges(changes)
 	return changes, nil
 }
+
+// analyzeAfterChanges is the number of crossings of one full evaluation
+// after which PostgreSQL's statistics of segment_memberships are refreshed.
+const analyzeAfterChanges = 5000
 
 func sortChanges(cs []SegmentChange) {
 	slices.SortFunc(cs, func(a, b SegmentChange) int {
@@ -292,20 +320,31 @@ func (s *Store) enterSegment(ctx context.Context, tx *sqlx.Tx, storeHash, segmen
 		}
 		scopeSQL, scopeArgs = " AND "+w, args
 	}
-	entered := s.greatest(s.tsParam(), `(SELECT `+s.nextMicro("MAX(p.entered_at)")+` FROM segment_memberships p
-		WHERE p.store_hash = s.store_hash AND p.email_lc = s.email_lc AND p.segment = ?)`)
+	// The latest earlier stint of each shopper (one aggregate, joined: a
+	// stint starts after it).
+	prevScope := ""
+	var prevArgs []any
+	if len(sc.Emails) > 0 {
+		prevScope = " AND p.email_lc IN (" + inList(len(sc.Emails)) + ")"
+		prevArgs = anys(sc.Emails)
+	}
+	entered := s.greatest(s.tsParam(), s.nextMicro("prev.last"))
 	query := `INSERT INTO segment_memberships (store_hash, segment, email_lc, entered_at, customer_id, left_at, bc_state,
 		brevo_state, flows_state)
 		SELECT s.store_hash, ?, s.email_lc, ` + entered + `, s.customer_id, NULL,
 			CASE WHEN s.customer_id > 0 THEN 1 ELSE 5 END, 1, 0
 		FROM ` + segmentUniverse + `
+		LEFT JOIN (SELECT p.email_lc, MAX(p.entered_at) AS last FROM segment_memberships p
+			WHERE p.store_hash = ? AND p.segment = ?` + prevScope + ` GROUP BY p.email_lc) prev ON prev.email_lc = s.email_lc
 		WHERE s.store_hash = ? AND s.email_lc <> ''` + scopeSQL + ` AND ` + q.pred + `
 		AND NOT EXISTS (SELECT 1 FROM segment_memberships cur WHERE cur.store_hash = s.store_hash AND cur.segment = ?
 			AND cur.email_lc = s.email_lc AND cur.left_at IS NULL)
 		ON CONFLICT DO NOTHING
 		RETURNING email_lc, customer_id, entered_at`
-	args := make([]any, 0, 5+len(scopeArgs)+len(q.args))
-	args = append(args, segment, s.tv(at), segment, storeHash)
+	args := make([]any, 0, 6+len(prevArgs)+len(scopeArgs)+len(q.args))
+	args = append(args, segment, s.tv(at), storeHash, segment)
+	args = append(args, prevArgs...)
+	args = append(args, storeHash)
 	args = append(args, scopeArgs...)
 	args = append(args, q.args...)
 	args = append(args, segment)
@@ -341,6 +380,29 @@ func (s *Store) leaveSegment(ctx context.Context, tx *sqlx.Tx, storeHash, segmen
 	args = append(args, scopeArgs...)
 	args = append(args, q.args...)
 	return s.scanChanges(ctx, tx, segment, false, s.rebind(query), args)
+}
+
+// attachStintCustomers gives the current guest stints of the scope's
+// shoppers who have registered since their customer id (BigCommerce now
+// applies), as EvaluateSegments does.
+func (s *Store) attachStintCustomers(ctx context.Context, tx *sqlx.Tx, storeHash, segment string, sc SegmentScope) error {
+	scopeSQL := ""
+	var scopeArgs []any
+	if len(sc.Emails) > 0 {
+		scopeSQL = " AND email_lc IN (" + inList(len(sc.Emails)) + ")"
+		scopeArgs = anys(sc.Emails)
+	}
+	const stats = `shopper_stats st WHERE st.store_hash = segment_memberships.store_hash
+		AND st.email_lc = segment_memberships.email_lc`
+	_, err := tx.ExecContext(ctx, s.rebind(`UPDATE segment_memberships SET
+		customer_id = COALESCE((SELECT st.customer_id FROM `+stats+`), 0),
+		bc_state = CASE WHEN bc_state = 5 THEN 1 ELSE bc_state END
+		WHERE store_hash = ? AND segment = ? AND left_at IS NULL AND customer_id <= 0`+scopeSQL+`
+		AND EXISTS (SELECT 1 FROM `+stats+` AND st.customer_id > 0)`), append([]any{storeHash, segment}, scopeArgs...)...)
+	if err != nil {
+		return fmt.Errorf("attach customers to stints: %w", err)
+	}
+	return nil
 }
 
 // scanChanges runs a statement returning (email_lc, customer_id, time).
@@ -460,10 +522,10 @@ func (s *Store) evaluateShoppers(ctx context.Context, tx *sqlx.Tx, storeHash str
 	}
 
 	// Their latest stints.
+	// By email only: the primary key's prefix, whatever the statistics say.
 	rows, err = tx.QueryContext(ctx, s.rebind(`SELECT segment, email_lc, entered_at, customer_id, left_at IS NULL
-		FROM segment_memberships WHERE store_hash = ? AND email_lc IN (`+inList(len(emails))+`)
-		AND segment IN (`+inList(len(names))+`)`+s.forUpdate()),
-		append(append([]any{storeHash}, anys(emails)...), anys(names)...)...)
+		FROM segment_memberships WHERE store_hash = ? AND email_lc IN (`+inList(len(emails))+`)`+s.forUpdate()),
+		append([]any{storeHash}, anys(emails)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read stints: %w", err)
 	}
@@ -474,6 +536,9 @@ func (s *Store) evaluateShoppers(ctx context.Context, tx *sqlx.Tx, storeHash str
 		if err := rows.Scan(&k.segment, &k.email, (*dbTime)(&st.entered), &st.customerID, &st.current); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read stints: %w", err)
+		}
+		if _, ok := qs[k.segment]; !ok {
+			continue
 		}
 		if old, ok := latest[k]; !ok || st.current || (!old.current && st.entered.After(old.entered)) {
 			latest[k] = st
@@ -807,9 +872,11 @@ func (s *Store) PendingSegmentPushes(ctx context.Context, storeHash string, targ
 		segCond = " AND segment = ?"
 		segArgs = []any{segment}
 	}
+	// Each side in its partial index's order, no sort: ties at a page's end
+	// come on the next page once this one is marked.
 	read := func(cond, order string, isAdd bool) ([]PendingPush, error) {
 		rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT segment, email_lc, customer_id, entered_at, left_at
-			FROM segment_memberships WHERE store_hash = ? AND `+cond+segCond+` ORDER BY `+order+`, segment, email_lc LIMIT ?`),
+			FROM segment_memberships WHERE store_hash = ? AND `+cond+segCond+` ORDER BY `+order+` LIMIT ?`),
 			append(append([]any{storeHash}, segArgs...), limit)...)
 		if err != nil {
 			return nil, err
@@ -926,6 +993,11 @@ func (s *Store) settlePushes(ctx context.Context, storeHash string, target PushT
 		}
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Serialised with the evaluations, whose multi-row updates of the
+		// same stints could otherwise deadlock with this one.
+		if err := s.lockSegments(ctx, tx, storeHash); err != nil {
+			return err
+		}
 		for _, st := range steps {
 			if len(st.keys) == 0 {
 				continue

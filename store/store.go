@@ -3,7 +3,10 @@
 // cursors, suppressions, reached goals, and the store mirror (customers,
 // orders, catalog and carts copied from BigCommerce, per-shopper figures kept
 // incrementally, the payload hashes the provider accepted, the store syncs'
-// runs; see mirror.go and shopper_stats.go).
+// runs; see mirror.go and shopper_stats.go), and customer segment
+// membership (segment rules compiled to SQL over the mirror, stints with
+// entered/left times, the push outbox to BigCommerce, Brevo and the segment
+// flows; see segments_rule.go and segments.go).
 //
 // One Store type serves two SQL dialects through sqlx with a single set of
 // queries (written with '?' placeholders and rebound per dialect):
