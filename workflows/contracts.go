@@ -393,6 +393,9 @@ type SegmentSyncCarry struct {
 	// Pushes and Started are the earlier runs' totals.
 	Pushes  int `json:",omitempty"`
 	Started int `json:",omitempty"`
+	// BigCommerceUnavailable: the decision that the store has no
+	// Segmentation API is recorded (once, until it has one again).
+	BigCommerceUnavailable bool `json:",omitempty"`
 }
 
 // SegmentFlowInput starts a segment flow for one crossing.

@@ -61,6 +61,8 @@ type segmentSync struct {
 	// again (zero: none).
 	retryAt time.Time
 	res     SegmentSyncResult
+	// bcUnavailable: the store's missing Segmentation API is recorded.
+	bcUnavailable bool
 }
 
 // SegmentSync keeps a store's segment memberships pushed and its segment
@@ -86,7 +88,7 @@ func SegmentSync(ctx workflow.Context, in SegmentSyncInput) (SegmentSyncResult, 
 	// was left uncovered.
 	fresh := len(in.Carry.Signals) == 0
 	s := &segmentSync{flowRun: run, in: in, pending: fresh || in.Carry.Pending,
-		res: SegmentSyncResult{Pushes: in.Carry.Pushes, Started: in.Carry.Started}}
+		res: SegmentSyncResult{Pushes: in.Carry.Pushes, Started: in.Carry.Started}, bcUnavailable: in.Carry.BigCommerceUnavailable}
 	run.on(SignalSegmentsChanged, func(ch workflow.ReceiveChannel) bool {
 		ch.ReceiveAsync(nil)
 		s.pending = true
@@ -97,6 +99,7 @@ func SegmentSync(ctx workflow.Context, in SegmentSyncInput) (SegmentSyncResult, 
 	next := func() any {
 		return SegmentSyncInput{StoreHash: in.StoreHash, Carry: SegmentSyncCarry{
 			FlowCarry: FlowCarry{Signals: run.counts}, Pending: s.pending, Pushes: s.res.Pushes, Started: s.res.Started,
+			BigCommerceUnavailable: s.bcUnavailable,
 		}}
 	}
 	for {
@@ -144,6 +147,7 @@ func (s *segmentSync) pushAll() (full bool, err error) {
 			return full, err
 		}
 		s.res.Pushes++
+		s.noteBigCommerce(res.BigCommerceUnavailable)
 		if !res.More {
 			return false, nil
 		}
@@ -151,6 +155,23 @@ func (s *segmentSync) pushAll() (full bool, err error) {
 			return true, nil
 		}
 	}
+}
+
+// DecisionStepBigCommercePush is the decision-log step of SegmentSync's
+// pushes to BigCommerce.
+const DecisionStepBigCommercePush = "bigcommerce-push"
+
+// ReasonNoSegmentationAPI is why a store's segments stay out of
+// BigCommerce.
+const ReasonNoSegmentationAPI = "the store has no Customer Segmentation API (Enterprise plans): segments are kept in bcflow and Brevo only"
+
+// noteBigCommerce records, once while it lasts, that the store has no
+// Segmentation API.
+func (s *segmentSync) noteBigCommerce(unavailable bool) {
+	if unavailable && !s.bcUnavailable {
+		s.record(DecisionStepBigCommercePush, DecisionSkipped, ReasonNoSegmentationAPI, nil)
+	}
+	s.bcUnavailable = unavailable
 }
 
 // dispatchAll starts the segment flows of the pending crossings, batch by

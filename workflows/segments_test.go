@@ -51,6 +51,9 @@ type segmentSyncWorld struct {
 	marked    []activities.SegmentCrossing
 	children  []string
 	onPush    func(n int)
+	// unavailable: pushes report a store without the Segmentation API.
+	unavailable bool
+	decisions   []activities.DecisionInput
 }
 
 func newSegmentSyncWorld(t *testing.T) *segmentSyncWorld {
@@ -81,7 +84,14 @@ func newSegmentSyncWorld(t *testing.T) *segmentSyncWorld {
 			if w.onPush != nil {
 				w.onPush(n)
 			}
-			return activities.SegmentPushResult{BrevoAdded: 1, More: more}, nil
+			return activities.SegmentPushResult{BrevoAdded: 1, More: more, BigCommerceUnavailable: w.unavailable}, nil
+		})
+	w.env.OnActivity(a.RecordDecision, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.DecisionInput) error {
+			w.mu.Lock()
+			w.decisions = append(w.decisions, in)
+			w.mu.Unlock()
+			return nil
 		})
 	w.env.OnActivity(a.SegmentCrossings, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.SegmentStoreInput) ([]activities.SegmentCrossing, error) {
@@ -174,6 +184,33 @@ func TestSegmentSyncCoalescesNudgesAndStartsOneFlowPerCrossing(t *testing.T) {
 	}
 	if next.Carry.Started != 3 || next.Carry.Pushes != w.pushes {
 		t.Fatalf("carried %+v", next.Carry)
+	}
+}
+
+// A store without the Segmentation API: one decision says so, however
+// many pushes skip BigCommerce, and a continued run does not repeat it.
+func TestSegmentSyncRecordsAMissingSegmentationAPIOnce(t *testing.T) {
+	w := newSegmentSyncWorld(t)
+	w.unavailable = true
+	w.nudge(time.Minute, 1)
+	w.nudge(2*time.Minute, 1)
+	next := w.run(time.Hour, SegmentSyncInput{StoreHash: "abc"})
+	n := 0
+	for _, d := range w.decisions {
+		if d.Reason == ReasonNoSegmentationAPI && d.Step == DecisionStepBigCommercePush && d.Decision == DecisionSkipped {
+			n++
+		}
+	}
+	if w.pushes < 3 || n != 1 || !next.Carry.BigCommerceUnavailable {
+		t.Fatalf("%d pushes, %d decisions, carried %+v: want one decision, carried", w.pushes, n, next.Carry)
+	}
+	again := newSegmentSyncWorld(t)
+	again.unavailable = true
+	again.run(time.Hour, next)
+	for _, d := range again.decisions {
+		if d.Reason == ReasonNoSegmentationAPI {
+			t.Fatalf("the continued run recorded it again: %+v", d)
+		}
 	}
 }
 
