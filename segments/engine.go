@@ -35,9 +35,9 @@ import (
 	"github.com/bcflow/bcflow/store"
 )
 
-// DefaultInFlight is Engine.InFlight's default: BigCommerce allows at most
-// 10 concurrent requests on the Segmentation API.
-const DefaultInFlight = 10
+// DefaultInFlight is Engine.InFlight's default and its most: BigCommerce
+// allows at most 10 concurrent writes on the Segmentation API per store.
+const DefaultInFlight = bigcommerce.SegmentMaxInFlight
 
 // sync_state resources the engine keeps per store.
 const (
@@ -87,7 +87,7 @@ type Engine struct {
 	// relative dates (older_than, within) are evaluated against it.
 	Now func() time.Time
 	// InFlight bounds concurrent BigCommerce requests of a push (default
-	// DefaultInFlight).
+	// and at most DefaultInFlight).
 	InFlight int
 
 	mu     sync.Mutex
@@ -116,7 +116,7 @@ func (e *Engine) log() *slog.Logger {
 
 func (e *Engine) inFlight() int {
 	if e.InFlight > 0 {
-		return e.InFlight
+		return min(e.InFlight, DefaultInFlight)
 	}
 	return DefaultInFlight
 }

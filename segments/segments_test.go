@@ -479,3 +479,39 @@ func TestCrossingsAreListedUntilMarked(t *testing.T) {
 		t.Errorf("after marking the entry: %+v, %v", cs, err)
 	}
 }
+
+func TestPushInPortions(t *testing.T) {
+	e := newEnv(t, openStore(t, "sqlite:"+t.TempDir()+"/bcflow.db"))
+	var emails []string
+	for i := range 60 {
+		em := "p" + string(rune('a'+i/26)) + string(rune('a'+i%26)) + "@example.com"
+		id := e.customer(em, 1)
+		e.order(id, em, 10, e.clock())
+		emails = append(emails, em)
+	}
+	e.evaluate(emails...)
+	var total PushResult
+	pushes := 0
+	for {
+		r, err := e.eng.Push(e.ctx, e.hash, 25)
+		e.must(err)
+		pushes++
+		if r.BigCommerceAdded > 25 || r.BrevoAdded > 25 {
+			t.Errorf("a push of at most 25 did %+v", r)
+		}
+		total.BigCommerceAdded += r.BigCommerceAdded
+		total.BrevoAdded += r.BrevoAdded
+		if !r.More {
+			break
+		}
+		if pushes > 5 {
+			t.Fatal("More never ends")
+		}
+	}
+	if pushes != 3 || total.BigCommerceAdded != 60 || total.BrevoAdded != 60 {
+		t.Errorf("%d pushes added %+v", pushes, total)
+	}
+	if got := e.bcMembers(titleFirstTime); len(got) != 60 {
+		t.Errorf("BigCommerce segment holds %d", len(got))
+	}
+}
