@@ -428,6 +428,20 @@ func TestCustomerGroupNamesResolveThroughACache(t *testing.T) {
 	if got := e.bcMembers("Wholesale customers"); !slices.Equal(got, []int{int(wid)}) {
 		t.Errorf("BigCommerce wholesale holds %v", got)
 	}
+
+	// BigCommerce down when the cache expires: the last groups read serve.
+	down, err := bigcommerce.New(bigcommerce.Options{BaseURL: "http://127.0.0.1:1", StoreHash: e.hash, AccessToken: "x", MaxRetries: -1})
+	e.must(err)
+	e.eng.BigCommerce = func(string) (*bigcommerce.Client, error) { return down, nil }
+	e.advance(11 * time.Minute)
+	e.must(e.st.UpsertCustomers(e.ctx, e.hash, []store.MirrorCustomer{{ID: wid, Email: w, GroupID: 1,
+		ChannelIDs: []int{1}, DateCreated: e.clock(), DateModified: e.clock()}}))
+	if _, out := entered(e.evaluate(w)); !slices.Equal(out, []string{wholesale}) {
+		t.Errorf("leaving Wholesale with BigCommerce down: left %v", out)
+	}
+	if e.logs.count("customer groups unreadable") != 1 {
+		t.Errorf("no warning on the stale groups:\n%s", e.logs)
+	}
 }
 
 func TestDisabledSegmentsDoNothing(t *testing.T) {
