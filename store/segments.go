@@ -292,20 +292,31 @@ func (s *Store) enterSegment(ctx context.Context, tx *sqlx.Tx, storeHash, segmen
 		}
 		scopeSQL, scopeArgs = " AND "+w, args
 	}
-	entered := s.greatest(s.tsParam(), `(SELECT `+s.nextMicro("MAX(p.entered_at)")+` FROM segment_memberships p
-		WHERE p.store_hash = s.store_hash AND p.email_lc = s.email_lc AND p.segment = ?)`)
+	// The latest earlier stint of each shopper (one aggregate, joined: a
+	// stint starts after it).
+	prevScope := ""
+	var prevArgs []any
+	if len(sc.Emails) > 0 {
+		prevScope = " AND p.email_lc IN (" + inList(len(sc.Emails)) + ")"
+		prevArgs = anys(sc.Emails)
+	}
+	entered := s.greatest(s.tsParam(), s.nextMicro("prev.last"))
 	query := `INSERT INTO segment_memberships (store_hash, segment, email_lc, entered_at, customer_id, left_at, bc_state,
 		brevo_state, flows_state)
 		SELECT s.store_hash, ?, s.email_lc, ` + entered + `, s.customer_id, NULL,
 			CASE WHEN s.customer_id > 0 THEN 1 ELSE 5 END, 1, 0
 		FROM ` + segmentUniverse + `
+		LEFT JOIN (SELECT p.email_lc, MAX(p.entered_at) AS last FROM segment_memberships p
+			WHERE p.store_hash = ? AND p.segment = ?` + prevScope + ` GROUP BY p.email_lc) prev ON prev.email_lc = s.email_lc
 		WHERE s.store_hash = ? AND s.email_lc <> ''` + scopeSQL + ` AND ` + q.pred + `
 		AND NOT EXISTS (SELECT 1 FROM segment_memberships cur WHERE cur.store_hash = s.store_hash AND cur.segment = ?
 			AND cur.email_lc = s.email_lc AND cur.left_at IS NULL)
 		ON CONFLICT DO NOTHING
 		RETURNING email_lc, customer_id, entered_at`
-	args := make([]any, 0, 5+len(scopeArgs)+len(q.args))
-	args = append(args, segment, s.tv(at), segment, storeHash)
+	args := make([]any, 0, 6+len(prevArgs)+len(scopeArgs)+len(q.args))
+	args = append(args, segment, s.tv(at), storeHash, segment)
+	args = append(args, prevArgs...)
+	args = append(args, storeHash)
 	args = append(args, scopeArgs...)
 	args = append(args, q.args...)
 	args = append(args, segment)
