@@ -529,3 +529,25 @@ func TestPushInPortions(t *testing.T) {
 		t.Errorf("BigCommerce segment holds %d", len(got))
 	}
 }
+
+func TestEmailsBrevoDoesNotKnowAreSkipped(t *testing.T) {
+	e := newEnv(t, openStore(t, "sqlite:"+t.TempDir()+"/bcflow.db"))
+	const known, stranger = "known@example.com", "stranger@example.com"
+	e.contact(known)
+	e.order(0, known, 10, e.clock())
+	e.order(0, stranger, 10, e.clock()) // never a Brevo contact
+	e.evaluate(known, stranger)
+	r := e.push()
+	if r.BrevoAdded != 1 || r.Skipped != 1 {
+		t.Errorf("push: %+v", r)
+	}
+	if got := e.brevoMembers(titleFirstTime); !slices.Equal(got, []string{known}) {
+		t.Errorf("Brevo list holds %v", got)
+	}
+	if p := e.pending(); len(p) != 0 {
+		t.Errorf("pending: %v", p)
+	}
+	if strings.Contains(e.logs.String(), stranger) {
+		t.Error("an email reached the log")
+	}
+}
