@@ -260,9 +260,20 @@ func (s *Store) EvaluateSegment(ctx context.Context, storeHash, segment string, 
 	if err != nil {
 		return nil, fmt.Errorf("store: evaluate segment %s: %w", segment, err)
 	}
+	if len(changes) >= analyzeAfterChanges && s.dialect == DialectPostgres {
+		// Fresh statistics right away (autovacuum would take its time): the
+		// plans of the next evaluations (hash anti-joins, primary-key probes)
+		// depend on them. Only an optimisation, so its failure is not the
+		// evaluation's.
+		_, _ = s.db.ExecContext(ctx, `ANALYZE segment_memberships`)
+	}
 	sortChanges(changes)
 	return changes, nil
 }
+
+// analyzeAfterChanges is the number of crossings of one full evaluation
+// after which PostgreSQL's statistics of segment_memberships are refreshed.
+const analyzeAfterChanges = 5000
 
 func sortChanges(cs []SegmentChange) {
 	slices.SortFunc(cs, func(a, b SegmentChange) int {
@@ -471,10 +482,10 @@ func (s *Store) evaluateShoppers(ctx context.Context, tx *sqlx.Tx, storeHash str
 	}
 
 	// Their latest stints.
+	// By email only: the primary key's prefix, whatever the statistics say.
 	rows, err = tx.QueryContext(ctx, s.rebind(`SELECT segment, email_lc, entered_at, customer_id, left_at IS NULL
-		FROM segment_memberships WHERE store_hash = ? AND email_lc IN (`+inList(len(emails))+`)
-		AND segment IN (`+inList(len(names))+`)`+s.forUpdate()),
-		append(append([]any{storeHash}, anys(emails)...), anys(names)...)...)
+		FROM segment_memberships WHERE store_hash = ? AND email_lc IN (`+inList(len(emails))+`)`+s.forUpdate()),
+		append([]any{storeHash}, anys(emails)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read stints: %w", err)
 	}
@@ -485,6 +496,9 @@ func (s *Store) evaluateShoppers(ctx context.Context, tx *sqlx.Tx, storeHash str
 		if err := rows.Scan(&k.segment, &k.email, (*dbTime)(&st.entered), &st.customerID, &st.current); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read stints: %w", err)
+		}
+		if _, ok := qs[k.segment]; !ok {
+			continue
 		}
 		if old, ok := latest[k]; !ok || st.current || (!old.current && st.entered.After(old.entered)) {
 			latest[k] = st
@@ -937,6 +951,11 @@ func (s *Store) settlePushes(ctx context.Context, storeHash string, target PushT
 		}
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Serialised with the evaluations, whose multi-row updates of the
+		// same stints could otherwise deadlock with this one.
+		if err := s.lockSegments(ctx, tx, storeHash); err != nil {
+			return err
+		}
 		for _, st := range steps {
 			if len(st.keys) == 0 {
 				continue

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
@@ -618,6 +620,71 @@ func TestSegmentProfilesAndTargets(t *testing.T) {
 		must(t, err)
 		if !slices.Equal(names, []string{"vip"}) {
 			t.Fatalf("names %v", names)
+		}
+	})
+}
+
+// A time-only run over TimeWindows(prev, now) after a full run at prev gives
+// the members a full run at now gives, for random relative-date rules over
+// shoppers whose dates sit on and around the boundaries.
+func TestSegmentTimeWindowsProperty(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		seed := uint64(time.Now().UnixNano())
+		t.Logf("seed %d", seed)
+		rng := rand.New(rand.NewPCG(seed, 7))
+		prev := segNow.Add(-36 * time.Hour)
+		days := []int{1, 2, 30, 90}
+		var orders []MirrorOrder
+		id := int64(0)
+		for _, d := range days {
+			for _, base := range []time.Time{prev, segNow} {
+				for _, off := range []time.Duration{-time.Microsecond, 0, time.Microsecond, -time.Hour, time.Hour} {
+					id++
+					created := base.Add(-time.Duration(d)*24*time.Hour + off)
+					orders = append(orders, MirrorOrder{ID: id, Email: fmt.Sprintf("s%d@x.io", id%23), StatusID: 10,
+						DateCreated: created, DateModified: segNow})
+				}
+			}
+		}
+		for range 20 {
+			id++
+			orders = append(orders, MirrorOrder{ID: id, Email: fmt.Sprintf("s%d@x.io", id%23), StatusID: 10,
+				DateCreated: segNow.Add(-time.Duration(rng.IntN(200*24)) * time.Hour), DateModified: segNow})
+		}
+		must(t, s.UpsertOrders(ctx, "seg", orders))
+		dr := func() *config.DateRange {
+			d := ptr(config.Duration(time.Duration(days[rng.IntN(len(days))]) * 24 * time.Hour))
+			if rng.IntN(2) == 0 {
+				return &config.DateRange{OlderThan: d}
+			}
+			return &config.DateRange{Within: d}
+		}
+		for i := range 30 {
+			leaf := func() config.Rule {
+				if rng.IntN(2) == 0 {
+					return config.Rule{LastOrder: dr()}
+				}
+				return config.Rule{FirstOrder: dr()}
+			}
+			r := config.Rule{Any: []config.Rule{leaf(), {Not: ptr(leaf())}}}
+			if rng.IntN(2) == 0 {
+				r = config.Rule{All: []config.Rule{leaf(), leaf()}}
+			}
+			qPrev, err := s.CompileSegment(r, SegmentEnv{Now: prev})
+			must(t, err)
+			qNow, err := s.CompileSegment(r, SegmentEnv{Now: segNow})
+			must(t, err)
+			timed, full := fmt.Sprintf("timed%d", i), fmt.Sprintf("full%d", i)
+			_, err = s.EvaluateSegment(ctx, "seg", timed, qPrev, SegmentScope{}, prev)
+			must(t, err)
+			_, err = s.EvaluateSegment(ctx, "seg", timed, qNow, SegmentScope{Windows: qNow.TimeWindows(prev, segNow)}, segNow)
+			must(t, err)
+			_, err = s.EvaluateSegment(ctx, "seg", full, qNow, SegmentScope{}, segNow)
+			must(t, err)
+			if a, b := currentMembers(t, s, timed), currentMembers(t, s, full); !slices.Equal(a, b) {
+				t.Fatalf("rule %s: time-only run %v, full run %v (seed %d)", ruleString(r), a, b, seed)
+			}
 		}
 	})
 }
