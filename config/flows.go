@@ -27,6 +27,10 @@ type Flows struct {
 	Defaults FlowSet `yaml:"defaults"`
 	// StoreOverrides holds per-store (and per-channel) section overrides.
 	StoreOverrides []StoreFlows `yaml:"stores,omitempty"`
+	// ElementDefaults are the values of keys that coupons, loyalty tiers,
+	// replenishment reminders and segment flows leave out, throughout the
+	// file; keys it leaves out take flows.default.yaml's.
+	ElementDefaults *ElementDefaults `yaml:"element_defaults,omitempty"`
 }
 
 // FlowSet is one level of configuration: every section is optional in a
@@ -140,7 +144,8 @@ func (t Template) IsZero() bool { return t == Template{} }
 type Coupon struct {
 	// Percent off the order, 1 to 100.
 	Percent int `yaml:"percent" flows:"required"`
-	// ExpiresAfter is how long the coupon stays valid (default 7d).
+	// ExpiresAfter is how long the coupon stays valid (default:
+	// element_defaults, built in 7d).
 	ExpiresAfter Duration `yaml:"expires_after"`
 	// Segment, if set, restricts the coupon to members of that segment
 	// (its promotion targets the segment's BigCommerce customer segment).
@@ -249,7 +254,7 @@ type Replenishment struct {
 	// PeriodPerUnit is how long one unit lasts.
 	PeriodPerUnit Duration `yaml:"period_per_unit" flows:"required"`
 	// QuantityAware multiplies the period by the quantity ordered
-	// (default true).
+	// (default: element_defaults, built in true).
 	QuantityAware bool `yaml:"quantity_aware"`
 	// RemindBefore is how long before running out to remind (default 0s);
 	// must be shorter than PeriodPerUnit.
@@ -309,7 +314,8 @@ type Tier struct {
 	Name string `yaml:"name" flows:"required"`
 	// MinPoints is the lifetime points needed.
 	MinPoints int64 `yaml:"min_points" flows:"required"`
-	// Multiplier applies to points earned while in the tier (default 1).
+	// Multiplier applies to points earned while in the tier (default:
+	// element_defaults, built in 1).
 	Multiplier float64 `yaml:"multiplier"`
 }
 

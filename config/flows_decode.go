@@ -66,7 +66,7 @@ func ParseFlows(name string, data []byte) (*Flows, error) {
 	if len(doc.Content) == 0 {
 		return nil, &FlowsError{File: name, Problems: []Problem{{Line: 1, Message: "the file is empty; start from a copy of the built-in flows (config/flows.default.yaml)"}}}
 	}
-	d := &decoder{lines: map[string]int{}}
+	d := &decoder{lines: map[string]int{}, elements: elementDefaultsOf(doc.Content[0])}
 	f := &Flows{Version: 1}
 	d.decode(doc.Content[0], reflect.ValueOf(f).Elem(), "")
 
@@ -77,7 +77,7 @@ func ParseFlows(name string, data []byte) (*Flows, error) {
 	}
 	for _, is := range f.check() {
 		p := is.Problem
-		if shadowed(p.Path, decodePaths) {
+		if shadowed(p.Path, decodePaths) || is.unlessInnerFailed && innerFailed(p.Path, decodePaths) {
 			continue // the decoder already explained this field
 		}
 		if _, written := d.lines[p.Path]; is.ifWritten && !written {
@@ -136,6 +136,16 @@ func shadowed(path string, decodePaths map[string]bool) bool {
 	}
 }
 
+// innerFailed reports whether a path inside path has a decode problem.
+func innerFailed(path string, decodePaths map[string]bool) bool {
+	for p := range decodePaths {
+		if strings.HasPrefix(p, path+".") || strings.HasPrefix(p, path+"[") {
+			return true
+		}
+	}
+	return false
+}
+
 // parentPath strips the last element of a.b[2].c.
 func parentPath(p string) string {
 	if strings.HasSuffix(p, "]") {
@@ -176,7 +186,30 @@ func syntaxProblem(err error) Problem {
 type decoder struct {
 	lines    map[string]int
 	problems []Problem
-	budget   int // nodes visited, to bound alias expansion
+	budget   int              // nodes visited, to bound alias expansion
+	elements *ElementDefaults // the file's element_defaults
+}
+
+// elementDefaultsOf returns the element defaults a document's entries take:
+// its element_defaults block, decoded before the rest of the document (its
+// problems are reported when the document itself is decoded), over the
+// built-in values.
+func elementDefaultsOf(root *yaml.Node) *ElementDefaults {
+	e := builtinElementDefaults()
+	for root.Kind == yaml.AliasNode && root.Alias != nil {
+		root = root.Alias
+	}
+	if root.Kind != yaml.MappingNode {
+		return &e
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "element_defaults" {
+			pre := &decoder{lines: map[string]int{}, elements: &e}
+			pre.decode(root.Content[i+1], reflect.ValueOf(&e).Elem(), "element_defaults")
+			break
+		}
+	}
+	return &e
 }
 
 const maxNodes = 1_000_000
@@ -187,11 +220,16 @@ func (d *decoder) fail(line int, path, format string, args ...any) {
 
 type defaulter interface{ setDefaults() }
 
-func applyDefaults(v reflect.Value) {
-	if v.CanAddr() {
-		if dv, ok := v.Addr().Interface().(defaulter); ok {
-			dv.setDefaults()
-		}
+// applyDefaults sets the defaults of a value about to be decoded.
+func (d *decoder) applyDefaults(v reflect.Value) {
+	if !v.CanAddr() {
+		return
+	}
+	switch dv := v.Addr().Interface().(type) {
+	case defaulter:
+		dv.setDefaults()
+	case elementDefaulter:
+		dv.setElementDefaults(d.elements)
 	}
 }
 
@@ -242,7 +280,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	case reflect.Pointer:
 		// A written value is built afresh from its type's defaults.
 		p := reflect.New(v.Type().Elem())
-		applyDefaults(p.Elem())
+		d.applyDefaults(p.Elem())
 		v.Set(p)
 		d.decode(n, v.Elem(), path)
 	case reflect.Struct:
@@ -256,7 +294,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		for i, item := range n.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			d.lines[p] = item.Line
-			applyDefaults(out.Index(i))
+			d.applyDefaults(out.Index(i))
 			d.decode(item, out.Index(i), p)
 		}
 		v.Set(out)
@@ -281,7 +319,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			seen[k.Value] = k.Line
 			d.lines[p] = k.Line
 			elem := reflect.New(v.Type().Elem()).Elem()
-			applyDefaults(elem)
+			d.applyDefaults(elem)
 			d.decode(val, elem, p)
 			out.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), elem)
 		}

@@ -36,8 +36,8 @@ func groupRefID(ref string) (int, bool) {
 }
 
 // GroupMatches is the one rule for a customer-group reference of the flows
-// file (goals, group multipliers, B2B groups): a numeric reference is a
-// BigCommerce group id, anything else a group name matched
+// file (goals, group multipliers, B2B groups, segment rules): a numeric
+// reference is a BigCommerce group id, anything else a group name matched
 // case-insensitively; spaces around either are ignored. A customer in no
 // group (id 0, no name) matches no reference.
 func GroupMatches(ref string, id int, name string) bool {

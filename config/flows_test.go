@@ -380,7 +380,7 @@ func TestParseFlowsStructureErrors(t *testing.T) {
 		{"unknown key with suggestion", "defaults:\n  cart_recovery:\n    enabeld: true\n",
 			`flows.yaml:3: defaults.cart_recovery.enabeld: unknown field "enabeld" (did you mean "enabled"?)`},
 		{"unknown top-level key lists the known ones", "defaults: {}\nshops: []\n",
-			`flows.yaml:2: shops: unknown field "shops"; known fields: version, defaults, stores`},
+			`flows.yaml:2: shops: unknown field "shops"; known fields: version, defaults, stores, element_defaults`},
 		{"unknown section", "defaults:\n  cart_recovry: {}\n",
 			`flows.yaml:2: defaults.cart_recovry: unknown field "cart_recovry" (did you mean "cart_recovery"?)`},
 		{"steps not a list", "defaults:\n  cart_recovery:\n    steps: {name: a}\n",
@@ -396,7 +396,7 @@ func TestParseFlowsStructureErrors(t *testing.T) {
 		{"duplicate key", "defaults:\n  review_request:\n    delay: 1d\n    delay: 2d\n",
 			`flows.yaml:4: defaults.review_request.delay: duplicate key "delay" (first on line 3)`},
 		{"merge keys", "base: &b {delay: 1d}\n",
-			`flows.yaml:1: base: unknown field "base"; known fields: version, defaults, stores`},
+			`flows.yaml:1: base: unknown field "base"; known fields: version, defaults, stores, element_defaults`},
 		{"merge key inside", "defaults:\n  review_request:\n    <<: {delay: 1d}\n",
 			`flows.yaml:3: defaults.review_request: merge keys (<<) are not supported; put the anchor on a whole value instead (template: *welcome)`},
 		{"anchors and aliases work", `defaults:
@@ -744,6 +744,14 @@ func TestExampleFile(t *testing.T) {
 	wholesale := f.For("abc123", 2)
 	if wholesale.CartRecovery.Enabled || wholesale.Loyalty.PointsPerUnit != 0.5 || wholesale.Loyalty.Rounding != RoundFloor {
 		t.Errorf("wholesale storefront = %+v %+v", wholesale.CartRecovery, wholesale.Loyalty)
+	}
+	settings, defs := f.SegmentsFor("abc123")
+	if !settings.PushToBigCommerce || settings.PushToBrevo || len(defs) != 3 || defs[1].Name != "high_value" ||
+		len(defs[1].Rule.Any) != 2 || *defs[1].Rule.Any[0].All[1].TotalSpent.AtLeast != 10000 || !defs[2].Rule.TimeBased() {
+		t.Errorf("abc123 segments = %+v %+v", settings, defs)
+	}
+	if c := main.SegmentFlows[0].Sequence[0].Coupon; c.ExpiresAfter.String() != "5d" || c.Segment != "high_value" {
+		t.Errorf("segment flow coupon = %+v", c)
 	}
 	eu := f.For("def456", 1)
 	if eu.ReviewRequest.Delay.Std() != 21*Day || eu.ReviewRequest.Template != (Template{BrevoTemplateID: 51}) || eu.QuietHours.Timezone != "Europe/Paris" {

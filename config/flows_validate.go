@@ -17,14 +17,24 @@ type checker struct {
 }
 
 // issue is a Problem plus whether to drop it when its path was not written
-// in the file (a built-in default the user did not choose).
+// in the file (a built-in default the user did not choose), or when the
+// decoder reported a problem inside it (a mapping whose only key was
+// misspelt is not also "empty").
 type issue struct {
 	Problem
-	ifWritten bool
+	ifWritten         bool
+	unlessInnerFailed bool
 }
 
 func (c *checker) add(path, format string, args ...any) {
 	c.problems = append(c.problems, issue{Problem: Problem{Path: path, Message: fmt.Sprintf(format, args...)}})
+}
+
+// addUnlessInnerFailed adds a problem that a decode problem inside path
+// explains better.
+func (c *checker) addUnlessInnerFailed(path, format string, args ...any) {
+	c.add(path, format, args...)
+	c.problems[len(c.problems)-1].unlessInnerFailed = true
 }
 
 var (
@@ -38,6 +48,9 @@ func (f *Flows) check() []issue {
 	c := &checker{reported: map[string]bool{}}
 	if f.Version != 1 {
 		c.add("version", "unsupported version %d (this bcflow reads version 1)", f.Version)
+	}
+	if e := f.ElementDefaults; e != nil {
+		c.elementDefaults("element_defaults", e)
 	}
 	c.set("defaults", f.Defaults)
 
@@ -75,14 +88,20 @@ func (f *Flows) check() []issue {
 	// Group names are checked where sections meet: a goal written in
 	// defaults must name a group known to every store that inherits it.
 	// Each reference is reported once, for the first level where it fails.
+	// Segment names (segment flows, coupons) and loyalty tiers (segment
+	// rules) the same way.
 	c.groups(f, "", 0, "defaults")
-	for _, s := range f.StoreOverrides {
+	c.segmentRefs(f, "", 0, "defaults")
+	for si, s := range f.StoreOverrides {
 		if s.StoreHash == "" {
 			continue
 		}
+		c.channelSegments(f, si)
 		c.groups(f, s.StoreHash, -1, fmt.Sprintf("store %s", s.StoreHash))
+		c.segmentRefs(f, s.StoreHash, -1, fmt.Sprintf("store %s", s.StoreHash))
 		for _, ch := range s.Channels {
 			c.groups(f, s.StoreHash, ch.ChannelID, fmt.Sprintf("store %s channel %d", s.StoreHash, ch.ChannelID))
+			c.segmentRefs(f, s.StoreHash, ch.ChannelID, fmt.Sprintf("store %s channel %d", s.StoreHash, ch.ChannelID))
 		}
 	}
 	return c.problems
@@ -140,6 +159,16 @@ func (c *checker) groups(f *Flows, storeHash string, channelID int, scope string
 		}
 		for i, ref := range l.B2B.Groups {
 			check(fmt.Sprintf("%s.b2b.groups[%d]", lp, i), ref, origin[fieldLoyalty], true)
+		}
+	}
+	if sg := set.Segments; sg != nil {
+		sp := origin[fieldSegments] + ".segments"
+		for i, d := range sg.Definitions {
+			walkRule(d.Rule, fmt.Sprintf("%s.definitions[%d].rule", sp, i), 1, func(p string, r Rule) {
+				for j, ref := range r.CustomerGroup {
+					check(fmt.Sprintf("%s.customer_group[%d]", p, j), ref, origin[fieldSegments], true)
+				}
+			})
 		}
 	}
 }
@@ -215,7 +244,9 @@ func (c *checker) set(p string, s FlowSet) {
 		c.nonNegative(sp+".delay", sv.Delay)
 		switch {
 		case sv.Link == "":
-			c.add(sp+".link", "is required: the survey URL, containing %s", OrderIDPlaceholder)
+			if sv.Enabled {
+				c.add(sp+".link", "is required: the survey URL, containing %s", OrderIDPlaceholder)
+			}
 		case !strings.Contains(sv.Link, OrderIDPlaceholder):
 			c.add(sp+".link", "must contain %s so answers can be tied to the order, got %q", OrderIDPlaceholder, sv.Link)
 		case !isHTTPURL(sv.LinkFor(1)):
@@ -251,6 +282,10 @@ func (c *checker) set(p string, s FlowSet) {
 	if s.Sync != nil {
 		c.sync(p+".sync", s.Sync)
 	}
+	if s.Segments != nil {
+		c.segments(p+".segments", s.Segments)
+	}
+	c.segmentFlows(p, s.SegmentFlows)
 	type capKey struct {
 		ch  Channel
 		per Duration

@@ -153,7 +153,7 @@ type SegmentFlow struct {
 	Name string `yaml:"name" flows:"required"`
 	// Segment is the Name of a defined segment.
 	Segment string `yaml:"segment" flows:"required"`
-	// On is enter (the default) or leave.
+	// On is enter or leave (default: element_defaults, built in enter).
 	On SegmentEdge `yaml:"on"`
 	// Sequence is sent after the crossing; delays count from it and may
 	// start at 0s.
@@ -163,8 +163,6 @@ type SegmentFlow struct {
 func (s *Segments) setDefaults() {
 	*s = builtinSection(func(f *FlowSet) *Segments { return f.Segments })
 }
-
-func (f *SegmentFlow) setDefaults() { f.On = SegmentEnter }
 
 // BigCommerceName returns the segment's name in BigCommerce: Title, else
 // Name.
