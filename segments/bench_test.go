@@ -233,7 +233,10 @@ defaults:
     enabled: true
     push_to_bigcommerce: true
     push_to_brevo: false
-    definitions: []
+    definitions:
+      - name: nobody
+        title: Nobody
+        rule: {orders_count: {at_least: 1000000}}
 `))
 	if err != nil {
 		b.Fatal(err)
