@@ -35,9 +35,9 @@ import (
 	"github.com/bcflow/bcflow/store"
 )
 
-// DefaultInFlight is Engine.InFlight's default: BigCommerce allows at most
-// 10 concurrent requests on the Segmentation API.
-const DefaultInFlight = 10
+// DefaultInFlight is Engine.InFlight's default and its most: BigCommerce
+// allows at most 10 concurrent writes on the Segmentation API per store.
+const DefaultInFlight = bigcommerce.SegmentMaxInFlight
 
 // sync_state resources the engine keeps per store.
 const (
@@ -87,7 +87,7 @@ type Engine struct {
 	// relative dates (older_than, within) are evaluated against it.
 	Now func() time.Time
 	// InFlight bounds concurrent BigCommerce requests of a push (default
-	// DefaultInFlight).
+	// and at most DefaultInFlight).
 	InFlight int
 
 	mu     sync.Mutex
@@ -116,7 +116,7 @@ func (e *Engine) log() *slog.Logger {
 
 func (e *Engine) inFlight() int {
 	if e.InFlight > 0 {
-		return e.InFlight
+		return min(e.InFlight, DefaultInFlight)
 	}
 	return DefaultInFlight
 }
@@ -244,7 +244,8 @@ func (e *Engine) groupIDs(ctx context.Context, storeHash string, defs []config.S
 }
 
 // customerGroups returns the store's customer groups, from a per-store
-// cache refreshed every groupsTTL.
+// cache refreshed every groupsTTL (kept, with a warning, while a refresh
+// fails).
 func (e *Engine) customerGroups(ctx context.Context, storeHash string) ([]bigcommerce.CustomerGroup, error) {
 	now := e.now()
 	e.mu.Lock()
@@ -260,6 +261,14 @@ func (e *Engine) customerGroups(ctx context.Context, storeHash string) ([]bigcom
 	var groups []bigcommerce.CustomerGroup
 	for g, err := range bc.CustomerGroups(ctx) {
 		if err != nil {
+			if ok && ctx.Err() == nil {
+				// Group names seldom change: the last list read beats
+				// failing the evaluation of every event until BigCommerce
+				// answers again.
+				e.log().WarnContext(ctx, "segments: customer groups unreadable; using the last ones read", "store_hash", storeHash,
+					"read_at", c.at, "err", err)
+				return c.groups, nil
+			}
 			return nil, fmt.Errorf("segments: customer groups of store %s: %w", storeHash, err)
 		}
 		groups = append(groups, g)

@@ -397,6 +397,7 @@ func (p *bcPush) phase(ctx context.Context, add bool) error {
 	go func() {
 		var err error
 		for idx := range marks {
+			idx = slices.Clone(idx)
 		gather:
 			for {
 				select {

@@ -428,6 +428,20 @@ func TestCustomerGroupNamesResolveThroughACache(t *testing.T) {
 	if got := e.bcMembers("Wholesale customers"); !slices.Equal(got, []int{int(wid)}) {
 		t.Errorf("BigCommerce wholesale holds %v", got)
 	}
+
+	// BigCommerce down when the cache expires: the last groups read serve.
+	down, err := bigcommerce.New(bigcommerce.Options{BaseURL: "http://127.0.0.1:1", StoreHash: e.hash, AccessToken: "x", MaxRetries: -1})
+	e.must(err)
+	e.eng.BigCommerce = func(string) (*bigcommerce.Client, error) { return down, nil }
+	e.advance(11 * time.Minute)
+	e.must(e.st.UpsertCustomers(e.ctx, e.hash, []store.MirrorCustomer{{ID: wid, Email: w, GroupID: 1,
+		ChannelIDs: []int{1}, DateCreated: e.clock(), DateModified: e.clock()}}))
+	if _, out := entered(e.evaluate(w)); !slices.Equal(out, []string{wholesale}) {
+		t.Errorf("leaving Wholesale with BigCommerce down: left %v", out)
+	}
+	if e.logs.count("customer groups unreadable") != 1 {
+		t.Errorf("no warning on the stale groups:\n%s", e.logs)
+	}
 }
 
 func TestDisabledSegmentsDoNothing(t *testing.T) {
@@ -477,5 +491,63 @@ func TestCrossingsAreListedUntilMarked(t *testing.T) {
 	e.must(e.eng.MarkCrossings(e.ctx, e.hash, cs[:1]))
 	if cs, err = e.eng.PendingCrossings(e.ctx, e.hash, 10); err != nil || len(cs) != 1 || cs[0].Add {
 		t.Errorf("after marking the entry: %+v, %v", cs, err)
+	}
+}
+
+func TestPushInPortions(t *testing.T) {
+	e := newEnv(t, openStore(t, "sqlite:"+t.TempDir()+"/bcflow.db"))
+	var emails []string
+	for i := range 60 {
+		em := "p" + string(rune('a'+i/26)) + string(rune('a'+i%26)) + "@example.com"
+		id := e.customer(em, 1)
+		e.order(id, em, 10, e.clock())
+		emails = append(emails, em)
+	}
+	e.evaluate(emails...)
+	var total PushResult
+	pushes := 0
+	for {
+		r, err := e.eng.Push(e.ctx, e.hash, 25)
+		e.must(err)
+		pushes++
+		if r.BigCommerceAdded > 25 || r.BrevoAdded > 25 {
+			t.Errorf("a push of at most 25 did %+v", r)
+		}
+		total.BigCommerceAdded += r.BigCommerceAdded
+		total.BrevoAdded += r.BrevoAdded
+		if !r.More {
+			break
+		}
+		if pushes > 5 {
+			t.Fatal("More never ends")
+		}
+	}
+	if pushes != 3 || total.BigCommerceAdded != 60 || total.BrevoAdded != 60 {
+		t.Errorf("%d pushes added %+v", pushes, total)
+	}
+	if got := e.bcMembers(titleFirstTime); len(got) != 60 {
+		t.Errorf("BigCommerce segment holds %d", len(got))
+	}
+}
+
+func TestEmailsBrevoDoesNotKnowAreSkipped(t *testing.T) {
+	e := newEnv(t, openStore(t, "sqlite:"+t.TempDir()+"/bcflow.db"))
+	const known, stranger = "known@example.com", "stranger@example.com"
+	e.contact(known)
+	e.order(0, known, 10, e.clock())
+	e.order(0, stranger, 10, e.clock()) // never a Brevo contact
+	e.evaluate(known, stranger)
+	r := e.push()
+	if r.BrevoAdded != 1 || r.Skipped != 1 {
+		t.Errorf("push: %+v", r)
+	}
+	if got := e.brevoMembers(titleFirstTime); !slices.Equal(got, []string{known}) {
+		t.Errorf("Brevo list holds %v", got)
+	}
+	if p := e.pending(); len(p) != 0 {
+		t.Errorf("pending: %v", p)
+	}
+	if strings.Contains(e.logs.String(), stranger) {
+		t.Error("an email reached the log")
 	}
 }
