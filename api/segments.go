@@ -31,19 +31,12 @@ type SegmentControl interface {
 // *store.Store implements it.
 type SegmentReader interface {
 	SegmentSizes(ctx context.Context, storeHash string) (map[string]int, error)
-	SegmentEntries(ctx context.Context, storeHash, segment string, from, to time.Time) ([]store.SegmentMember, error)
+	SegmentMovements(ctx context.Context, storeHash string, from, to time.Time) (map[string]store.SegmentMovement, error)
 	PendingSegmentPushCounts(ctx context.Context, storeHash string) (map[string]map[store.PushTarget]int, error)
 	SegmentTargets(ctx context.Context, storeHash string) (map[string]store.SegmentTarget, error)
 	SegmentMembers(ctx context.Context, storeHash, segment, afterEmail string, limit int) ([]store.SegmentMember, error)
 	ShopperSegments(ctx context.Context, storeHash, email string) ([]store.SegmentMember, error)
 	MirrorCustomerByID(ctx context.Context, storeHash string, id int64) (store.MirrorCustomer, error)
-}
-
-// SegmentExitReader is what a SegmentReader implements to report exits:
-// the stints of a segment that ended in [from, to). Without it a segment's
-// left_last_7_days is absent.
-type SegmentExitReader interface {
-	SegmentExits(ctx context.Context, storeHash, segment string, from, to time.Time) ([]store.SegmentMember, error)
 }
 
 // SegmentsOptions configure the segment routes.
@@ -138,8 +131,8 @@ type SegmentView struct {
 	// EnteredLast7Days and LeftLast7Days count the crossings of the last 7
 	// days (a shopper who entered twice counts twice); LeftLast7Days is
 	// absent when the store cannot tell (see SegmentExitReader).
-	EnteredLast7Days int  `json:"entered_last_7_days"`
-	LeftLast7Days    *int `json:"left_last_7_days,omitempty"`
+	EnteredLast7Days int `json:"entered_last_7_days"`
+	LeftLast7Days    int `json:"left_last_7_days"`
 	// Pending are the membership changes not pushed yet, by target
 	// (bigcommerce, brevo, flows).
 	Pending map[string]int `json:"pending"`
@@ -205,7 +198,11 @@ func (h *segmentsHandler) list(c *gin.Context) {
 		}
 	}
 	to := h.opts.Now()
-	from := to.Add(-recentWindow)
+	moves, err := h.opts.Store.SegmentMovements(ctx, storeHash, to.Add(-recentWindow), to)
+	if err != nil {
+		h.unavailable(c, "read segment movements", storeHash, err)
+		return
+	}
 	for i := range views {
 		v := &views[i]
 		v.Size = sizes[v.Name]
@@ -216,20 +213,7 @@ func (h *segmentsHandler) list(c *gin.Context) {
 		if t, ok := targets[v.Name]; ok {
 			v.BigCommerceSegmentID, v.BrevoListID = t.BigCommerceID, t.BrevoListID
 		}
-		entered, err := h.opts.Store.SegmentEntries(ctx, storeHash, v.Name, from, to)
-		if err != nil {
-			h.unavailable(c, "read segment entries", storeHash, err)
-			return
-		}
-		v.EnteredLast7Days = len(entered)
-		if exits, ok := h.opts.Store.(SegmentExitReader); ok {
-			left, err := exits.SegmentExits(ctx, storeHash, v.Name, from, to)
-			if err != nil {
-				h.unavailable(c, "read segment exits", storeHash, err)
-				return
-			}
-			v.LeftLast7Days = new(len(left))
-		}
+		v.EnteredLast7Days, v.LeftLast7Days = moves[v.Name].Entered, moves[v.Name].Left
 	}
 	out.Segments = views
 	c.JSON(http.StatusOK, out)

@@ -1149,3 +1149,45 @@ func (s *Store) SaveSegmentTarget(ctx context.Context, storeHash string, t Segme
 	}
 	return nil
 }
+
+// SegmentMovement counts a segment's crossings in a period.
+type SegmentMovement struct {
+	// Entered counts the stints that began in the period, Left those that
+	// ended in it.
+	Entered, Left int
+}
+
+// SegmentMovements counts, per segment of the store, the shoppers who
+// entered and who left in [from, to): two grouped counts, whatever the
+// segments' sizes.
+func (s *Store) SegmentMovements(ctx context.Context, storeHash string, from, to time.Time) (map[string]SegmentMovement, error) {
+	out := map[string]SegmentMovement{}
+	for _, col := range []string{"entered_at", "left_at"} {
+		rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT segment, COUNT(*) FROM segment_memberships
+			WHERE store_hash = ? AND `+col+` >= ? AND `+col+` < ? GROUP BY segment`), storeHash, s.tv(from), s.tv(to))
+		if err != nil {
+			return nil, fmt.Errorf("store: segment movements: %w", err)
+		}
+		for rows.Next() {
+			var seg string
+			var n int
+			if err := rows.Scan(&seg, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: segment movements: %w", err)
+			}
+			m := out[seg]
+			if col == "entered_at" {
+				m.Entered = n
+			} else {
+				m.Left = n
+			}
+			out[seg] = m
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: segment movements: %w", err)
+		}
+		rows.Close()
+	}
+	return out, nil
+}

@@ -237,10 +237,7 @@ func segmentsTable(sv api.SegmentsView) []string {
 		if s.BrevoListID != 0 {
 			brevo = fmt.Sprintf("%s (#%d)", s.BrevoList, s.BrevoListID)
 		}
-		left := "?"
-		if s.LeftLast7Days != nil {
-			left = groupDigits(int64(*s.LeftLast7Days))
-		}
+		left := groupDigits(int64(s.LeftLast7Days))
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s/%s/%s\t%s\t%s\n", name, s.Title, groupDigits(int64(s.Size)), groupDigits(int64(s.EnteredLast7Days)),
 			left, groupDigits(int64(s.Pending["bigcommerce"])), groupDigits(int64(s.Pending["brevo"])),
 			groupDigits(int64(s.Pending["flows"])), bc, brevo)

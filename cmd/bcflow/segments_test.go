@@ -93,12 +93,18 @@ func (s *cliSegments) SegmentSizes(context.Context, string) (map[string]int, err
 	return out, nil
 }
 
-func (s *cliSegments) SegmentEntries(_ context.Context, _, segment string, from, to time.Time) ([]store.SegmentMember, error) {
-	var out []store.SegmentMember
+func (s *cliSegments) SegmentMovements(_ context.Context, _ string, from, to time.Time) (map[string]store.SegmentMovement, error) {
+	out := map[string]store.SegmentMovement{}
+	in := func(t time.Time) bool { return !t.IsZero() && !t.Before(from) && t.Before(to) }
 	for _, m := range s.stints {
-		if m.Segment == segment && !m.EnteredAt.Before(from) && m.EnteredAt.Before(to) {
-			out = append(out, m)
+		mv := out[m.Segment]
+		if in(m.EnteredAt) {
+			mv.Entered++
 		}
+		if in(m.LeftAt) {
+			mv.Left++
+		}
+		out[m.Segment] = mv
 	}
 	return out, nil
 }
@@ -218,8 +224,9 @@ func TestSegmentsCommandReads(t *testing.T) {
 	for _, want := range []string{
 		"segments of abc123: on; push to BigCommerce on, to Brevo on",
 		"NAME TITLE SIZE ENTERED 7D LEFT 7D PENDING BC/BREVO/FLOWS BIGCOMMERCE SEGMENT BREVO LIST",
-		"repeat_customers Repeat customers 3 2 ? 0/3/0 seg-42 Repeat customers (#12)",
-		"at_risk (daily) At-risk customers 0 0 ? 0/0/0 - At-risk customers",
+		"repeat_customers Repeat customers 3 2 0 0/3/0 seg-42 Repeat customers (#12)",
+		"at_risk (daily) At-risk customers 0 0 0 0/0/0 - At-risk customers",
+		"high_value High-value customers 0 0 1 0/0/0 - High-value customers",
 	} {
 		if !strings.Contains(squash(out), want) {
 			t.Errorf("list lacks %q:\n%s", want, out)
