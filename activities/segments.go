@@ -14,6 +14,8 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/bcflow/bcflow/bigcommerce"
+	"github.com/bcflow/bcflow/config"
+	"github.com/bcflow/bcflow/messaging"
 	"github.com/bcflow/bcflow/store"
 )
 
@@ -469,4 +471,22 @@ func (a *Activities) LoadSegmentShopper(ctx context.Context, in SegmentShopperIn
 		s.AcceptsAbandonedCartEmails, s.AcceptsMarketing = false, false
 	}
 	return s, nil
+}
+
+// BigCommerceClient returns the store's BigCommerce client, or an error
+// for a store without credentials (what the segment engine is given).
+func (a *Activities) BigCommerceClient(storeHash string) (*bigcommerce.Client, error) {
+	return a.bc(storeHash)
+}
+
+// FlowsFile returns the flows file the activities run with.
+func (a *Activities) FlowsFile() *config.Flows { return a.Flows }
+
+// ProviderLists returns the provider's list operations, or nil when the
+// provider keeps no lists.
+func (a *Activities) ProviderLists() messaging.StoreSync {
+	if p, ok := a.Messaging.(messaging.StoreSync); ok {
+		return p
+	}
+	return nil
 }

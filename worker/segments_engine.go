@@ -7,9 +7,6 @@ import (
 	"log/slog"
 
 	"github.com/bcflow/bcflow/activities"
-	"github.com/bcflow/bcflow/bigcommerce"
-	"github.com/bcflow/bcflow/config"
-	"github.com/bcflow/bcflow/messaging"
 	"github.com/bcflow/bcflow/segments"
 	"github.com/bcflow/bcflow/store"
 )
@@ -89,18 +86,8 @@ func (s segmentEngine) BigCommerceSegmentID(ctx context.Context, storeHash, segm
 // BigCommerce clients and provider (the provider's lists when it keeps
 // them), so every process builds the engine the same way. Call it before New.
 func EnableSegments(acts *activities.Activities, logger *slog.Logger) {
-	e := &segments.Engine{
-		Store: acts.Store,
-		Flows: func() *config.Flows { return acts.Flows },
-		BigCommerce: func(storeHash string) (*bigcommerce.Client, error) {
-			if c, ok := acts.BigCommerce[storeHash]; ok {
-				return c, nil
-			}
-			return nil, fmt.Errorf("segments: no BigCommerce credentials for store %s", storeHash)
-		},
-		Logger: logger,
-	}
-	if lists, ok := acts.Messaging.(messaging.StoreSync); ok {
+	e := &segments.Engine{Store: acts.Store, Flows: acts.FlowsFile, BigCommerce: acts.BigCommerceClient, Logger: logger}
+	if lists := acts.ProviderLists(); lists != nil {
 		e.Lists = lists
 	}
 	acts.Segments = SegmentEngine(e)
