@@ -473,20 +473,14 @@ func (a *Activities) LoadSegmentShopper(ctx context.Context, in SegmentShopperIn
 	return s, nil
 }
 
-// BigCommerceClient returns the store's BigCommerce client, or an error
-// for a store without credentials (what the segment engine is given).
-func (a *Activities) BigCommerceClient(storeHash string) (*bigcommerce.Client, error) {
-	return a.bc(storeHash)
-}
-
-// FlowsFile returns the flows file the activities run with.
-func (a *Activities) FlowsFile() *config.Flows { return a.Flows }
-
-// ProviderLists returns the provider's list operations, or nil when the
-// provider keeps no lists.
-func (a *Activities) ProviderLists() messaging.StoreSync {
+// SegmentEngineDeps returns what a segment engine needs of a: its flows
+// file, its BigCommerce client by store (an error for a store without
+// credentials) and the provider's lists (nil when the provider keeps
+// none). A function, not a method: every exported method of Activities is
+// registered as an activity.
+func SegmentEngineDeps(a *Activities) (flows func() *config.Flows, bigCommerce func(storeHash string) (*bigcommerce.Client, error), lists messaging.StoreSync) {
 	if p, ok := a.Messaging.(messaging.StoreSync); ok {
-		return p
+		lists = p
 	}
-	return nil
+	return func() *config.Flows { return a.Flows }, a.bc, lists
 }

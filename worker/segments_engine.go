@@ -86,9 +86,6 @@ func (s segmentEngine) BigCommerceSegmentID(ctx context.Context, storeHash, segm
 // BigCommerce clients and provider (the provider's lists when it keeps
 // them), so every process builds the engine the same way. Call it before New.
 func EnableSegments(acts *activities.Activities, logger *slog.Logger) {
-	e := &segments.Engine{Store: acts.Store, Flows: acts.FlowsFile, BigCommerce: acts.BigCommerceClient, Logger: logger}
-	if lists := acts.ProviderLists(); lists != nil {
-		e.Lists = lists
-	}
-	acts.Segments = SegmentEngine(e)
+	flows, bigCommerce, lists := activities.SegmentEngineDeps(acts)
+	acts.Segments = SegmentEngine(&segments.Engine{Store: acts.Store, Flows: flows, BigCommerce: bigCommerce, Lists: lists, Logger: logger})
 }
