@@ -184,7 +184,7 @@ func (c *Client) EnsureShopperProfiles(ctx context.Context, customerIDs ...int) 
 			continue
 		}
 		ae, ok := AsAPIError(err)
-		if !ok || (ae.Kind != KindValidation && ae.Kind != KindNotFound) {
+		if !ok || (ae.Kind != KindValidation && ae.Kind != KindNotFound && ae.Kind != KindConflict) {
 			return res, err
 		}
 		page, err := c.GetCustomers(ctx, CustomerFilter{IDs: batch, Include: []string{IncludeShopperProfileID},

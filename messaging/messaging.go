@@ -25,7 +25,7 @@
 //     caller must not send it again blindly.
 //
 // A request refused as it stands (an invalid recipient, a 4xx other than
-// 401, 403 and 429) is KindValidation; Refusal gives its reason.
+// 401, 403, 408, 409 and 429) is KindValidation; Refusal gives its reason.
 //
 // Errors are *Error values; see Kind and IsRetryable.
 package messaging
