@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -1095,11 +1096,7 @@ func (s *Store) SaveShopperProfileIDs(ctx context.Context, storeHash string, ids
 	if len(ids) == 0 {
 		return nil
 	}
-	keys := make([]int64, 0, len(ids))
-	for id := range ids {
-		keys = append(keys, id)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(ids))
 	at := s.tv(now())
 	args := make([]any, 0, len(keys)*4)
 	for _, id := range keys {
