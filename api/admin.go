@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -46,6 +47,33 @@ func knownStore(c *gin.Context, stores []string, s string) bool {
 	}
 	if len(stores) > 0 && !slices.Contains(stores, s) {
 		AbortError(c, http.StatusNotFound, "unknown_store", "no store "+strconv.Quote(s))
+		return false
+	}
+	return true
+}
+
+// storeParam reads the {store} of an admin path and checks it as
+// knownStore does; on failure it has answered.
+func storeParam(c *gin.Context, stores []string) (string, bool) {
+	s := c.Param("store")
+	if !knownStore(c, stores, s) {
+		return "", false
+	}
+	return s, true
+}
+
+// decodeBody decodes body, one JSON object with no field v does not have and
+// nothing after it, into v. On failure it answers 400 bad_body, "body must
+// be " + shape + ": " and the problem, and returns false.
+func decodeBody(c *gin.Context, body []byte, v any, shape string) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil || dec.More() {
+		msg := "trailing data after the JSON object"
+		if err != nil {
+			msg = err.Error()
+		}
+		AbortError(c, http.StatusBadRequest, "bad_body", "body must be "+shape+": "+msg)
 		return false
 	}
 	return true

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -145,8 +144,8 @@ type SegmentView struct {
 }
 
 func (h *segmentsHandler) list(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -331,8 +330,8 @@ type ShopperSegmentsView struct {
 }
 
 func (h *segmentsHandler) shopper(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -455,8 +454,8 @@ func recomputeView(rc starter.SegmentRecompute) SegmentRecomputeView {
 }
 
 func (h *segmentsHandler) recompute(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	body, ok := ReadBody(c)
@@ -464,17 +463,8 @@ func (h *segmentsHandler) recompute(c *gin.Context) {
 		return
 	}
 	var req SegmentRecomputeRequest
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil || dec.More() {
-			msg := "trailing data after the JSON object"
-			if err != nil {
-				msg = err.Error()
-			}
-			AbortError(c, http.StatusBadRequest, "bad_body", `body must be {"segment": "name"} (or empty: every segment): `+msg)
-			return
-		}
+	if len(bytes.TrimSpace(body)) > 0 && !decodeBody(c, body, &req, `{"segment": "name"} (or empty: every segment)`) {
+		return
 	}
 	if req.Segment != "" {
 		if !segmentParam(c, req.Segment) {
@@ -510,8 +500,8 @@ func (h *segmentsHandler) recompute(c *gin.Context) {
 }
 
 func (h *segmentsHandler) progress(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()

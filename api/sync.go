@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -96,8 +94,8 @@ type SyncRequest struct {
 }
 
 func (h *syncHandler) start(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	body, ok := ReadBody(c)
@@ -105,14 +103,7 @@ func (h *syncHandler) start(c *gin.Context) {
 		return
 	}
 	var req SyncRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || dec.More() {
-		msg := "trailing data after the JSON object"
-		if err != nil {
-			msg = err.Error()
-		}
-		AbortError(c, http.StatusBadRequest, "bad_body", `body must be {"kind": "historical"|"manual", "resources": [...], "import_loyalty": bool}: `+msg)
+	if !decodeBody(c, body, &req, `{"kind": "historical"|"manual", "resources": [...], "import_loyalty": bool}`) {
 		return
 	}
 	if !slices.Contains(startableSyncKinds, req.Kind) {
@@ -160,8 +151,8 @@ func abortSyncParseError(c *gin.Context, err error) {
 }
 
 func (h *syncHandler) list(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	kinds := workflows.SyncKinds
