@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -77,6 +78,13 @@ func decodeBody(c *gin.Context, body []byte, v any, shape string) bool {
 		return false
 	}
 	return true
+}
+
+// temporalUnavailable answers Temporal not answering (503
+// temporal_unavailable, msg) and logs what failed on the workflow id.
+func temporalUnavailable(c *gin.Context, logger *slog.Logger, what, id string, err error, msg string) {
+	logger.ErrorContext(c.Request.Context(), what, "workflow_id", id, "error", err.Error())
+	AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", msg)
 }
 
 // MountTimeline adds GET /api/v1/stores/{store}/customers/{customer}/timeline:

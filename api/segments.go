@@ -492,8 +492,7 @@ func (h *segmentsHandler) recompute(c *gin.Context) {
 			AbortError(c, http.StatusBadRequest, "bad_segment", err.Error())
 			return
 		}
-		h.opts.Logger.ErrorContext(ctx, "start segment recompute", "workflow_id", id, "error", err.Error())
-		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "Temporal did not accept the recompute; retry")
+		temporalUnavailable(c, h.opts.Logger, "start segment recompute", id, err, "Temporal did not accept the recompute; retry")
 		return
 	}
 	c.JSON(http.StatusAccepted, SyncStarted{WorkflowID: id, RunID: runID})
@@ -508,8 +507,8 @@ func (h *segmentsHandler) progress(c *gin.Context) {
 	rc, found, err := h.opts.Control.DescribeSegmentRecompute(ctx, storeHash)
 	switch {
 	case err != nil:
-		h.opts.Logger.ErrorContext(ctx, "describe segment recompute", "workflow_id", workflows.SegmentRecomputeID(storeHash), "error", err.Error())
-		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "Temporal did not answer; retry")
+		temporalUnavailable(c, h.opts.Logger, "describe segment recompute", workflows.SegmentRecomputeID(storeHash), err,
+			"Temporal did not answer; retry")
 		return
 	case !found:
 		AbortError(c, http.StatusNotFound, "no_recompute", "no segment recompute of "+storeHash+" has run")

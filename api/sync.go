@@ -126,8 +126,7 @@ func (h *syncHandler) start(c *gin.Context) {
 			abortSyncParseError(c, err)
 			return
 		}
-		h.opts.Logger.ErrorContext(c.Request.Context(), "start store sync", "workflow_id", id, "error", err.Error())
-		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "Temporal did not accept the sync; retry")
+		temporalUnavailable(c, h.opts.Logger, "start store sync", id, err, "Temporal did not accept the sync; retry")
 		return
 	}
 	c.JSON(http.StatusAccepted, SyncStarted{WorkflowID: id, RunID: runID})
@@ -264,10 +263,11 @@ func workflowSyncStatus(s string) string {
 }
 
 func (h *syncHandler) cancel(c *gin.Context) {
-	storeHash, kind := c.Param("store"), c.Param("kind")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
+	kind := c.Param("kind")
 	if err := starter.CheckSyncKind(kind); err != nil {
 		AbortError(c, http.StatusBadRequest, "bad_kind", err.Error())
 		return
@@ -279,8 +279,7 @@ func (h *syncHandler) cancel(c *gin.Context) {
 		AbortError(c, http.StatusNotFound, "sync_not_running", "no "+kind+" sync of "+storeHash+" is running")
 		return
 	case err != nil:
-		h.opts.Logger.ErrorContext(c.Request.Context(), "cancel store sync", "workflow_id", id, "error", err.Error())
-		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "Temporal did not accept the cancellation; retry")
+		temporalUnavailable(c, h.opts.Logger, "cancel store sync", id, err, "Temporal did not accept the cancellation; retry")
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"workflow_id": id, "status": "cancel_requested"})
