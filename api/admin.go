@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -49,6 +51,40 @@ func knownStore(c *gin.Context, stores []string, s string) bool {
 		return false
 	}
 	return true
+}
+
+// storeParam reads the {store} of an admin path and checks it as
+// knownStore does; on failure it has answered.
+func storeParam(c *gin.Context, stores []string) (string, bool) {
+	s := c.Param("store")
+	if !knownStore(c, stores, s) {
+		return "", false
+	}
+	return s, true
+}
+
+// decodeBody decodes body, one JSON object with no field v does not have and
+// nothing after it, into v. On failure it answers 400 bad_body, "body must
+// be " + shape + ": " and the problem, and returns false.
+func decodeBody(c *gin.Context, body []byte, v any, shape string) bool {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil || dec.More() {
+		msg := "trailing data after the JSON object"
+		if err != nil {
+			msg = err.Error()
+		}
+		AbortError(c, http.StatusBadRequest, "bad_body", "body must be "+shape+": "+msg)
+		return false
+	}
+	return true
+}
+
+// temporalUnavailable answers Temporal not answering (503
+// temporal_unavailable, msg) and logs what failed on the workflow id.
+func temporalUnavailable(c *gin.Context, logger *slog.Logger, what, id string, err error, msg string) {
+	logger.ErrorContext(c.Request.Context(), what, "workflow_id", id, "error", err.Error())
+	AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", msg)
 }
 
 // MountTimeline adds GET /api/v1/stores/{store}/customers/{customer}/timeline:

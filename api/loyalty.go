@@ -96,19 +96,10 @@ func MountLoyalty(g *gin.RouterGroup, opts LoyaltyOptions) {
 
 type loyaltyHandler struct{ opts LoyaltyOptions }
 
-// storeParam reads the store of the path; on failure it has answered.
-func (h *loyaltyHandler) storeParam(c *gin.Context) (string, bool) {
-	s := c.Param("store")
-	if !knownStore(c, h.opts.Stores, s) {
-		return "", false
-	}
-	return s, true
-}
-
 // storeAndCustomer reads the store and customer id of the path; on failure
 // it has answered.
 func (h *loyaltyHandler) storeAndCustomer(c *gin.Context) (string, int64, bool) {
-	s, ok := h.storeParam(c)
+	s, ok := storeParam(c, h.opts.Stores)
 	if !ok {
 		return "", 0, false
 	}
@@ -201,7 +192,7 @@ func (h *loyaltyHandler) ledger(c *gin.Context) {
 }
 
 func (h *loyaltyHandler) stats(c *gin.Context) {
-	s, ok := h.storeParam(c)
+	s, ok := storeParam(c, h.opts.Stores)
 	if !ok {
 		return
 	}

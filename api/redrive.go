@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -37,17 +36,8 @@ func MountRedrive(g *gin.RouterGroup, r Redriver, stores []string, logger *slog.
 			return
 		}
 		var req starter.RedriveRequest
-		if len(bytes.TrimSpace(body)) > 0 {
-			dec := json.NewDecoder(bytes.NewReader(body))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&req); err != nil || dec.More() {
-				msg := "trailing data after the JSON object"
-				if err != nil {
-					msg = err.Error()
-				}
-				AbortError(c, http.StatusBadRequest, "bad_body", `body must be {"store", "flow", "workflow_id", "limit", "dry_run"}, all optional: `+msg)
-				return
-			}
+		if len(bytes.TrimSpace(body)) > 0 && !decodeBody(c, body, &req, `{"store", "flow", "workflow_id", "limit", "dry_run"}, all optional`) {
+			return
 		}
 		if err := req.Check(); err != nil {
 			AbortError(c, http.StatusBadRequest, "bad_request", err.Error())

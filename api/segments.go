@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -145,8 +144,8 @@ type SegmentView struct {
 }
 
 func (h *segmentsHandler) list(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -331,8 +330,8 @@ type ShopperSegmentsView struct {
 }
 
 func (h *segmentsHandler) shopper(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
@@ -455,8 +454,8 @@ func recomputeView(rc starter.SegmentRecompute) SegmentRecomputeView {
 }
 
 func (h *segmentsHandler) recompute(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	body, ok := ReadBody(c)
@@ -464,17 +463,8 @@ func (h *segmentsHandler) recompute(c *gin.Context) {
 		return
 	}
 	var req SegmentRecomputeRequest
-	if len(bytes.TrimSpace(body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil || dec.More() {
-			msg := "trailing data after the JSON object"
-			if err != nil {
-				msg = err.Error()
-			}
-			AbortError(c, http.StatusBadRequest, "bad_body", `body must be {"segment": "name"} (or empty: every segment): `+msg)
-			return
-		}
+	if len(bytes.TrimSpace(body)) > 0 && !decodeBody(c, body, &req, `{"segment": "name"} (or empty: every segment)`) {
+		return
 	}
 	if req.Segment != "" {
 		if !segmentParam(c, req.Segment) {
@@ -502,24 +492,23 @@ func (h *segmentsHandler) recompute(c *gin.Context) {
 			AbortError(c, http.StatusBadRequest, "bad_segment", err.Error())
 			return
 		}
-		h.opts.Logger.ErrorContext(ctx, "start segment recompute", "workflow_id", id, "error", err.Error())
-		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "Temporal did not accept the recompute; retry")
+		temporalUnavailable(c, h.opts.Logger, "start segment recompute", id, err, "Temporal did not accept the recompute; retry")
 		return
 	}
 	c.JSON(http.StatusAccepted, SyncStarted{WorkflowID: id, RunID: runID})
 }
 
 func (h *segmentsHandler) progress(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
 	rc, found, err := h.opts.Control.DescribeSegmentRecompute(ctx, storeHash)
 	switch {
 	case err != nil:
-		h.opts.Logger.ErrorContext(ctx, "describe segment recompute", "workflow_id", workflows.SegmentRecomputeID(storeHash), "error", err.Error())
-		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "Temporal did not answer; retry")
+		temporalUnavailable(c, h.opts.Logger, "describe segment recompute", workflows.SegmentRecomputeID(storeHash), err,
+			"Temporal did not answer; retry")
 		return
 	case !found:
 		AbortError(c, http.StatusNotFound, "no_recompute", "no segment recompute of "+storeHash+" has run")

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -96,8 +94,8 @@ type SyncRequest struct {
 }
 
 func (h *syncHandler) start(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	body, ok := ReadBody(c)
@@ -105,14 +103,7 @@ func (h *syncHandler) start(c *gin.Context) {
 		return
 	}
 	var req SyncRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil || dec.More() {
-		msg := "trailing data after the JSON object"
-		if err != nil {
-			msg = err.Error()
-		}
-		AbortError(c, http.StatusBadRequest, "bad_body", `body must be {"kind": "historical"|"manual", "resources": [...], "import_loyalty": bool}: `+msg)
+	if !decodeBody(c, body, &req, `{"kind": "historical"|"manual", "resources": [...], "import_loyalty": bool}`) {
 		return
 	}
 	if !slices.Contains(startableSyncKinds, req.Kind) {
@@ -135,8 +126,7 @@ func (h *syncHandler) start(c *gin.Context) {
 			abortSyncParseError(c, err)
 			return
 		}
-		h.opts.Logger.ErrorContext(c.Request.Context(), "start store sync", "workflow_id", id, "error", err.Error())
-		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "Temporal did not accept the sync; retry")
+		temporalUnavailable(c, h.opts.Logger, "start store sync", id, err, "Temporal did not accept the sync; retry")
 		return
 	}
 	c.JSON(http.StatusAccepted, SyncStarted{WorkflowID: id, RunID: runID})
@@ -160,8 +150,8 @@ func abortSyncParseError(c *gin.Context, err error) {
 }
 
 func (h *syncHandler) list(c *gin.Context) {
-	storeHash := c.Param("store")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
 	kinds := workflows.SyncKinds
@@ -273,10 +263,11 @@ func workflowSyncStatus(s string) string {
 }
 
 func (h *syncHandler) cancel(c *gin.Context) {
-	storeHash, kind := c.Param("store"), c.Param("kind")
-	if !knownStore(c, h.opts.Stores, storeHash) {
+	storeHash, ok := storeParam(c, h.opts.Stores)
+	if !ok {
 		return
 	}
+	kind := c.Param("kind")
 	if err := starter.CheckSyncKind(kind); err != nil {
 		AbortError(c, http.StatusBadRequest, "bad_kind", err.Error())
 		return
@@ -288,8 +279,7 @@ func (h *syncHandler) cancel(c *gin.Context) {
 		AbortError(c, http.StatusNotFound, "sync_not_running", "no "+kind+" sync of "+storeHash+" is running")
 		return
 	case err != nil:
-		h.opts.Logger.ErrorContext(c.Request.Context(), "cancel store sync", "workflow_id", id, "error", err.Error())
-		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "Temporal did not accept the cancellation; retry")
+		temporalUnavailable(c, h.opts.Logger, "cancel store sync", id, err, "Temporal did not accept the cancellation; retry")
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"workflow_id": id, "status": "cancel_requested"})

@@ -37,6 +37,43 @@ func (c *checker) addUnlessInnerFailed(path, format string, args ...any) {
 	c.problems[len(c.problems)-1].unlessInnerFailed = true
 }
 
+// uniqueNames checks the names of a list's entries: each is required, has
+// the shape re accepts and is not an earlier entry's again.
+type uniqueNames struct {
+	// list is the list's key ("goals"), what an entry's name is called in
+	// a duplicate's message ("goal name").
+	list, what string
+	re         *regexp.Regexp
+	// shape says what a name must be, for a name re refuses.
+	shape string
+	// fold compares names without case.
+	fold bool
+	seen map[string]int
+}
+
+// entryName checks the name of entry i, at path p (its .name).
+func (c *checker) entryName(u *uniqueNames, p string, i int, name string) {
+	key := name
+	if u.fold {
+		key = strings.ToLower(name)
+	}
+	switch {
+	case name == "":
+		c.add(p+".name", "is required")
+	case !u.re.MatchString(name):
+		c.add(p+".name", "%s, got %q", u.shape, name)
+	default:
+		if u.seen == nil {
+			u.seen = map[string]int{}
+		}
+		if first, dup := u.seen[key]; dup {
+			c.add(p+".name", "duplicate %s %q (also %s[%d])", u.what, name, u.list, first)
+		} else {
+			u.seen[key] = i
+		}
+	}
+}
+
 var (
 	goalNameRE  = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 	storeCodeRE = regexp.MustCompile(`^[A-Za-z0-9]+$`)
@@ -338,21 +375,11 @@ func (c *checker) orderGoals(p string, og *OrderGoals) {
 			seenStatus[s] = i
 		}
 	}
-	names := map[string]int{}
+	names := &uniqueNames{list: "goals", what: "goal name", re: goalNameRE, fold: true,
+		shape: fmt.Sprintf("must be letters, digits, '_' or '-' (it becomes the call name %s<name>)", og.StoreCode)}
 	for i, g := range og.Goals {
 		gp := fmt.Sprintf("%s.goals[%d]", p, i)
-		switch {
-		case g.Name == "":
-			c.add(gp+".name", "is required")
-		case !goalNameRE.MatchString(g.Name):
-			c.add(gp+".name", "must be letters, digits, '_' or '-' (it becomes the call name %s<name>), got %q", og.StoreCode, g.Name)
-		default:
-			if first, dup := names[strings.ToLower(g.Name)]; dup {
-				c.add(gp+".name", "duplicate goal name %q (also goals[%d])", g.Name, first)
-			} else {
-				names[strings.ToLower(g.Name)] = i
-			}
-		}
+		c.entryName(names, gp, i, g.Name)
 		c.goal(gp, g)
 	}
 }

@@ -29,23 +29,13 @@ func (c *checker) segments(p string, s *Segments) {
 	if s.Enabled && len(s.Definitions) == 0 {
 		c.add(p+".definitions", "enabled segments need at least one definition (or write enabled: false)")
 	}
-	names := map[string]int{}
+	names := &uniqueNames{list: "definitions", what: "segment name", re: segmentNameRE,
+		shape: "must be lower-case letters, digits, '_' or '-', starting with a letter or digit"}
 	titles := map[string]int{}
 	lists := map[string]int{}
 	for i, d := range s.Definitions {
 		dp := fmt.Sprintf("%s.definitions[%d]", p, i)
-		switch {
-		case d.Name == "":
-			c.add(dp+".name", "is required")
-		case !segmentNameRE.MatchString(d.Name):
-			c.add(dp+".name", "must be lower-case letters, digits, '_' or '-', starting with a letter or digit, got %q", d.Name)
-		default:
-			if first, dup := names[d.Name]; dup {
-				c.add(dp+".name", "duplicate segment name %q (also definitions[%d])", d.Name, first)
-			} else {
-				names[d.Name] = i
-			}
-		}
+		c.entryName(names, dp, i, d.Name)
 		titlePath := dp + ".title"
 		if d.Title == "" {
 			titlePath = dp + ".name"
@@ -298,21 +288,11 @@ func (c *checker) dateRange(p string, d *DateRange) {
 // segmentFlows checks one level's segment_flows list (the segments they
 // name are checked by segmentRefs, where levels meet).
 func (c *checker) segmentFlows(p string, flows []SegmentFlow) {
-	names := map[string]int{}
+	names := &uniqueNames{list: "segment_flows", what: "segment flow name", re: goalNameRE, fold: true,
+		shape: "must be letters, digits, '_' or '-'"}
 	for i, sf := range flows {
 		fp := fmt.Sprintf("%s.segment_flows[%d]", p, i)
-		switch {
-		case sf.Name == "":
-			c.add(fp+".name", "is required")
-		case !goalNameRE.MatchString(sf.Name):
-			c.add(fp+".name", "must be letters, digits, '_' or '-', got %q", sf.Name)
-		default:
-			if first, dup := names[strings.ToLower(sf.Name)]; dup {
-				c.add(fp+".name", "duplicate segment flow name %q (also segment_flows[%d])", sf.Name, first)
-			} else {
-				names[strings.ToLower(sf.Name)] = i
-			}
-		}
+		c.entryName(names, fp, i, sf.Name)
 		if sf.Segment == "" {
 			c.add(fp+".segment", "is required: the name of a segment")
 		}

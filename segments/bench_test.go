@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"testing"
@@ -35,26 +34,6 @@ func benchEnv(name string, def int) int {
 		return n
 	}
 	return def
-}
-
-// benchEmulator is the BigCommerce emulator with its default store and a
-// client on it.
-func benchEmulator(b *testing.B, share float64) (*bcemu.Emulator, *bigcommerce.Client) {
-	b.Helper()
-	emu, err := bcemu.New(bcemu.Options{RateLimitQuota: 1 << 30})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(emu.Close)
-	srv := httptest.NewServer(emu.Handler())
-	b.Cleanup(srv.Close)
-	seed := bcemu.DefaultStore()
-	bc, err := bigcommerce.New(bigcommerce.Options{BaseURL: srv.URL, StoreHash: seed.Hash, AccessToken: seed.AccessToken,
-		ReserveShare: share})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return emu, bc
 }
 
 // seedShoppers mirrors n shoppers into st: nine in ten registered
@@ -116,7 +95,7 @@ func BenchmarkSegmentFullEvaluation(b *testing.B) {
 	n := benchEnv("BCFLOW_BENCH_SEGMENT_SHOPPERS", 100_000)
 	ctx := context.Background()
 	st := openStore(b, postgresSchemaURL(b))
-	_, bc := benchEmulator(b, 0)
+	_, _, bc := bcEmulator(b, 1<<30, bigcommerce.Options{})
 	hash := bc.StoreHash()
 	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	start := time.Now()
@@ -194,7 +173,7 @@ func BenchmarkSegmentPush(b *testing.B) {
 	window := time.Duration(benchEnv("BCFLOW_BENCH_SEGMENT_WINDOW_MS", 250)) * time.Millisecond
 	ctx := context.Background()
 	st := openStore(b, postgresSchemaURL(b))
-	emu, bc := benchEmulator(b, 0)
+	emu, _, bc := bcEmulator(b, 1<<30, bigcommerce.Options{})
 	hash := bc.StoreHash()
 	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 

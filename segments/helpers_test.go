@@ -168,30 +168,39 @@ type env struct {
 	nextID int64
 }
 
+// bcEmulator serves the BigCommerce emulator, quota requests per window,
+// until the test ends, and returns it, its URL and a client on its default
+// store: opts with the emulator's address and the store's credentials.
+func bcEmulator(tb testing.TB, quota int, opts bigcommerce.Options) (*bcemu.Emulator, string, *bigcommerce.Client) {
+	tb.Helper()
+	emu, err := bcemu.New(bcemu.Options{RateLimitQuota: quota})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(emu.Close)
+	srv := httptest.NewServer(emu.Handler())
+	tb.Cleanup(srv.Close)
+	seed := bcemu.DefaultStore()
+	opts.BaseURL, opts.StoreHash, opts.AccessToken = srv.URL, seed.Hash, seed.AccessToken
+	bc, err := bigcommerce.New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return emu, srv.URL, bc
+}
+
 // t0 is the tests' starting time.
 var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func newEnv(t *testing.T, st *store.Store) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), st: st, now: t0, flows: config.DefaultFlows(), logs: &syncBuffer{}, nextID: 1000}
-	emu, err := bcemu.New(bcemu.Options{RateLimitQuota: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(emu.Close)
-	srv := httptest.NewServer(emu.Handler())
-	t.Cleanup(srv.Close)
-	seed := bcemu.DefaultStore()
-	e.hash = seed.Hash
-	e.bcemu = emu
-	e.bcURL = srv.URL
-	if e.bc, err = bigcommerce.New(bigcommerce.Options{BaseURL: srv.URL, StoreHash: seed.Hash, AccessToken: seed.AccessToken,
-		MaxRetries: -1}); err != nil {
-		t.Fatal(err)
-	}
+	e.hash = bcemu.DefaultStore().Hash
+	e.bcemu, e.bcURL, e.bc = bcEmulator(t, 1<<20, bigcommerce.Options{MaxRetries: -1})
 	e.brevo = brevoemu.New(brevoemu.Options{NoFamilyRateLimits: true})
 	bsrv := httptest.NewServer(e.brevo.Handler())
 	t.Cleanup(func() { bsrv.Close(); e.brevo.Close() })
+	var err error
 	if e.lists, err = brevo.New(brevo.Options{BaseURL: bsrv.URL + "/v3", APIKey: brevoemu.DefaultAPIKey}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,16 +3,13 @@ package starter
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/bcflow/bcflow/workflows"
 )
@@ -48,23 +45,11 @@ func CheckSegmentRecomputeInput(in workflows.SegmentRecomputeInput) error {
 }
 
 // segmentRecomputeStartOptions are the options of a recompute start, the
-// sync's policy: id segments-recompute/{store}; ALLOW_DUPLICATE, so a
-// finished recompute (completed, failed, cancelled, terminated) can run
-// again, even while the daily Schedule's run is closed; conflict policy FAIL
-// with the already-started error, so a running one is reported, never
-// joined or started twice; BcStoreHash and BcFlow for the Temporal UI.
+// sync's policy (exclusiveStartOptions): id segments-recompute/{store}, flow
+// segment-recompute; a finished recompute can run again, even while the
+// daily Schedule's run is closed.
 func segmentRecomputeStartOptions(in workflows.SegmentRecomputeInput, taskQueue string) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{
-		ID:                                       workflows.SegmentRecomputeID(in.StoreHash),
-		TaskQueue:                                taskQueue,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchStoreHash.ValueSet(in.StoreHash),
-			workflows.SearchFlow.ValueSet(workflows.FlowSegmentRecompute),
-		),
-	}
+	return exclusiveStartOptions(workflows.SegmentRecomputeID(in.StoreHash), taskQueue, in.StoreHash, workflows.FlowSegmentRecompute)
 }
 
 // StartSegmentRecompute starts the SegmentRecompute workflow of storeHash
@@ -77,20 +62,8 @@ func StartSegmentRecompute(ctx context.Context, c client.Client, storeHash, segm
 	if err := CheckSegmentRecomputeInput(in); err != nil {
 		return "", err
 	}
-	opts := segmentRecomputeStartOptions(in, taskQueue)
-	run, err := c.ExecuteWorkflow(ctx, opts, workflows.SegmentRecomputeWorkflowName, in)
-	if err != nil {
-		return "", startRecomputeError(opts.ID, err)
-	}
-	return run.GetRunID(), nil
-}
-
-// startRecomputeError maps Temporal's answer to a refused recompute start.
-func startRecomputeError(id string, err error) error {
-	if _, ok := errors.AsType[*serviceerror.WorkflowExecutionAlreadyStarted](err); ok {
-		return fmt.Errorf("%w (%s)", ErrRecomputeRunning, id)
-	}
-	return fmt.Errorf("starter: start %s: %w", id, err)
+	return startExclusive(ctx, c, segmentRecomputeStartOptions(in, taskQueue), workflows.SegmentRecomputeWorkflowName, in,
+		ErrRecomputeRunning)
 }
 
 // SegmentRecompute is what Temporal says of a store's latest segment
@@ -124,21 +97,11 @@ func DescribeSegmentRecompute(ctx context.Context, c client.Client, storeHash st
 		return SegmentRecompute{}, false, err
 	}
 	id := workflows.SegmentRecomputeID(storeHash)
-	resp, err := c.DescribeWorkflowExecution(ctx, id, "")
-	if _, notFound := errors.AsType[*serviceerror.NotFound](err); notFound {
-		return SegmentRecompute{}, false, nil
+	ex, info, found, err := describeExecution(ctx, c, id)
+	if !found || err != nil {
+		return SegmentRecompute{}, false, err
 	}
-	if err != nil {
-		return SegmentRecompute{}, false, fmt.Errorf("starter: describe %s: %w", id, err)
-	}
-	info := resp.GetWorkflowExecutionInfo()
-	rc.SyncExecution = SyncExecution{WorkflowID: id, RunID: info.GetExecution().GetRunId(), Status: statusName(info.GetStatus())}
-	if t := info.GetStartTime(); t != nil {
-		rc.StartTime = t.AsTime()
-	}
-	if t := info.GetCloseTime(); t != nil {
-		rc.CloseTime = t.AsTime()
-	}
+	rc.SyncExecution = ex
 	rc.Summary = summaryFromMemo(info.GetMemo())
 	var p workflows.SegmentRecomputeProgress
 	qctx, cancel := context.WithTimeout(ctx, queryTimeout)

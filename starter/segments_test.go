@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	commonpb "go.temporal.io/api/common/v1"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/bcflow/bcflow/workflows"
@@ -44,32 +42,15 @@ func TestCheckSegmentRecomputeInput(t *testing.T) {
 // running one is refused with an error, not joined), a finished one runs
 // again, and the run is findable by store and flow.
 func TestSegmentRecomputeStartOptions(t *testing.T) {
+	if id := workflows.SegmentRecomputeID("abc123"); id != "segments-recompute/abc123" {
+		t.Fatalf("recompute id %q", id)
+	}
 	o := segmentRecomputeStartOptions(workflows.SegmentRecomputeInput{StoreHash: "abc123", Segment: "repeat"}, "bcflow-q")
-	if o.ID != "segments-recompute/abc123" || o.ID != workflows.SegmentRecomputeID("abc123") || o.TaskQueue != "bcflow-q" {
-		t.Fatalf("id %q queue %q", o.ID, o.TaskQueue)
-	}
-	if o.WorkflowIDReusePolicy != enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE {
-		t.Errorf("reuse policy %v, want ALLOW_DUPLICATE", o.WorkflowIDReusePolicy)
-	}
-	if o.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL || !o.WorkflowExecutionErrorWhenAlreadyStarted {
-		t.Errorf("conflict policy %v (error when started %v), want FAIL with the error", o.WorkflowIDConflictPolicy, o.WorkflowExecutionErrorWhenAlreadyStarted)
-	}
-	store, ok := o.TypedSearchAttributes.GetKeyword(workflows.SearchStoreHash)
-	flow, ok2 := o.TypedSearchAttributes.GetKeyword(workflows.SearchFlow)
-	if !ok || !ok2 || store != "abc123" || flow != workflows.FlowSegmentRecompute || o.TypedSearchAttributes.Size() != 2 {
-		t.Errorf("search attributes: store %q flow %q (%d set)", store, flow, o.TypedSearchAttributes.Size())
-	}
+	checkExclusiveStartOptions(t, o, "segments-recompute/abc123", workflows.FlowSegmentRecompute)
 }
 
 func TestStartRecomputeErrorsAreTyped(t *testing.T) {
-	already := serviceerror.NewWorkflowExecutionAlreadyStarted("started", "req", "run-1")
-	if err := startRecomputeError("segments-recompute/abc123", already); !errors.Is(err, ErrRecomputeRunning) {
-		t.Errorf("already started: %v, want ErrRecomputeRunning", err)
-	}
-	down := serviceerror.NewUnavailable("connection refused")
-	if err := startRecomputeError("segments-recompute/abc123", down); errors.Is(err, ErrRecomputeRunning) || !errors.As(err, new(*serviceerror.Unavailable)) {
-		t.Errorf("unavailable: %v, want the wrapped Temporal error", err)
-	}
+	checkStartError(t, "segments-recompute/abc123", ErrRecomputeRunning)
 }
 
 // TestSummaryFromMemo: the progress line a recompute keeps on its memo is

@@ -10,6 +10,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -65,23 +66,52 @@ func CheckSyncInput(in workflows.StoreSyncInput) error {
 	return nil
 }
 
-// syncStartOptions are the options of a sync start: id sync/{store}/{kind};
-// ALLOW_DUPLICATE, so a finished sync (completed, failed or cancelled) can
-// run again; conflict policy FAIL with the already-started error, so a
-// running sync is never started a second time; BcStoreHash and BcFlow
-// store-sync, as every flow is found in the Temporal UI.
-func syncStartOptions(in workflows.StoreSyncInput, taskQueue string) client.StartWorkflowOptions {
+// exclusiveStartOptions are the options of a start of a workflow that runs
+// one at a time under id: ALLOW_DUPLICATE, so a finished run (completed,
+// failed, cancelled, terminated) can run again; conflict policy FAIL with
+// the already-started error, so a running one is reported, never joined or
+// started a second time; BcStoreHash and BcFlow, as every flow is found in
+// the Temporal UI.
+func exclusiveStartOptions(id, taskQueue, storeHash, flow string) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{
-		ID:                                       workflows.StoreSyncID(in.StoreHash, in.Kind),
+		ID:                                       id,
 		TaskQueue:                                taskQueue,
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchStoreHash.ValueSet(in.StoreHash),
-			workflows.SearchFlow.ValueSet(workflows.FlowStoreSync),
+			workflows.SearchStoreHash.ValueSet(storeHash),
+			workflows.SearchFlow.ValueSet(flow),
 		),
 	}
+}
+
+// startExclusive starts workflow with opts (exclusiveStartOptions) and
+// input in, and returns the run id; a run already going under opts.ID is
+// the error running (see startError).
+func startExclusive(ctx context.Context, c client.Client, opts client.StartWorkflowOptions, workflow string, in any,
+	running error) (runID string, err error) {
+	run, err := c.ExecuteWorkflow(ctx, opts, workflow, in)
+	if err != nil {
+		return "", startError(opts.ID, err, running)
+	}
+	return run.GetRunID(), nil
+}
+
+// startError maps Temporal's answer to a refused start of the workflow id:
+// already started is running (wrapped, with the id), anything else
+// Temporal's error wrapped.
+func startError(id string, err, running error) error {
+	if _, ok := errors.AsType[*serviceerror.WorkflowExecutionAlreadyStarted](err); ok {
+		return fmt.Errorf("%w (%s)", running, id)
+	}
+	return fmt.Errorf("starter: start %s: %w", id, err)
+}
+
+// syncStartOptions are the options of a sync start (exclusiveStartOptions):
+// id sync/{store}/{kind}, flow store-sync.
+func syncStartOptions(in workflows.StoreSyncInput, taskQueue string) client.StartWorkflowOptions {
+	return exclusiveStartOptions(workflows.StoreSyncID(in.StoreHash, in.Kind), taskQueue, in.StoreHash, workflows.FlowStoreSync)
 }
 
 // StartSync starts the StoreSync workflow of in.StoreHash and in.Kind on
@@ -91,20 +121,7 @@ func StartSync(ctx context.Context, c client.Client, in workflows.StoreSyncInput
 	if err := CheckSyncInput(in); err != nil {
 		return "", err
 	}
-	opts := syncStartOptions(in, taskQueue)
-	run, err := c.ExecuteWorkflow(ctx, opts, workflows.StoreSyncWorkflowName, in)
-	if err != nil {
-		return "", startSyncError(opts.ID, err)
-	}
-	return run.GetRunID(), nil
-}
-
-// startSyncError maps Temporal's answer to a refused sync start.
-func startSyncError(id string, err error) error {
-	if _, ok := errors.AsType[*serviceerror.WorkflowExecutionAlreadyStarted](err); ok {
-		return fmt.Errorf("%w (%s)", ErrSyncRunning, id)
-	}
-	return fmt.Errorf("starter: start %s: %w", id, err)
+	return startExclusive(ctx, c, syncStartOptions(in, taskQueue), workflows.StoreSyncWorkflowName, in, ErrSyncRunning)
 }
 
 // SyncExecution is what Temporal says of a store sync's latest run.
@@ -137,15 +154,23 @@ func DescribeSync(ctx context.Context, c client.Client, storeHash, kind string) 
 	if err := CheckSyncKind(kind); err != nil {
 		return SyncExecution{}, false, err
 	}
-	id := workflows.StoreSyncID(storeHash, kind)
+	ex, _, found, err = describeExecution(ctx, c, workflows.StoreSyncID(storeHash, kind))
+	return ex, found, err
+}
+
+// describeExecution returns Temporal's view of the latest run of workflow
+// id, as a SyncExecution and the whole info; found is false when it never
+// ran (or its history was removed after the namespace's retention).
+func describeExecution(ctx context.Context, c client.Client, id string) (ex SyncExecution,
+	info *workflowpb.WorkflowExecutionInfo, found bool, err error) {
 	resp, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if _, notFound := errors.AsType[*serviceerror.NotFound](err); notFound {
-		return SyncExecution{}, false, nil
+		return SyncExecution{}, nil, false, nil
 	}
 	if err != nil {
-		return SyncExecution{}, false, fmt.Errorf("starter: describe %s: %w", id, err)
+		return SyncExecution{}, nil, false, fmt.Errorf("starter: describe %s: %w", id, err)
 	}
-	info := resp.GetWorkflowExecutionInfo()
+	info = resp.GetWorkflowExecutionInfo()
 	ex = SyncExecution{
 		WorkflowID: id,
 		RunID:      info.GetExecution().GetRunId(),
@@ -157,7 +182,7 @@ func DescribeSync(ctx context.Context, c client.Client, storeHash, kind string) 
 	if t := info.GetCloseTime(); t != nil {
 		ex.CloseTime = t.AsTime()
 	}
-	return ex, true, nil
+	return ex, info, true, nil
 }
 
 // CancelSync asks the running sync of storeHash and kind to cancel (the

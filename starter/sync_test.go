@@ -6,6 +6,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/bcflow/bcflow/workflows"
 )
@@ -48,8 +49,16 @@ func TestCheckSyncInput(t *testing.T) {
 // refused (not joined), and the run is findable by store and flow.
 func TestSyncStartOptions(t *testing.T) {
 	in := workflows.StoreSyncInput{StoreHash: "abc123", Kind: workflows.SyncManual}
-	o := syncStartOptions(in, "bcflow-q")
-	if o.ID != "sync/abc123/manual" || o.TaskQueue != "bcflow-q" {
+	checkExclusiveStartOptions(t, syncStartOptions(in, "bcflow-q"), "sync/abc123/manual", workflows.FlowStoreSync)
+}
+
+// checkExclusiveStartOptions fails t unless o starts id on the queue
+// bcflow-q one at a time (a finished run may run again, a running one is
+// refused with an error, not joined), findable by the store abc123 and
+// flow.
+func checkExclusiveStartOptions(t *testing.T, o client.StartWorkflowOptions, id, flow string) {
+	t.Helper()
+	if o.ID != id || o.TaskQueue != "bcflow-q" {
 		t.Fatalf("id %q queue %q", o.ID, o.TaskQueue)
 	}
 	if o.WorkflowIDReusePolicy != enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE {
@@ -59,27 +68,35 @@ func TestSyncStartOptions(t *testing.T) {
 		t.Errorf("conflict policy %v (error when started %v), want FAIL with the error", o.WorkflowIDConflictPolicy, o.WorkflowExecutionErrorWhenAlreadyStarted)
 	}
 	store, ok := o.TypedSearchAttributes.GetKeyword(workflows.SearchStoreHash)
-	flow, ok2 := o.TypedSearchAttributes.GetKeyword(workflows.SearchFlow)
-	if !ok || !ok2 || store != "abc123" || flow != workflows.FlowStoreSync || o.TypedSearchAttributes.Size() != 2 {
-		t.Errorf("search attributes: store %q flow %q (%d set)", store, flow, o.TypedSearchAttributes.Size())
+	got, ok2 := o.TypedSearchAttributes.GetKeyword(workflows.SearchFlow)
+	if !ok || !ok2 || store != "abc123" || got != flow || o.TypedSearchAttributes.Size() != 2 {
+		t.Errorf("search attributes: store %q flow %q (%d set)", store, got, o.TypedSearchAttributes.Size())
+	}
+}
+
+// checkStartError fails t unless startError maps Temporal's already-started
+// answer for id to running and wraps any other error.
+func checkStartError(t *testing.T, id string, running error) {
+	t.Helper()
+	already := serviceerror.NewWorkflowExecutionAlreadyStarted("started", "req", "run-1")
+	if err := startError(id, already, running); !errors.Is(err, running) {
+		t.Errorf("already started: %v, want %v", err, running)
+	}
+	down := serviceerror.NewUnavailable("connection refused")
+	if err := startError(id, down, running); errors.Is(err, running) || !errors.As(err, new(*serviceerror.Unavailable)) {
+		t.Errorf("unavailable: %v, want the wrapped Temporal error", err)
 	}
 }
 
 func TestSyncErrorsAreTyped(t *testing.T) {
-	already := serviceerror.NewWorkflowExecutionAlreadyStarted("started", "req", "run-1")
-	if err := startSyncError("sync/abc123/manual", already); !errors.Is(err, ErrSyncRunning) {
-		t.Errorf("already started: %v, want ErrSyncRunning", err)
-	}
-	down := serviceerror.NewUnavailable("connection refused")
-	if err := startSyncError("sync/abc123/manual", down); errors.Is(err, ErrSyncRunning) || !errors.As(err, new(*serviceerror.Unavailable)) {
-		t.Errorf("unavailable: %v, want the wrapped Temporal error", err)
-	}
+	checkStartError(t, "sync/abc123/manual", ErrSyncRunning)
 	if err := cancelSyncError("sync/abc123/manual", nil); err != nil {
 		t.Errorf("accepted cancel: %v", err)
 	}
 	if err := cancelSyncError("sync/abc123/manual", serviceerror.NewNotFound("workflow execution already completed")); !errors.Is(err, ErrSyncNotRunning) {
 		t.Errorf("closed meanwhile: %v, want ErrSyncNotRunning", err)
 	}
+	down := serviceerror.NewUnavailable("connection refused")
 	if err := cancelSyncError("sync/abc123/manual", down); errors.Is(err, ErrSyncNotRunning) || err == nil {
 		t.Errorf("unavailable: %v", err)
 	}

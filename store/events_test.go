@@ -11,8 +11,9 @@ import (
 	"github.com/pressly/goose/v3"
 )
 
-// migrateTo applies the embedded migrations up to version.
-func migrateTo(t *testing.T, s *Store, version int64) {
+// migrationProvider is a goose provider of s's embedded migrations, for
+// tests that move between versions (no session lock, unlike Migrate).
+func migrationProvider(t *testing.T, s *Store) *goose.Provider {
 	t.Helper()
 	fsys, err := fs.Sub(migrationsFS, "migrations/"+s.dialect)
 	must(t, err)
@@ -22,7 +23,13 @@ func migrateTo(t *testing.T, s *Store, version int64) {
 	}
 	p, err := goose.NewProvider(dialect, s.db.DB, fsys, goose.WithDisableGlobalRegistry(true), goose.WithTableName(versionTable))
 	must(t, err)
-	_, err = p.UpTo(context.Background(), version)
+	return p
+}
+
+// migrateTo applies the embedded migrations up to version.
+func migrateTo(t *testing.T, s *Store, version int64) {
+	t.Helper()
+	_, err := migrationProvider(t, s).UpTo(context.Background(), version)
 	must(t, err)
 }
 

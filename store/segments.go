@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -304,6 +305,16 @@ func sortChanges(cs []SegmentChange) {
 	})
 }
 
+// leaveSet is the SET list that ends a stint at the time parameter (never
+// before it began): an entry not yet pushed needs no push any more
+// (pushPendingAdd -> pushNone), one pushed needs its removal (pushAdded ->
+// pushPendingRemove).
+func (s *Store) leaveSet() string {
+	return `left_at = ` + s.greatest(s.tsParam(), "entered_at") + `,
+		bc_state = CASE bc_state WHEN 1 THEN 0 WHEN 2 THEN 3 ELSE bc_state END,
+		brevo_state = CASE brevo_state WHEN 1 THEN 0 WHEN 2 THEN 3 ELSE brevo_state END`
+}
+
 // enterSegment inserts a stint for every shopper of scope matching q without
 // a current one.
 func (s *Store) enterSegment(ctx context.Context, tx *sqlx.Tx, storeHash, segment string, q *SegmentQuery,
@@ -368,9 +379,7 @@ func (s *Store) leaveSegment(ctx context.Context, tx *sqlx.Tx, storeHash, segmen
 		scopeSQL = " AND email_lc IN (SELECT w.email_lc FROM shopper_stats w WHERE w.store_hash = ? AND " + w + ")"
 		scopeArgs = append([]any{storeHash}, args...)
 	}
-	query := `UPDATE segment_memberships SET left_at = ` + s.greatest(s.tsParam(), "entered_at") + `,
-		bc_state = CASE bc_state WHEN 1 THEN 0 WHEN 2 THEN 3 ELSE bc_state END,
-		brevo_state = CASE brevo_state WHEN 1 THEN 0 WHEN 2 THEN 3 ELSE brevo_state END
+	query := `UPDATE segment_memberships SET ` + s.leaveSet() + `
 		WHERE store_hash = ? AND segment = ? AND left_at IS NULL` + scopeSQL + `
 		AND NOT EXISTS (SELECT 1 FROM ` + segmentUniverse + ` WHERE s.store_hash = segment_memberships.store_hash
 			AND s.email_lc = segment_memberships.email_lc AND ` + q.pred + `)
@@ -578,9 +587,7 @@ func (s *Store) evaluateShoppers(ctx context.Context, tx *sqlx.Tx, storeHash str
 	}
 	var out []SegmentChange
 	if len(leaveArgs) > 0 {
-		cs, err := s.updateStints(ctx, tx, storeHash, `left_at = `+s.greatest(s.tsParam(), "entered_at")+`,
-			bc_state = CASE bc_state WHEN 1 THEN 0 WHEN 2 THEN 3 ELSE bc_state END,
-			brevo_state = CASE brevo_state WHEN 1 THEN 0 WHEN 2 THEN 3 ELSE brevo_state END`, []any{s.tv(at)},
+		cs, err := s.updateStints(ctx, tx, storeHash, s.leaveSet(), []any{s.tv(at)},
 			`left_at IS NULL`, leaveArgs, `segment, email_lc, customer_id, left_at`)
 		if err != nil {
 			return nil, fmt.Errorf("end stints: %w", err)
@@ -623,20 +630,32 @@ func (s *Store) insertStints(ctx context.Context, tx *sqlx.Tx, args []any) ([]Se
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			c := SegmentChange{Entered: true}
-			if err := rows.Scan(&c.Segment, &c.Email, &c.CustomerID, (*dbTime)(&c.At)); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, c)
-		}
-		if err := rows.Close(); err != nil {
+		cs, err := readStintChanges(rows, true)
+		if err != nil {
 			return nil, err
 		}
-		if err := rows.Err(); err != nil {
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
+// readStintChanges reads rows of (segment, email_lc, customer_id, time) as
+// changes (entries when entered, leaves otherwise) and closes rows.
+func readStintChanges(rows *sql.Rows, entered bool) ([]SegmentChange, error) {
+	defer rows.Close()
+	var out []SegmentChange
+	for rows.Next() {
+		c := SegmentChange{Entered: entered}
+		if err := rows.Scan(&c.Segment, &c.Email, &c.CustomerID, (*dbTime)(&c.At)); err != nil {
 			return nil, err
 		}
+		out = append(out, c)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -674,20 +693,11 @@ func (s *Store) updateStints(ctx context.Context, tx queryer, storeHash, set str
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var c SegmentChange
-			if err := rows.Scan(&c.Segment, &c.Email, &c.CustomerID, (*dbTime)(&c.At)); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, c)
-		}
-		if err := rows.Close(); err != nil {
+		cs, err := readStintChanges(rows, false)
+		if err != nil {
 			return nil, err
 		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		out = append(out, cs...)
 	}
 	return out, nil
 }
@@ -703,9 +713,7 @@ func (s *Store) DropSegment(ctx context.Context, storeHash, segment string, at t
 		}
 		var err error
 		changes, err = s.scanChanges(ctx, tx, segment, false, s.rebind(`UPDATE segment_memberships
-			SET left_at = `+s.greatest(s.tsParam(), "entered_at")+`,
-			bc_state = CASE bc_state WHEN 1 THEN 0 WHEN 2 THEN 3 ELSE bc_state END,
-			brevo_state = CASE brevo_state WHEN 1 THEN 0 WHEN 2 THEN 3 ELSE brevo_state END
+			SET `+s.leaveSet()+`
 			WHERE store_hash = ? AND segment = ? AND left_at IS NULL
 			RETURNING email_lc, customer_id, left_at`), []any{s.tv(at), storeHash, segment})
 		return err
@@ -1088,11 +1096,7 @@ func (s *Store) SaveShopperProfileIDs(ctx context.Context, storeHash string, ids
 	if len(ids) == 0 {
 		return nil
 	}
-	keys := make([]int64, 0, len(ids))
-	for id := range ids {
-		keys = append(keys, id)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(ids))
 	at := s.tv(now())
 	args := make([]any, 0, len(keys)*4)
 	for _, id := range keys {

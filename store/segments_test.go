@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/bcflow/bcflow/config"
-	"github.com/pressly/goose/v3"
 )
 
 // segFixture: a registered customer with everything, a registered customer
@@ -587,15 +585,8 @@ func TestSegmentMigrationBackfill(t *testing.T) {
 		must(t, s.UpsertOrders(ctx, "seg", []MirrorOrder{{ID: 1, Email: "a@x.io", CouponCodes: []string{"Spring", " x "},
 			DateModified: segNow}}))
 		must(t, s.UpsertProducts(ctx, "seg", []MirrorProduct{{ID: 1, CategoryIDs: []int{3, 4}, DateModified: segNow}}))
-		fsys, err := fs.Sub(migrationsFS, "migrations/"+s.dialect)
-		must(t, err)
-		dialect := goose.DialectSQLite3
-		if s.dialect == DialectPostgres {
-			dialect = goose.DialectPostgres
-		}
-		p, err := goose.NewProvider(dialect, s.db.DB, fsys, goose.WithDisableGlobalRegistry(true), goose.WithTableName(versionTable))
-		must(t, err)
-		_, err = p.DownTo(ctx, 5)
+		p := migrationProvider(t, s)
+		_, err := p.DownTo(ctx, 5)
 		must(t, err)
 		_, err = p.Up(ctx)
 		must(t, err)

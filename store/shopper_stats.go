@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -179,11 +180,7 @@ func (d shopperDeltas) apply(ctx context.Context, s *Store, tx *sqlx.Tx, storeHa
 	if len(d) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(d))
-	for k := range d {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(d))
 	at := s.tv(now())
 	args := make([]any, 0, len(keys)*8)
 	var recompute []any

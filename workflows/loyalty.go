@@ -123,14 +123,11 @@ func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult,
 	for {
 		if l.refundDue {
 			l.drain() // one look at the order covers every pending signal
-			l.refundDue = false
-			full, err := l.reverse()
+			done, err := l.reverseDue("order fully refunded or cancelled; points reversed")
 			if err != nil {
 				return LoyaltyAwardResult{}, err
 			}
-			if full {
-				l.res.Outcome = "reversed"
-				l.record("", DecisionCompleted, "order fully refunded or cancelled; points reversed", nil)
+			if done {
 				return l.res, nil
 			}
 		}
@@ -154,14 +151,11 @@ func LoyaltyAward(ctx workflow.Context, in OrderChildInput) (LoyaltyAwardResult,
 	// A refund delivered while that decision was written still reverses
 	// its points (and any delivered while that reversal ran).
 	for l.refundDue = false; l.lateSignal() && l.refundDue; {
-		l.refundDue = false
-		full, err := l.reverse()
+		done, err := l.reverseDue("order fully refunded or cancelled after the refund horizon; points reversed")
 		if err != nil {
 			return LoyaltyAwardResult{}, err
 		}
-		if full {
-			l.res.Outcome = "reversed"
-			l.record("", DecisionCompleted, "order fully refunded or cancelled after the refund horizon; points reversed", nil)
+		if done {
 			return l.res, nil
 		}
 	}
@@ -247,6 +241,21 @@ func (l *loyaltyFlow) award() error {
 	}
 	l.res.Tier = l.applyTier(l.program, l.order.CustomerID, l.order.Shopper, entry.Account)
 	return nil
+}
+
+// reverseDue handles the refunds signalled (clearing refundDue): it
+// reverses their points and, when the order is fully refunded or
+// cancelled, sets the outcome "reversed" and records why; done is then
+// true and the award is over.
+func (l *loyaltyFlow) reverseDue(why string) (done bool, err error) {
+	l.refundDue = false
+	full, err := l.reverse()
+	if err != nil || !full {
+		return false, err
+	}
+	l.res.Outcome = "reversed"
+	l.record("", DecisionCompleted, why, nil)
+	return true, nil
 }
 
 // reverse applies the order's refunds as BigCommerce has them now; full is

@@ -9,13 +9,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/bcflow/bcflow/api"
 	"github.com/bcflow/bcflow/config"
@@ -63,51 +60,20 @@ func runSegments(ctx context.Context, env *cliEnv, args []string) error {
 	fs.BoolVar(&f.watch, "watch", false, "status: follow a running recompute until it finishes")
 	fs.DurationVar(&f.interval, "interval", time.Second, "recompute and status -watch: how often to poll the progress")
 	fs.StringVar(&f.url, "url", "", "base URL of the bcflow API (default http://BCFLOW_HTTP_ADDR)")
-	// As sync: a bad flag is one line (exit 2), -h prints the usage.
-	printUsage := fs.Usage
-	fs.Usage = func() {}
-	fs.SetOutput(io.Discard)
-	var action string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		action, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(env.stderr)
-			printUsage()
-			return nil
-		}
-		return usagef("%v (see bcflow segments -h)", err)
-	}
-	rest := fs.Args()
-	if action == "" && len(rest) > 0 {
-		action, rest = rest[0], rest[1:]
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q (see bcflow segments -h)", rest[0])
+	action, help, err := parseActionFlags(env, fs, args)
+	if help || err != nil {
+		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if err := f.check(action, set); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(config.ModeTool)
+	storeHash, admin, err := storeAdmin(f.store, f.url)
 	if err != nil {
 		return err
 	}
-	if f.store == "" {
-		f.store = cfg.BigCommerce.StoreHash
-	}
-	if f.store == "" {
-		return usagef("-store or BCFLOW_BC_STORE_HASH is required")
-	}
-	if err := starter.CheckStoreHash(f.store); err != nil {
-		return usagef("-store: %s", strings.TrimPrefix(err.Error(), "store_hash: "))
-	}
-	admin, err := newAdminClient(cfg, f.url)
-	if err != nil {
-		return err
-	}
+	f.store = storeHash
 	v := segmentsView{admin: admin, out: env.stdout, terminal: env.terminal, interval: f.interval, store: f.store}
 	switch action {
 	case "list":
@@ -191,17 +157,10 @@ type segmentsView struct {
 	store    string
 }
 
-// get calls GET path into out, bounded by syncCallTimeout.
-func (v *segmentsView) get(ctx context.Context, path string, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, syncCallTimeout)
-	defer cancel()
-	return v.admin.do(ctx, http.MethodGet, path, nil, out)
-}
-
 // list prints every segment of the store.
 func (v *segmentsView) list(ctx context.Context) error {
 	var sv api.SegmentsView
-	if err := v.get(ctx, segmentsPath(v.store), &sv); err != nil {
+	if err := v.admin.get(ctx, segmentsPath(v.store), &sv); err != nil {
 		return err
 	}
 	for _, l := range segmentsTable(sv) {
@@ -272,7 +231,7 @@ func (v *segmentsView) members(ctx context.Context, segment, after string, limit
 			q.Set("after", after)
 		}
 		var page api.SegmentMembersView
-		if err := v.get(ctx, segmentsPath(v.store)+"/"+url.PathEscape(segment)+"/members?"+q.Encode(), &page); err != nil {
+		if err := v.admin.get(ctx, segmentsPath(v.store)+"/"+url.PathEscape(segment)+"/members?"+q.Encode(), &page); err != nil {
 			return err
 		}
 		for _, m := range page.Members {
@@ -314,7 +273,7 @@ func (v *segmentsView) customer(ctx context.Context, email string, customerID in
 		q.Set("customer_id", strconv.FormatInt(customerID, 10))
 	}
 	var sv api.ShopperSegmentsView
-	if err := v.get(ctx, "/api/v1/stores/"+url.PathEscape(v.store)+"/customers/segments?"+q.Encode(), &sv); err != nil {
+	if err := v.admin.get(ctx, "/api/v1/stores/"+url.PathEscape(v.store)+"/customers/segments?"+q.Encode(), &sv); err != nil {
 		return err
 	}
 	who := sv.Email
@@ -341,17 +300,10 @@ func (v *segmentsView) customer(ctx context.Context, email string, customerID in
 // recompute starts a full recompute of segment ("" all) and watches it
 // unless noWait.
 func (v *segmentsView) recompute(ctx context.Context, segment string, noWait bool) error {
-	var started api.SyncStarted
-	callCtx, cancel := context.WithTimeout(ctx, syncCallTimeout)
-	defer cancel()
-	err := v.admin.do(callCtx, http.MethodPost, segmentsPath(v.store)+"/recompute", api.SegmentRecomputeRequest{Segment: segment}, &started)
-	if ae, ok := errors.AsType[*adminError](err); ok && ae.Status == http.StatusConflict {
-		return fmt.Errorf("a segment recompute of %s is already running: watch it with `bcflow segments status -watch`", v.store)
-	}
-	if err != nil {
+	conflict := fmt.Errorf("a segment recompute of %s is already running: watch it with `bcflow segments status -watch`", v.store)
+	if err := v.admin.start(ctx, v.out, segmentsPath(v.store)+"/recompute", api.SegmentRecomputeRequest{Segment: segment}, conflict); err != nil {
 		return err
 	}
-	fmt.Fprintf(v.out, "started %s (run %s)\n", started.WorkflowID, started.RunID)
 	if noWait {
 		fmt.Fprintln(v.out, "watch it with `bcflow segments status -watch`")
 		return nil
@@ -361,7 +313,7 @@ func (v *segmentsView) recompute(ctx context.Context, segment string, noWait boo
 
 // recomputeState reads the latest recompute; found is false when none ran.
 func (v *segmentsView) recomputeState(ctx context.Context) (rv api.SegmentRecomputeView, found bool, err error) {
-	err = v.get(ctx, segmentsPath(v.store)+"/recompute", &rv)
+	err = v.admin.get(ctx, segmentsPath(v.store)+"/recompute", &rv)
 	if ae, ok := errors.AsType[*adminError](err); ok && ae.Status == http.StatusNotFound && ae.Code == "no_recompute" {
 		return rv, false, nil
 	}
@@ -389,16 +341,11 @@ func (v *segmentsView) status(ctx context.Context) error {
 // otherwise; nil when it completed. onlyRunning: a recompute that is not
 // running is printed once instead (status -watch).
 func (v *segmentsView) watch(ctx context.Context, onlyRunning bool) error {
-	width := 0
-	if f, ok := v.out.(*os.File); ok && v.terminal {
-		if cols, _, err := term.GetSize(int(f.Fd())); err == nil {
-			width = cols
-		}
-	}
+	width := terminalWidth(v.out, v.terminal)
 	stopped := errors.New("stopped watching; the recompute goes on")
 	var plain recomputePlain
 	drawn := 0
-	var failingSince time.Time
+	var outage apiOutage
 	tick := time.NewTicker(v.interval)
 	defer tick.Stop()
 	for first := true; ; first = false {
@@ -408,14 +355,8 @@ func (v *segmentsView) watch(ctx context.Context, onlyRunning bool) error {
 		case ctx.Err() != nil:
 			return stopped
 		case err != nil:
-			if ae, ok := errors.AsType[*adminError](err); ok && ae.Status >= 400 && ae.Status < 500 {
-				return err // the request is wrong; polling again will not help
-			}
-			if failingSince.IsZero() {
-				failingSince = now
-			}
-			if now.Sub(failingSince) > syncGiveUp {
-				return fmt.Errorf("the admin API has not answered for %s, stopped watching (the recompute goes on): %w", syncGiveUp, err)
+			if err := outage.failed(err, now, "recompute"); err != nil {
+				return err
 			}
 		case !found:
 			return fmt.Errorf("no segment recompute of %s has run", v.store)
@@ -423,7 +364,7 @@ func (v *segmentsView) watch(ctx context.Context, onlyRunning bool) error {
 			fmt.Fprintf(v.out, "no segment recompute of %s is running\n", v.store)
 			return v.status(ctx)
 		default:
-			failingSince = time.Time{}
+			outage.answered()
 			if v.terminal {
 				drawn = redraw(v.out, drawn, recomputeFrame(rv, now, true), width)
 			} else {

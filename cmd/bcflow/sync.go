@@ -3,19 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
-	"golang.org/x/term"
-
 	"github.com/bcflow/bcflow/api"
-	"github.com/bcflow/bcflow/config"
 	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/workflows"
 )
@@ -63,51 +58,18 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 	fs.BoolVar(&f.noWait, "no-wait", false, "historical and manual: start the sync and return without watching it")
 	fs.DurationVar(&f.interval, "interval", time.Second, "how often to poll the progress while watching")
 	fs.StringVar(&f.url, "url", "", "base URL of the bcflow API (default http://BCFLOW_HTTP_ADDR)")
-	// As redrive: a bad flag is one line (exit 2), -h prints the usage.
-	printUsage := fs.Usage
-	fs.Usage = func() {}
-	fs.SetOutput(io.Discard)
-	// The action comes first (`bcflow sync historical -store X`); flags
-	// before it work too.
-	var action string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		action, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(env.stderr)
-			printUsage()
-			return nil
-		}
-		return usagef("%v (see bcflow sync -h)", err)
-	}
-	rest := fs.Args()
-	if action == "" && len(rest) > 0 {
-		action, rest = rest[0], rest[1:]
-	}
-	if len(rest) > 0 {
-		return usagef("unexpected argument %q (see bcflow sync -h)", rest[0])
+	action, help, err := parseActionFlags(env, fs, args)
+	if help || err != nil {
+		return err
 	}
 	if err := f.check(action); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(config.ModeTool)
+	storeHash, admin, err := storeAdmin(f.store, f.url)
 	if err != nil {
 		return err
 	}
-	if f.store == "" {
-		f.store = cfg.BigCommerce.StoreHash
-	}
-	if f.store == "" {
-		return usagef("-store or BCFLOW_BC_STORE_HASH is required")
-	}
-	if err := starter.CheckStoreHash(f.store); err != nil {
-		return usagef("-store: %s", strings.TrimPrefix(err.Error(), "store_hash: "))
-	}
-	admin, err := newAdminClient(cfg, f.url)
-	if err != nil {
-		return err
-	}
+	f.store = storeHash
 	w := syncWatcher{admin: admin, out: env.stdout, terminal: env.terminal, interval: f.interval, store: f.store}
 	switch action {
 	case "status":
@@ -118,17 +80,11 @@ func runSync(ctx context.Context, env *cliEnv, args []string) error {
 	case "cancel":
 		return w.cancel(ctx, f.kind)
 	}
-	var started api.SyncStarted
-	callCtx, cancel := context.WithTimeout(ctx, syncCallTimeout)
-	defer cancel()
-	err = admin.do(callCtx, http.MethodPost, syncPath(f.store), api.SyncRequest{Kind: action, Resources: f.resourceList(), ImportLoyalty: f.importLoyalty}, &started)
-	if ae, ok := errors.AsType[*adminError](err); ok && ae.Status == http.StatusConflict {
-		return fmt.Errorf("a %s sync of %s is already running: watch it with `bcflow sync status -watch -kind %s`, or cancel it with `bcflow sync cancel -kind %s`", action, f.store, action, action)
-	}
-	if err != nil {
+	req := api.SyncRequest{Kind: action, Resources: f.resourceList(), ImportLoyalty: f.importLoyalty}
+	conflict := fmt.Errorf("a %s sync of %s is already running: watch it with `bcflow sync status -watch -kind %s`, or cancel it with `bcflow sync cancel -kind %s`", action, f.store, action, action)
+	if err := admin.start(ctx, env.stdout, syncPath(f.store), req, conflict); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "started %s (run %s)\n", started.WorkflowID, started.RunID)
 	if f.noWait {
 		fmt.Fprintf(env.stdout, "watch it with `bcflow sync status -watch -kind %s`\n", action)
 		return nil
@@ -203,9 +159,7 @@ func (w *syncWatcher) runs(ctx context.Context, kind string) ([]api.SyncRunView,
 	var out struct {
 		Runs []api.SyncRunView `json:"runs"`
 	}
-	ctx, cancel := context.WithTimeout(ctx, syncCallTimeout)
-	defer cancel()
-	if err := w.admin.do(ctx, http.MethodGet, path, nil, &out); err != nil {
+	if err := w.admin.get(ctx, path, &out); err != nil {
 		return nil, err
 	}
 	return out.Runs, nil
@@ -287,13 +241,8 @@ func (w *syncWatcher) watch(ctx context.Context, kind string) error {
 	window := newSampleWindow(rateWindow)
 	var plain plainState
 	drawn := 0
-	width := 0
-	if f, ok := w.out.(*os.File); ok && w.terminal {
-		if cols, _, err := term.GetSize(int(f.Fd())); err == nil {
-			width = cols
-		}
-	}
-	var failingSince time.Time
+	width := terminalWidth(w.out, w.terminal)
+	var outage apiOutage
 	tick := time.NewTicker(w.interval)
 	defer tick.Stop()
 	for {
@@ -303,20 +252,13 @@ func (w *syncWatcher) watch(ctx context.Context, kind string) error {
 		case ctx.Err() != nil:
 			return fmt.Errorf("stopped watching; the %s sync goes on (`bcflow sync cancel -kind %s` stops it)", kind, kind)
 		case err != nil:
-			var ae *adminError
-			if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 {
-				return err // the request is wrong; polling again will not help
-			}
-			if failingSince.IsZero() {
-				failingSince = now
-			}
-			if now.Sub(failingSince) > syncGiveUp {
-				return fmt.Errorf("the admin API has not answered for %s, stopped watching (the sync goes on): %w", syncGiveUp, err)
+			if err := outage.failed(err, now, "sync"); err != nil {
+				return err
 			}
 		case len(runs) == 0:
 			return fmt.Errorf("no %s sync of %s has run", kind, w.store)
 		default:
-			failingSince = time.Time{}
+			outage.answered()
 			run := runs[0]
 			prev := window.bases(run.SyncRun, now)
 			if w.terminal {
