@@ -314,17 +314,6 @@ func TestSegmentsWithoutTheSegmentationAPI(t *testing.T) {
 		}
 		return err == nil && n == 1, fmt.Sprintf("%d such decisions (%v)", n, err)
 	})
-	// One decision says so, however many pushes skipped BigCommerce.
-	eventually(t, "the decision that the store has no Segmentation API", func() (bool, string) {
-		ds, err := s.store.ListDecisions(context.Background(), store.DecisionFilter{StoreHash: s.hash, WorkflowID: workflows.SegmentSyncID(s.hash)})
-		n := 0
-		for _, d := range ds {
-			if d.Reason == workflows.ReasonNoSegmentationAPI {
-				n++
-			}
-		}
-		return err == nil && n == 1, fmt.Sprintf("%d such decisions (%v)", n, err)
-	})
 	counts, err := s.store.PendingSegmentPushCounts(context.Background(), s.hash)
 	if err != nil || counts["first_time_buyers"][store.PushBigCommerce] != 0 {
 		t.Fatalf("BigCommerce pushes left pending: %+v, %v", counts, err)
