@@ -354,6 +354,35 @@ func TestOrderHubCoalescesEditsAndContinuesAsNew(t *testing.T) {
 	}
 }
 
+// A storm of edits while the run's first load is slow does not overflow
+// the hub's history: the load is abandoned and the next run loads first,
+// with every signal counted.
+func TestOrderHubAbandonsASlowFirstLoadWhenItsHistoryFills(t *testing.T) {
+	w := newHubWorld(t)
+	release := make(chan struct{})
+	defer close(release)
+	w.onLoad = func(ctx context.Context) {
+		w.env.SignalWorkflow(SignalOrderUpdated, OrderEvent{Scope: "store/order/updated"})
+		w.env.SignalWorkflow(SignalOrderUpdated, OrderEvent{Scope: "store/order/updated"})
+		select {
+		case <-release: // never: the hub must not wait for this load
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second):
+		}
+	}
+	w.env.SetContinueAsNewSuggested(true)
+	start := time.Now()
+	w.env.ExecuteWorkflow(OrderLifecycle, OrderLifecycleInput{StoreHash: "abc", OrderID: 1001})
+	var next OrderLifecycleInput
+	continuedInput(t, w.env.GetWorkflowError(), &next)
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("the hub waited for the slow load to end")
+	}
+	if !next.Carry.RefreshDue || signalCount(next.Carry.Signals, SignalOrderUpdated) < 1 {
+		t.Fatalf("carried %+v: want the load still due and the signals counted", next.Carry)
+	}
+}
+
 // A reminder whose cart link cannot be made absolute is not sent with a
 // broken link: the step is skipped with the reason and the flow goes on.
 func TestCartStepWithoutAUsableLinkIsSkipped(t *testing.T) {

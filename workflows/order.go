@@ -92,8 +92,16 @@ func OrderLifecycle(ctx workflow.Context, in OrderLifecycleInput) (OrderLifecycl
 	h.counts = in.Carry.Signals
 	h.pending, h.refreshDue = in.Carry.Pending, in.Carry.RefreshDue
 
-	// The order's truth first: a new run re-derives its state from it.
-	if err := h.refresh(); err != nil {
+	// The order's truth first: a new run re-derives its state from it. A
+	// storm of signals that fills the history while the order loads (a slow
+	// store, a spent API quota) abandons the load: the next run loads first.
+	load := h.refresh
+	if h.hubVersion >= hubVersionInterruptibleStart {
+		load = h.refreshOrAbandon
+	}
+	if err := load(); errors.Is(err, errHubHistoryFull) {
+		return OrderLifecycleResult{}, h.continueAsNew(OrderLifecycleWorkflowName, h.carry)
+	} else if err != nil {
 		return OrderLifecycleResult{}, err
 	}
 	h.refreshDue = false
@@ -258,7 +266,11 @@ const (
 	// order is abandoned when a storm of edits fills the history while it
 	// runs; the next run re-reads the order first.
 	hubVersionInterruptibleReread workflow.Version = 3
-	hubVersionLatest                               = hubVersionInterruptibleReread
+	// hubVersionInterruptibleStart: the load that starts each run is
+	// abandoned the same way (the load now also mirrors the order and
+	// re-evaluates its shopper's segments, so it can outlast a storm).
+	hubVersionInterruptibleStart workflow.Version = 4
+	hubVersionLatest                              = hubVersionInterruptibleStart
 )
 
 // errHubHistoryFull: a re-read was abandoned because the history filled.

@@ -44,6 +44,8 @@ type hubWorld struct {
 	cartSignals []CartExit
 	// trackErr fails every TrackEvent with it (nothing tracked).
 	trackErr error
+	// onLoad, when set, runs in every LoadOrder before it answers.
+	onLoad func(ctx context.Context)
 
 	mu       sync.Mutex
 	children []*childRun
@@ -84,8 +86,11 @@ func newHubWorldOn(t *testing.T, st *store.Store, start time.Time) *hubWorld {
 			return w.flows, nil
 		})
 	w.env.OnActivity(real.LoadOrder, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.OrderInput) (activities.OrderSnapshot, error) {
+		func(ctx context.Context, in activities.OrderInput) (activities.OrderSnapshot, error) {
 			w.loads++
+			if w.onLoad != nil {
+				w.onLoad(ctx)
+			}
 			o := w.order
 			if !in.WithShipments {
 				o.Shipments = nil
