@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -49,9 +51,6 @@ func newSyncWorld(t *testing.T, pages map[string]int, plan activities.SyncPlan) 
 		func(_ context.Context, in activities.SyncPagesInput) (activities.SyncPagesResult, error) {
 			w.mu.Lock()
 			w.calls = append(w.calls, in)
-			if len(w.calls) == w.suggestAt {
-				w.env.SetContinueAsNewSuggested(true)
-			}
 			w.inFlight++
 			w.maxIn = max(w.maxIn, w.inFlight)
 			w.mu.Unlock()
@@ -77,6 +76,17 @@ func newSyncWorld(t *testing.T, pages map[string]int, plan activities.SyncPlan) 
 			}
 			return r, nil
 		})
+	// The suggestion flips on the dispatcher's side (completion listeners run
+	// there), never from an activity's goroutine, which the workflow would race.
+	completed := 0
+	w.env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, _ error) {
+		if info.ActivityType.Name != "SyncPages" {
+			return
+		}
+		if completed++; completed == w.suggestAt {
+			w.env.SetContinueAsNewSuggested(true)
+		}
+	})
 	w.env.OnActivity(a.FinishSync, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.FinishSyncInput) error {
 			w.mu.Lock()
