@@ -39,6 +39,12 @@ type Decision struct {
 	Reason   string
 	Details  json.RawMessage // JSON text; empty stores {}
 	At       time.Time       // zero means now (which defeats derived dedupe)
+	// ChannelID is the BigCommerce channel the decision concerns (0 when
+	// unknown); it picks the channel's rollup rows besides the store's.
+	ChannelID int64
+	// Amount is the money the decision is worth (e.g. a recovered order's
+	// total), summed in the decision rollups; 0 for most decisions.
+	Amount Money
 }
 
 // DecisionFilter selects decisions for ListDecisions. Empty fields do not
@@ -54,7 +60,8 @@ type DecisionFilter struct {
 	Before     time.Time // only decisions strictly before this time
 }
 
-const decisionCols = `id, dedupe_key, store_hash, customer_key, workflow_id, flow, step, decision, reason, details, at`
+const decisionCols = `id, dedupe_key, store_hash, customer_key, workflow_id, flow, step, decision, reason, details, at,
+	channel_id, amount`
 
 func derivedDecisionKey(d Decision) string {
 	h := sha256.New()
@@ -83,10 +90,10 @@ func (s *Store) AppendDecision(ctx context.Context, d Decision) error {
 		d.DedupeKey = derivedDecisionKey(d)
 	}
 	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO decisions
-		(dedupe_key, store_hash, customer_key, email, workflow_id, flow, step, decision, reason, details, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		(dedupe_key, store_hash, customer_key, email, workflow_id, flow, step, decision, reason, details, at, channel_id, amount)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 		d.DedupeKey, d.StoreHash, d.CustomerKey, strings.ToLower(strings.TrimSpace(d.Email)), d.WorkflowID, d.Flow, d.Step, d.Decision, d.Reason,
-		details, s.tv(d.At))
+		details, s.tv(d.At), d.ChannelID, int64(d.Amount))
 	if err != nil {
 		return fmt.Errorf("store: append decision %q/%q: %w", d.WorkflowID, d.Step, err)
 	}
@@ -137,7 +144,7 @@ func (s *Store) ListDecisions(ctx context.Context, f DecisionFilter) ([]Decision
 		var d Decision
 		var details string
 		if err := rows.Scan(&d.ID, &d.DedupeKey, &d.StoreHash, &d.CustomerKey, &d.WorkflowID, &d.Flow, &d.Step,
-			&d.Decision, &d.Reason, &details, (*dbTime)(&d.At)); err != nil {
+			&d.Decision, &d.Reason, &details, (*dbTime)(&d.At), &d.ChannelID, (*int64)(&d.Amount)); err != nil {
 			return nil, fmt.Errorf("store: list decisions: %w", err)
 		}
 		d.Details = json.RawMessage(details)
