@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,18 +18,13 @@ import (
 )
 
 // Admin returns the /api/v1 route group, guarded by the admin bearer token
-// (BCFLOW_ADMIN_TOKEN). Without a configured token every admin route
-// answers 401: the admin API is never open by accident.
+// (BCFLOW_ADMIN_TOKEN) or a dashboard session (AdminAuth), and mounts the
+// dashboard and its sign-in at /app/ (session.go). Without a configured
+// token every admin route answers 401: the admin API is never open by
+// accident.
 func (s *Server) Admin(token []byte) *gin.RouterGroup {
-	return s.engine.Group("/api/v1", func(c *gin.Context) {
-		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-		if !ok || !secretEqual(got, token) {
-			c.Header("WWW-Authenticate", `Bearer realm="bcflow"`)
-			AbortError(c, http.StatusUnauthorized, "unauthorized", "missing or wrong admin bearer token")
-			return
-		}
-		c.Next()
-	})
+	s.mountApp(token)
+	return s.engine.Group("/api/v1", AdminAuth(token))
 }
 
 // DecisionLog is the part of the store the timeline reads.
