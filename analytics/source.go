@@ -7,30 +7,20 @@ import (
 )
 
 // RollupRow is one day's figure of one kind and key, as the store sums it.
-type RollupRow struct {
-	Day            string // YYYY-MM-DD, UTC
-	Kind           string
-	K1, K2, K3, K4 string
-	N              int64
-	Amount         store.Money
-}
+type RollupRow = store.RollupRow
 
 // TierCount is how many loyalty members a tier holds and their points.
-type TierCount struct {
-	Tier    string
-	Members int64
-	Points  int64
-}
+type TierCount = store.TierCount
 
 // Rollup kinds (the store's).
 const (
-	KindOrders     = "orders"
-	KindCustomers  = "customers"
-	KindEntered    = "entered"
-	KindDecision   = "decision"
-	KindEngagement = "engagement"
-	KindLoyalty    = "loyalty"
-	KindSegment    = "segment"
+	KindOrders     = store.RollupOrders
+	KindCustomers  = store.RollupCustomers
+	KindEntered    = store.RollupEntered
+	KindDecision   = store.RollupDecision
+	KindEngagement = store.RollupEngagement
+	KindLoyalty    = store.RollupLoyalty
+	KindSegment    = store.RollupSegment
 )
 
 // Source is the part of the store the figures read; *store.Store implements
