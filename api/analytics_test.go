@@ -144,7 +144,7 @@ func testDashboardFigures(t *testing.T, f *dashFixture) {
 	wantStore := analytics.StoreFigures{CustomersTotal: 2, CustomersNew: analytics.Count{Current: 1, Previous: 1},
 		Orders: analytics.Count{Current: 2, Previous: 1}, Revenue: analytics.Amount{Current: "150.50", Previous: "20.00"},
 		AverageOrderValue: analytics.Amount{Current: "75.25", Previous: "20.00"},
-		ByChannel: []analytics.ChannelFigures{{ChannelID: 1, CustomersTotal: 1, Orders: 1, Revenue: "100.00"}, {ChannelID: 2, CustomersTotal: 1, Orders: 1, Revenue: "50.50"}}}
+		ByChannel:         []analytics.ChannelFigures{{ChannelID: 1, CustomersTotal: 1, Orders: 1, Revenue: "100.00"}, {ChannelID: 2, CustomersTotal: 1, Orders: 1, Revenue: "50.50"}}}
 	if !reflect.DeepEqual(ov.Store, wantStore) {
 		t.Fatalf("store figures %+v\nwant %+v", ov.Store, wantStore)
 	}
