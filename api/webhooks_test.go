@@ -122,6 +122,7 @@ func newWebhookFixtureOn(t *testing.T, url string) *webhookFixture {
 		BrevoSecret: []byte("brevo-secret"),
 		Deliveries:  st,
 		Dispatcher:  disp,
+		Events:      st,
 		Metrics:     metrics,
 		Logger:      slog.New(slog.DiscardHandler),
 	})
