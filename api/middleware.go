@@ -32,8 +32,13 @@ type ErrorDetail struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
+// errorCodeKey holds the code of the error a request was answered with
+// (the outcome the webhook metrics count).
+const errorCodeKey = "error_code"
+
 // AbortError ends the request with status and an ErrorBody.
 func AbortError(c *gin.Context, status int, code, message string) {
+	c.Set(errorCodeKey, code)
 	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{Code: code, Message: message, RequestID: c.GetString(requestIDKey)}})
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -40,6 +41,14 @@ type Deliveries interface {
 	AddSuppression(ctx context.Context, s store.Suppression) error
 }
 
+// MessageEvents records the delivery and engagement of sent messages;
+// *store.Store implements it. event is delivered, opened or clicked;
+// counted is false for an unknown message id and for an event already
+// recorded.
+type MessageEvents interface {
+	RecordMessageEvent(ctx context.Context, providerMessageID, event string, at time.Time) (counted bool, err error)
+}
+
 // StoreAuth is what bcflow knows to authenticate one store's webhooks.
 type StoreAuth struct {
 	// ClientSecret keys the Standard Webhooks signature.
@@ -61,7 +70,12 @@ type WebhookOptions struct {
 	BrevoSecret []byte
 	Deliveries  Deliveries
 	Dispatcher  Dispatcher
-	Logger      *slog.Logger
+	// Events records Brevo's delivered, opened and click events; nil
+	// ignores them.
+	Events MessageEvents
+	// Metrics counts every webhook by scope and outcome; nil counts none.
+	Metrics *WebhookMetrics
+	Logger  *slog.Logger
 }
 
 // dispatchTimeout bounds one webhook's start or signal; claimLease, longer,
@@ -75,8 +89,8 @@ const (
 // MountWebhooks adds POST /webhooks/bigcommerce and POST /webhooks/brevo.
 func (s *Server) MountWebhooks(opts WebhookOptions) {
 	h := &webhookHandler{opts: opts}
-	s.engine.POST("/webhooks/bigcommerce", h.bigcommerce)
-	s.engine.POST("/webhooks/brevo", h.brevo)
+	s.engine.POST("/webhooks/bigcommerce", opts.Metrics.counted(h.bigcommerce))
+	s.engine.POST("/webhooks/brevo", opts.Metrics.counted(h.brevo))
 }
 
 type webhookHandler struct{ opts WebhookOptions }
@@ -117,10 +131,15 @@ func (h *webhookHandler) bigcommerce(c *gin.Context) {
 			return
 		}
 	}
+	if h.opts.Dispatcher.Supports(ev.Scope) {
+		c.Set(webhookScopeKey, ev.Scope)
+	} else {
+		c.Set(webhookScopeKey, "other")
+	}
 	log := h.opts.Logger.With("scope", ev.Scope, "store", ev.StoreHash, "data_id", ev.Data.ID, "request_id", c.GetString(requestIDKey))
 	if !h.opts.Dispatcher.Supports(ev.Scope) {
 		log.Info("webhook scope ignored")
-		c.JSON(http.StatusOK, gin.H{"status": "ignored"})
+		answerWebhook(c, gin.H{"status": "ignored"})
 		return
 	}
 	if ev.CreatedAt.IsZero() {
@@ -151,7 +170,7 @@ func (h *webhookHandler) bigcommerce(c *gin.Context) {
 	}
 	if !claimed {
 		log.Info("duplicate webhook delivery")
-		c.JSON(http.StatusOK, gin.H{"status": "duplicate"})
+		answerWebhook(c, gin.H{"status": "duplicate"})
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), dispatchTimeout)
@@ -177,21 +196,37 @@ func (h *webhookHandler) bigcommerce(c *gin.Context) {
 		log.Warn("mark webhook delivery accepted", "error", err.Error())
 	}
 	log.Info("webhook accepted", "action", string(res.Action), "workflow_id", res.WorkflowID)
-	c.JSON(http.StatusOK, gin.H{"status": string(res.Action), "workflow_id": res.WorkflowID})
+	answerWebhook(c, gin.H{"status": string(res.Action), "workflow_id": res.WorkflowID})
 }
 
 // brevoEvent is the part of Brevo's transactional webhook bcflow reads.
 type brevoEvent struct {
 	Event string `json:"event"`
 	Email string `json:"email"`
+	// MessageID is the message's id as Brevo's send answered it
+	// ("<...@smtp-relay.mailin.fr>"), in every event about a message.
+	MessageID string `json:"message-id"`
+	// TSEvent is when the event happened (Unix seconds); TS the same on
+	// older payloads.
+	TSEvent int64 `json:"ts_event"`
+	TS      int64 `json:"ts"`
 }
 
 // brevoOptOuts are the Brevo events that end a shopper's marketing.
 var brevoOptOuts = map[string]bool{"unsubscribed": true, "hard_bounce": true, "spam": true}
 
+// brevoEngagement maps Brevo's delivery and engagement events to the
+// message events bcflow counts.
+var brevoEngagement = map[string]string{
+	"delivered": "delivered", "opened": "opened", "unique_opened": "opened", "click": "clicked",
+}
+
 // brevo receives Brevo's transactional webhooks: an opt-out becomes a
 // suppression (consulted by every later send) and an unsubscribed signal
-// to each running flow of that shopper.
+// to each running flow of that shopper; a delivered, opened or click
+// event is recorded against the message it names (message-id), once. Any
+// other event, and an engagement event naming no message, is answered
+// 200 ignored: Brevo sends events bcflow has no use for.
 func (h *webhookHandler) brevo(c *gin.Context) {
 	if len(h.opts.BrevoSecret) == 0 {
 		AbortError(c, http.StatusNotFound, "not_configured", "Brevo webhooks are not configured (set BCFLOW_BREVO_WEBHOOK_SECRET)")
@@ -211,17 +246,30 @@ func (h *webhookHandler) brevo(c *gin.Context) {
 		AbortError(c, http.StatusBadRequest, "bad_payload", "body: not a JSON object")
 		return
 	}
-	if ev.Event == "" || ev.Email == "" {
+	if ev.Event == "" {
+		AbortError(c, http.StatusBadRequest, "bad_payload", "event is required")
+		return
+	}
+	scope := "brevo/other"
+	if brevoOptOuts[ev.Event] || brevoEngagement[ev.Event] != "" {
+		scope = "brevo/" + ev.Event
+	}
+	c.Set(webhookScopeKey, scope)
+	if event := brevoEngagement[ev.Event]; event != "" {
+		h.brevoEngagement(c, ev, event)
+		return
+	}
+	if !brevoOptOuts[ev.Event] {
+		answerWebhook(c, gin.H{"status": "ignored"})
+		return
+	}
+	if ev.Email == "" {
 		AbortError(c, http.StatusBadRequest, "bad_payload", "event and email are required")
 		return
 	}
 	email, err := starter.ParseEmail("email", ev.Email)
 	if err != nil {
 		AbortError(c, http.StatusBadRequest, "bad_payload", err.Error())
-		return
-	}
-	if !brevoOptOuts[ev.Event] {
-		c.JSON(http.StatusOK, gin.H{"status": "ignored"})
 		return
 	}
 	ctx := c.Request.Context()
@@ -241,7 +289,37 @@ func (h *webhookHandler) brevo(c *gin.Context) {
 		AbortError(c, http.StatusServiceUnavailable, "temporal_unavailable", "opt-out recorded but running flows were not signalled; retry")
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "suppressed", "flows_signalled": n})
+	answerWebhook(c, gin.H{"status": "suppressed", "flows_signalled": n})
+}
+
+// maxMessageIDLen bounds a message-id (Brevo's are about 60 bytes).
+const maxMessageIDLen = 256
+
+// brevoEngagement records a delivered, opened or clicked event of the
+// message ev names: 200 recorded (counted: the first such event of a
+// message bcflow sent), 200 ignored without a message-id, 503 when the
+// store does not answer (Brevo retries).
+func (h *webhookHandler) brevoEngagement(c *gin.Context, ev brevoEvent, event string) {
+	id := strings.TrimSpace(ev.MessageID)
+	if id == "" || h.opts.Events == nil {
+		answerWebhook(c, gin.H{"status": "ignored"})
+		return
+	}
+	if len(id) > maxMessageIDLen {
+		AbortError(c, http.StatusBadRequest, "bad_payload", "message-id: longer than 256 bytes")
+		return
+	}
+	at := time.Now()
+	if ts := cmp.Or(ev.TSEvent, ev.TS); ts > 0 {
+		at = time.Unix(ts, 0)
+	}
+	counted, err := h.opts.Events.RecordMessageEvent(c.Request.Context(), id, event, at.UTC())
+	if err != nil {
+		h.opts.Logger.Error("record message event", "event", event, "error", err.Error())
+		AbortError(c, http.StatusServiceUnavailable, "unavailable", "could not record the event; retry later")
+		return
+	}
+	answerWebhook(c, gin.H{"status": "recorded", "event": event, "counted": counted})
 }
 
 // secretEqual compares in constant time; an empty expected secret never

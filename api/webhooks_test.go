@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/bcflow/bcflow/starter"
@@ -87,6 +88,8 @@ type webhookFixture struct {
 	h     http.Handler
 	disp  *recordingDispatcher
 	store *store.Store
+	// metrics is the registry of the webhook counter.
+	metrics *prometheus.Registry
 }
 
 func newWebhookFixture(t *testing.T) *webhookFixture {
@@ -107,6 +110,11 @@ func newWebhookFixtureOn(t *testing.T, url string) *webhookFixture {
 		t.Fatal(err)
 	}
 	disp := &recordingDispatcher{}
+	reg := prometheus.NewRegistry()
+	metrics, err := NewWebhookMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := New(Options{Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: 4096})
 	s.MountWebhooks(WebhookOptions{
 		Secret:      []byte(testSecret),
@@ -114,9 +122,11 @@ func newWebhookFixtureOn(t *testing.T, url string) *webhookFixture {
 		BrevoSecret: []byte("brevo-secret"),
 		Deliveries:  st,
 		Dispatcher:  disp,
+		Events:      st,
+		Metrics:     metrics,
 		Logger:      slog.New(slog.DiscardHandler),
 	})
-	return &webhookFixture{h: s.Handler(), disp: disp, store: st}
+	return &webhookFixture{h: s.Handler(), disp: disp, store: st, metrics: reg}
 }
 
 func cartPayload(scope, id string, createdAt int64) string {

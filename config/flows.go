@@ -194,7 +194,18 @@ type CartRecovery struct {
 	// from the cart, or by the same shopper, still counts as recovered by
 	// that message (default DefaultAttributionWindow).
 	AttributionWindow Duration `yaml:"attribution_window"`
+	// HoldoutPercent holds back this percentage of abandoned carts (0 to
+	// MaxHoldoutPercent, default 0): a held-out cart gets no message, and
+	// its conversion is measured against the messaged carts'. A cart's
+	// group is decided by its id (workflows.HoldoutBucket), so it never
+	// changes.
+	HoldoutPercent int `yaml:"holdout_percent"`
 }
+
+// MaxHoldoutPercent is the largest cart_recovery.holdout_percent: a
+// holdout above it would leave too few messaged carts to learn from and
+// take reminders away from most shoppers.
+const MaxHoldoutPercent = 90
 
 // GoalKind is what achieves an order goal.
 type GoalKind string

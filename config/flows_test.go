@@ -372,7 +372,43 @@ flows.yaml:11: defaults.cart_recovery.steps[0].coupon.expires_after: must be a p
 		{"disabled without steps", "defaults:\n  cart_recovery:\n    enabled: false\n    steps: []\n", ""},
 		{"abandoned_after", "defaults:\n  cart_recovery:\n    abandoned_after: 0s\n",
 			`flows.yaml:3: defaults.cart_recovery.abandoned_after: must be a positive duration, got "0s"`},
+		{"holdout above the maximum", "defaults:\n  cart_recovery:\n    holdout_percent: 91\n",
+			`flows.yaml:3: defaults.cart_recovery.holdout_percent: must be between 0 and 90, got 91`},
+		{"negative holdout", "stores:\n  - store_hash: abc\n    channels:\n      - channel_id: 2\n        cart_recovery:\n          holdout_percent: -5\n",
+			`flows.yaml:6: stores[0].channels[0].cart_recovery.holdout_percent: must be between 0 and 90, got -5`},
+		{"holdout not a number", "defaults:\n  cart_recovery:\n    holdout_percent: half\n",
+			`flows.yaml:3: defaults.cart_recovery.holdout_percent: must be a whole number, got "half"`},
+		{"holdout at the maximum", "defaults:\n  cart_recovery:\n    holdout_percent: 90\n", ""},
 	})
+}
+
+// TestHoldoutPercentPerStoreAndChannel: holdout_percent defaults to 0 and
+// follows the section overlay like every key of cart_recovery.
+func TestHoldoutPercentPerStoreAndChannel(t *testing.T) {
+	if got := DefaultFlows().For("any", 1).CartRecovery.HoldoutPercent; got != 0 {
+		t.Fatalf("built-in holdout_percent = %d, want 0", got)
+	}
+	f, err := ParseFlows("f.yaml", []byte(`defaults:
+  cart_recovery: {holdout_percent: 10}
+stores:
+  - store_hash: abc
+    cart_recovery: {holdout_percent: 50}
+    channels:
+      - channel_id: 2
+        cart_recovery: {abandoned_after: 2h}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		store   string
+		channel int
+		want    int
+	}{{"zzz", 1, 10}, {"abc", 1, 50}, {"abc", 2, 0}} {
+		if got := f.For(c.store, c.channel).CartRecovery.HoldoutPercent; got != c.want {
+			t.Errorf("For(%s, %d).holdout_percent = %d, want %d", c.store, c.channel, got, c.want)
+		}
+	}
 }
 
 func TestParseFlowsStructureErrors(t *testing.T) {

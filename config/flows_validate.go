@@ -350,6 +350,9 @@ func (c *checker) cartRecovery(p string, cr *CartRecovery) {
 	if cr.AbandonedAfter <= 0 {
 		c.add(p+".abandoned_after", "must be a positive duration, got %q", cr.AbandonedAfter)
 	}
+	if cr.HoldoutPercent < 0 || cr.HoldoutPercent > MaxHoldoutPercent {
+		c.add(p+".holdout_percent", "must be between 0 and %d, got %d", MaxHoldoutPercent, cr.HoldoutPercent)
+	}
 	if cr.Enabled && len(cr.Steps) == 0 {
 		c.add(p+".steps", "enabled cart recovery needs at least one step (or write enabled: false)")
 	}

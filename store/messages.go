@@ -40,6 +40,8 @@ type Message struct {
 	Phone             string
 	Channel           string // ChannelEmail, ChannelSMS or ChannelWhatsApp
 	Template          string
+	Flow              string // the flow that sent it (the name its decisions use), for the engagement rollups
+	Step              string // the flow's step that sent it
 	Status            string // one of the Message* statuses
 	ProviderMessageID string
 	Error             string    // why it was refused, is unknown, or was put back to reserved
@@ -49,13 +51,13 @@ type Message struct {
 }
 
 const messageCols = `id, idempotency_key, store_hash, channel_id, customer_key, email, phone, channel, template,
-	status, provider_message_id, error, created_at, sent_at, updated_at`
+	status, provider_message_id, error, created_at, sent_at, updated_at, flow, step`
 
 func scanMessage(sc interface{ Scan(...any) error }) (*Message, error) {
 	m := new(Message)
 	err := sc.Scan(&m.ID, &m.IdempotencyKey, &m.StoreHash, &m.ChannelID, &m.CustomerKey, &m.Email, &m.Phone,
 		&m.Channel, &m.Template, &m.Status, &m.ProviderMessageID, &m.Error,
-		(*dbTime)(&m.CreatedAt), (*dbTime)(&m.SentAt), (*dbTime)(&m.UpdatedAt))
+		(*dbTime)(&m.CreatedAt), (*dbTime)(&m.SentAt), (*dbTime)(&m.UpdatedAt), &m.Flow, &m.Step)
 	if err != nil {
 		return nil, err
 	}
@@ -83,11 +85,11 @@ func (s *Store) ReserveMessage(ctx context.Context, m Message) (existing *Messag
 	created := orNow(m.CreatedAt)
 	row := s.db.QueryRowContext(ctx, s.rebind(`INSERT INTO messages
 		(idempotency_key, store_hash, channel_id, customer_key, email, phone, channel, template,
-		 status, provider_message_id, error, created_at, sent_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, NULL, ?)
+		 status, provider_message_id, error, created_at, sent_at, updated_at, flow, step)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, NULL, ?, ?, ?)
 		ON CONFLICT DO NOTHING RETURNING `+messageCols),
 		m.IdempotencyKey, m.StoreHash, m.ChannelID, m.CustomerKey, strings.TrimSpace(m.Email), strings.TrimSpace(m.Phone),
-		m.Channel, m.Template, MessageReserved, s.tv(created), s.tv(created))
+		m.Channel, m.Template, MessageReserved, s.tv(created), s.tv(created), m.Flow, m.Step)
 	got, err := scanMessage(row)
 	if err == nil {
 		return got, true, nil

@@ -310,7 +310,8 @@ func (s *Store) Close() error {
 
 // Migrate applies the embedded migrations not yet applied and returns their
 // versions in order; a second call applies nothing and returns an empty
-// slice. Concurrent calls are serialised: within the process by a mutex,
+// slice. The first Migrate that finds no rollups marker rebuilds every
+// store's analytics rollups from its data (see RebuildRollups). Concurrent calls are serialised: within the process by a mutex,
 // across processes on PostgreSQL by a session advisory lock.
 func (s *Store) Migrate(ctx context.Context) (applied []int64, err error) {
 	s.migrateMu.Lock()
@@ -345,6 +346,9 @@ func (s *Store) Migrate(ctx context.Context) (applied []int64, err error) {
 		}
 	}
 	if err != nil {
+		return applied, fmt.Errorf("store: migrate: %w", err)
+	}
+	if err := s.rebuildRollupsOnce(ctx); err != nil {
 		return applied, fmt.Errorf("store: migrate: %w", err)
 	}
 	return applied, nil

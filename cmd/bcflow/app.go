@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"github.com/bcflow/bcflow/activities"
@@ -81,19 +82,36 @@ func newActivities(cfg *config.Config, st *store.Store, flows *config.Flows, log
 	return acts, nil
 }
 
-// mountAPI adds the webhook receivers and the admin API.
-func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *store.Store, c client.Client, logger *slog.Logger) error {
+// mountAPI adds the webhook receivers, the admin API with the dashboard's
+// figures (api.Admin also serves the dashboard at /app/ and its session),
+// and, when reg is not nil, the business metrics: webhooks by scope and
+// outcome, and the store's figures (api.StoreMetrics).
+func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *store.Store, c client.Client, logger *slog.Logger, reg prometheus.Registerer) error {
 	stores := map[string]api.StoreAuth{}
 	if cfg.BigCommerce.StoreHash != "" {
 		stores[cfg.BigCommerce.StoreHash] = api.StoreAuth{ClientSecret: []byte(cfg.BigCommerce.ClientSecret.Reveal()), StoreID: cfg.BigCommerce.StoreID}
 	}
 	dispatcher := starter.New(c, cfg.TaskQueue)
+	var webhookMetrics *api.WebhookMetrics
+	if reg != nil {
+		var err error
+		if webhookMetrics, err = api.NewWebhookMetrics(reg); err != nil {
+			return err
+		}
+		if err := reg.Register(api.NewStoreMetrics(api.StoreMetricsOptions{
+			Source: st, Stores: storeHashes(cfg), Logger: logger.With("component", "metrics"),
+		})); err != nil {
+			return fmt.Errorf("register the business metrics: %w", err)
+		}
+	}
 	srv.MountWebhooks(api.WebhookOptions{
 		Secret:      []byte(cfg.WebhookSecret.Reveal()),
 		Stores:      stores,
 		BrevoSecret: []byte(cfg.Brevo.WebhookSecret.Reveal()),
 		Deliveries:  st,
 		Dispatcher:  dispatcher,
+		Events:      st,
+		Metrics:     webhookMetrics,
 		Logger:      logger.With("component", "webhooks"),
 	})
 	admin := srv.Admin([]byte(cfg.AdminToken.Reveal()))
@@ -101,6 +119,8 @@ func mountAPI(srv *api.Server, cfg *config.Config, flows *config.Flows, st *stor
 	api.MountRedrive(admin, dispatcher, storeHashes(cfg), logger.With("component", "redrive"))
 	api.MountSync(admin, api.SyncOptions{Control: dispatcher, Runs: st, Stores: storeHashes(cfg), Logger: logger.With("component", "sync")})
 	api.MountSegments(admin, segmentsOptions(dispatcher, st, flows, storeHashes(cfg), logger.With("component", "segments")))
+	api.MountAnalytics(admin, api.AnalyticsOptions{Source: st, Flows: flows, Stores: storeHashes(cfg), Logger: logger.With("component", "analytics")})
+	api.MountCustomers(admin, api.CustomersOptions{Store: st, Stores: storeHashes(cfg), Logger: logger.With("component", "customers")})
 	bcs, err := bigCommerceClients(cfg, logger)
 	if err != nil {
 		return err

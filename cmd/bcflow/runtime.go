@@ -217,7 +217,7 @@ func serve(ctx context.Context, env *cliEnv, cfg *config.Config, flows *config.F
 		},
 	})
 	if r.api {
-		if err := mountAPI(srv, cfg, flows, st, c, logger); err != nil {
+		if err := mountAPI(srv, cfg, flows, st, c, logger, metrics.Registry); err != nil {
 			return err
 		}
 	}
