@@ -154,7 +154,7 @@ async function customer(ctx) {
       stat('Tier', (loy && loy.tier) || 'none', 'customer-tier'))));
   page.push(section('Orders', table('Orders, newest first', ['Order', 'Date', 'Status', 'Channel', 'Total'],
     (c.orders || []).map(o => [String(o.id), (o.date_created || '').slice(0, 10), o.status || '', String(o.channel_id ?? ''),
-      cell(fmtMoney(o.total_inc_tax), tid('customer-order', o.id, 'total'))]), { numeric: false, empty: 'No orders.' })));
+      cell(fmtMoney(o.total), tid('customer-order', o.id, 'total'))]), { numeric: false, empty: 'No orders.' })));
   const ds = tl.decisions || [];
   page.push(section('Timeline',
     h('p', {}, 'Every decision bcflow took about this shopper, newest first, with its reason.'),
