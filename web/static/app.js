@@ -107,6 +107,8 @@ async function route() {
     clearCharts();
     main.replaceChildren(...nodes.filter(Boolean));
     setStatus('');
+    // The first page shown with its data: what "first load" measures.
+    if (!performance.getEntriesByName('bcflow-ready').length) performance.mark('bcflow-ready');
   } catch (e) {
     if (seq !== renderSeq) return;
     setStatus('');
