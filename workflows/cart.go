@@ -43,8 +43,6 @@ type cartFlow struct {
 	resumed bool
 	// lastSentAt is when the last step went out (attribution window).
 	lastSentAt time.Time
-	// channelID is the cart's storefront, once loaded.
-	channelID int
 	// abandonedEventAt is the created_at of the latest abandonment notice:
 	// a cart change that happened before it (webhooks of different scopes
 	// arrive out of order) is not the shopper coming back.

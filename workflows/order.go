@@ -362,6 +362,7 @@ func (h *orderHub) onLoaded(o activities.OrderSnapshot) error {
 		h.record("", DecisionSkipped, "order not found", nil)
 		return nil
 	}
+	h.channelID = o.ChannelID
 	h.identify()
 	if !h.flowsLoaded {
 		flows, err := h.resolveFlows(o.ChannelID)
