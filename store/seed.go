@@ -271,5 +271,5 @@ func (g seedGen) decisionsSQL(st string, period int, email func(string) string, 
 		SELECT 'seed:' || ` + st + ` || ':' || ` + g.str("d.i") + `, ` + st + `, ` + g.str("d.cust") + `, ` + email("d.cust") + `,
 			` + flow + ` || '/' || ` + st + ` || '/' || ` + g.str("d.w") + `, ` + flow + `, ` + step + `, dec, ` + reason + `,
 			'{}', d.at, 1 + d.w % 2, ` + amount + `
-		FROM (` + mid + `) d ORDER BY d.i`
+		FROM (` + mid + `) d`
 }
