@@ -57,6 +57,9 @@ func TestDashboard(t *testing.T) {
 		artifacts = t.TempDir()
 	}
 	artifacts = filepath.Join(artifacts, "dashboard")
+	if err := os.RemoveAll(artifacts); err != nil { // this test's own folder: no stale screenshots
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -168,8 +171,10 @@ func TestDashboard(t *testing.T) {
 	b.pick("pick-channel", "0")
 	b.firstLoad(base)
 	b.do(chromedp.EmulateViewport(1280, 860))
+	b.pick("pick-period", "7") // the seeded history has a previous week to compare with
 	b.open("overview", "")
-	b.shotViewport("overview-laptop")
+	b.shotViewport("overview-laptop") // docs/dashboard.png
+	b.pick("pick-period", "30")
 	b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	b.open("flows", "")
 	b.open("overview", "")

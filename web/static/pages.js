@@ -158,7 +158,7 @@ async function customer(ctx) {
   const ds = tl.decisions || [];
   page.push(section('Timeline',
     h('p', {}, 'Every decision bcflow took about this shopper, newest first, with its reason.'),
-    table('Decisions, newest first', ['When', 'Flow', 'Step', 'Decision', 'Reason'],
+    table('Decisions, newest first', ['When (UTC)', 'Flow', 'Step', 'Decision', 'Reason'],
       ds.map((d, i) => ({
         class: 'decision-' + d.decision, cells: [
           h('time', { datetime: d.at }, (d.at || '').replace('T', ' ').slice(0, 16)),

@@ -132,10 +132,14 @@ export function chart(title, rows, series, opts = {}) {
     if (!plot.isConnected) return;
     const u = new uPlot({
       width: Math.max(plot.clientWidth, 240), height: opts.height || 220,
-      series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: palette[i % palette.length], width: 2,
-        value: (u, v) => v == null ? '' : (s.money ? v.toFixed(2) : fmtInt(v)) }))],
-      axes: [{}, { size: 60, values: (u, vals) => vals.map(v => s0money(series) ? v.toFixed(0) : fmtInt(v)) }],
-      scales: { x: { time: true } },
+      // Days are UTC: a plain numeric x whose ticks are whole days (multiples
+      // of 86,400 s from the epoch are UTC midnights) in any browser time zone.
+      series: [{ label: 'Day', value: (u, v) => v == null ? '--' : utcDay(v) },
+        ...series.map((s, i) => ({ label: s.label, stroke: palette[i % palette.length], width: 2,
+          value: (u, v) => v == null ? '' : (s.money ? v.toFixed(2) : fmtInt(v)) }))],
+      axes: [{ space: 50, incrs: dayIncrs, values: (u, vals) => vals.map(v => utcDay(v).slice(5)) },
+        { size: 60, values: (u, vals) => vals.map(v => s0money(series) ? v.toFixed(0) : fmtInt(v)) }],
+      scales: { x: { time: false } },
       cursor: { drag: { x: false, y: false } },
     }, data, plot);
     charts.add(u);
@@ -144,6 +148,12 @@ export function chart(title, rows, series, opts = {}) {
 }
 
 function s0money(series) { return series.some(s => s.money); }
+
+const dayIncrs = [1, 2, 7, 14, 28, 56, 91].map(d => d * 86400);
+
+function utcDay(t) {
+  return new Date(t * 1000).toISOString().slice(0, 10);
+}
 
 /** clearCharts destroys the charts of the page being left. */
 export function clearCharts() {
