@@ -83,6 +83,7 @@ func TestDashboard(t *testing.T) {
 	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('signin-token').value = ''`),
 		chromedp.SendKeys(chromedp.ID("signin-token"), dashboardToken), chromedp.Click(chromedp.CSS("#signin-form button")))
 	b.waitPage("overview")
+	b.checkSessionCookie(base)
 
 	// Every page of the seeded store, whole store, then channel 1 on the
 	// overview and flows.
@@ -546,6 +547,35 @@ func (b *browser) firstLoad(base string) {
 	b.t.Logf("first load of the overview (cold cache, loopback): figures shown after %.0f ms (DOMContentLoaded %.0f ms, load %.0f ms); "+
 		"%d files, %.1f KiB transferred (%.1f KiB uncompressed) + %d API calls, %.1f KiB",
 		m.Ready, m.DCL, m.Load, m.Files, m.FilesBytes/1024, m.FilesDecoded/1024, m.API, m.APIBytes/1024)
+}
+
+// checkSessionCookie checks the session cookie as the browser keeps it:
+// HttpOnly, SameSite=Strict, path /, not Secure on plain loopback http
+// (api/session.go says why), and unreadable by the page's scripts.
+func (b *browser) checkSessionCookie(base string) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{base + "/app/"}})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	var found bool
+	for _, c := range res.Cookies {
+		if c.Name != api.SessionCookie {
+			continue
+		}
+		found = true
+		if !c.HTTPOnly || c.SameSite != network.CookieSameSiteStrict || c.Path != "/" || c.Secure {
+			b.t.Errorf("session cookie flags: httpOnly %v sameSite %q path %q secure %v", c.HTTPOnly, c.SameSite, c.Path, c.Secure)
+		}
+	}
+	if !found {
+		b.t.Errorf("the browser kept no %s cookie: %v", api.SessionCookie, res.Cookies)
+	}
+	if got := b.eval(`Promise.resolve(document.cookie)`); strings.Contains(got, api.SessionCookie) {
+		b.t.Errorf("the page's scripts can read the session cookie: %q", got)
+	}
 }
 
 // expectRefusal notes a request the test makes to be refused with status:
