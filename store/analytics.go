@@ -82,6 +82,45 @@ func (s *Store) Rollups(ctx context.Context, storeHash string, channelID int64, 
 	return out, nil
 }
 
+// RollupTotals is Rollups summed over the period: one row per (kind,
+// k1..k4) with Day empty, for figures that need no series (a year's
+// decisions are tens of thousands of daily rows, and a few hundred totals).
+func (s *Store) RollupTotals(ctx context.Context, storeHash string, channelID int64, from, to string, kinds ...string) ([]RollupRow, error) {
+	if err := errors.Join(parseDay(from), parseDay(to)); err != nil {
+		return nil, fmt.Errorf("store: rollup totals: %w", err)
+	}
+	if len(kinds) == 0 {
+		kinds = sortedKinds()
+	}
+	for _, k := range kinds {
+		if !rollupKinds[k] {
+			return nil, fmt.Errorf("store: rollup totals: unknown kind %q: %w", k, ErrInvalid)
+		}
+	}
+	args := []any{storeHash, channelID, from, to}
+	args = append(args, anys(kinds)...)
+	rows, err := s.rdb.QueryContext(ctx, s.rebind(`SELECT kind, k1, k2, k3, k4, CAST(SUM(n) AS BIGINT),
+			CAST(SUM(amount) AS BIGINT) FROM rollups
+		WHERE store_hash = ? AND channel_id = ? AND day >= ? AND day <= ? AND kind IN (`+inList(len(kinds))+`)
+		GROUP BY kind, k1, k2, k3, k4 HAVING SUM(n) <> 0 OR SUM(amount) <> 0 ORDER BY kind, k1, k2, k3, k4`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: rollup totals: %w", err)
+	}
+	defer rows.Close()
+	out := []RollupRow{}
+	for rows.Next() {
+		var r RollupRow
+		if err := rows.Scan(&r.Kind, &r.K1, &r.K2, &r.K3, &r.K4, &r.N, (*int64)(&r.Amount)); err != nil {
+			return nil, fmt.Errorf("store: rollup totals: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: rollup totals: %w", err)
+	}
+	return out, nil
+}
+
 // RollupChannels returns the channel ids (0 aside) with any rollup row of
 // the store, ascending: a skip scan of the primary key, one probe per
 // channel.

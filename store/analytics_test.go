@@ -68,6 +68,31 @@ func TestRollupsByPeriodChannelAndKind(t *testing.T) {
 		if len(ch2) != 1 || ch2[0].K3 != "recovered" || ch2[0].Day != "2026-06-02" {
 			t.Errorf("channel 2 decisions: %+v", ch2)
 		}
+		// Totals: the same figures summed over the days.
+		totals, err := s.RollupTotals(ctx, "s1", 0, "2026-06-01", "2026-06-02", RollupDecision, RollupEntered)
+		must(t, err)
+		if n, _ := rollupN(totals, RollupEntered, "cart-recovery", "", "", ""); n != 3 {
+			t.Errorf("entered total: %d", n)
+		}
+		if n, a := rollupN(totals, RollupDecision, "cart-recovery", "reminder-1", "recovered", ""); n != 1 || a != 1234500 {
+			t.Errorf("recovered total: %d %v", n, a)
+		}
+		for _, r := range totals {
+			if r.Day != "" || (r.Kind != RollupDecision && r.Kind != RollupEntered) {
+				t.Errorf("total row: %+v", r)
+			}
+		}
+		if len(totals) != 5 { // 4 decision keys, 1 entered
+			t.Errorf("%d total rows: %+v", len(totals), totals)
+		}
+		day1Totals, err := s.RollupTotals(ctx, "s1", 0, "2026-06-01", "2026-06-01", RollupEntered)
+		must(t, err)
+		if len(day1Totals) != 1 || day1Totals[0].N != 1 {
+			t.Errorf("entered on day 1, total: %+v", day1Totals)
+		}
+		if _, err := s.RollupTotals(ctx, "s1", 0, "x", "2026-06-01"); !errors.Is(err, ErrInvalid) {
+			t.Errorf("bad day: %v", err)
+		}
 		other, err := s.Rollups(ctx, "s2", 0, "2026-01-01", "2026-12-31")
 		must(t, err)
 		if len(other) != 0 {

@@ -103,6 +103,12 @@ func (g seedGen) h(x string, salt int) string {
 	return fmt.Sprintf(`((%s) * 2654435761 + %d) %% 1000003`, x, (g.seed+uint64(salt)*7919)%1000003)
 }
 
+// spread is a deterministic offset in [0, period) seconds for an integer
+// expression: two hashes, so periods beyond the hash's range are covered.
+func (g seedGen) spread(x string, salt, period int) string {
+	return fmt.Sprintf(`((%s) * 1000003 + (%s)) %% %d`, g.h(x, salt), g.h(x, salt+100), period)
+}
+
 // before is the time secs (an integer expression) before spec.End.
 func (g seedGen) before(secs string) string {
 	if g.s.dialect == DialectPostgres {
@@ -143,7 +149,7 @@ func (g seedGen) statements() []seedStep {
 				` + g.json(`CASE c.i % 3 WHEN 0 THEN '[2]' WHEN 1 THEN '[1]' ELSE '[1,2]' END`) + `,
 				` + map[bool]string{true: "c.i % 2 = 0", false: "c.i % 2"}[g.s.dialect == DialectPostgres] + `,
 				CASE c.i % 4 WHEN 0 THEN 'FR' WHEN 1 THEN 'US' WHEN 2 THEN 'DE' ELSE 'GB' END,
-				` + g.before(g.h("c.i", 1)+` % `+fmt.Sprint(period)) + `, ` + g.before(g.h("c.i", 1)+` % `+fmt.Sprint(period)) + `
+				` + g.before(g.spread("c.i", 1, period)) + `, ` + g.before(g.spread("c.i", 1, period)) + `
 			FROM ` + g.series(sp.Customers, "c")},
 		{"orders", `INSERT INTO mirror_orders (store_hash, id, customer_id, email, email_lc, channel_id, status_id, status,
 			subtotal_ex_tax, subtotal_inc_tax, total_ex_tax, total_inc_tax, refunded_amount, currency, date_created,
@@ -157,7 +163,7 @@ func (g seedGen) statements() []seedStep {
 				CASE WHEN x.i % 20 = 0 THEN 4 WHEN x.i % 25 = 0 THEN 5 ELSE 10 END AS status,
 				(1000 + (` + g.h("x.i", 3) + `) % 20000) * 100 AS total,
 				CASE WHEN x.i % 15 = 0 THEN (1000 + (` + g.h("x.i", 3) + `) % 20000) * 25 ELSE 0 END AS refunded,
-				` + g.before(g.h("x.i", 4)+` % `+fmt.Sprint(period)) + ` AS at
+				` + g.before(g.spread("x.i", 4, period)) + ` AS at
 				FROM ` + g.series(sp.Orders, "x") + `) o`},
 		{"shopper stats", `INSERT INTO shopper_stats (store_hash, email_lc, customer_id, orders_count, total_spent,
 			first_order_at, last_order_at, updated_at)
@@ -256,7 +262,7 @@ func (g seedGen) decisionsSQL(st string, period int, email func(string) string, 
 			` + boolean(`((x.i - 1) / 5) % 30 < 3`) + ` AS held,
 			` + boolean(`(`+g.h("(x.i - 1) / 5", 21)+`) % 100 < CASE WHEN ((x.i - 1) / 5) % 30 < 3 THEN 10 ELSE 15 END`) + ` AS conv,
 			` + custOf("(x.i - 1) / 5", 22) + ` AS cust,
-			` + g.before(fmt.Sprintf(`(%s) %% %d + (4 - (x.i - 1) %% 5) * 3600`, g.h("(x.i - 1) / 5", 23), period)) + ` AS at
+			` + g.before(g.spread("(x.i - 1) / 5", 23, period)+` + (4 - (x.i - 1) % 5) * 3600`) + ` AS at
 		FROM ` + g.series(sp.Decisions, "x")
 	// dec is the decision, named for reason and amount.
 	mid := `SELECT d.*, ` + decision + ` AS dec FROM (` + inner + `) d`
@@ -265,5 +271,5 @@ func (g seedGen) decisionsSQL(st string, period int, email func(string) string, 
 		SELECT 'seed:' || ` + st + ` || ':' || ` + g.str("d.i") + `, ` + st + `, ` + g.str("d.cust") + `, ` + email("d.cust") + `,
 			` + flow + ` || '/' || ` + st + ` || '/' || ` + g.str("d.w") + `, ` + flow + `, ` + step + `, dec, ` + reason + `,
 			'{}', d.at, 1 + d.w % 2, ` + amount + `
-		FROM (` + mid + `) d ORDER BY d.i`
+		FROM (` + mid + `) d`
 }

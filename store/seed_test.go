@@ -62,6 +62,16 @@ func TestSeedAnalytics(t *testing.T) {
 				t.Errorf("orders of channel %d: %d, want %d", ch, got, want)
 			}
 		}
+		// Spread over the period.
+		days := map[string]bool{}
+		for _, r := range rows {
+			if r.Kind == RollupOrders || r.Kind == RollupDecision {
+				days[r.Day] = true
+			}
+		}
+		if len(days) < 28 {
+			t.Errorf("orders and decisions on %d days of 30", len(days))
+		}
 		// Customers.
 		if got, _ := s.CustomersTotal(ctx, "seed1", 0); got != 60 {
 			t.Errorf("customers: %d", got)
