@@ -268,7 +268,7 @@ func TestServiceReadsThePeriodsAndChannels(t *testing.T) {
 	if !reflect.DeepEqual(o.Store.ByChannel, wantBy) || o.Store.CustomersTotal != 42 || o.Store.Revenue != (Amount{"150.50", "20.00"}) {
 		t.Fatalf("overview %s", js(o.Store))
 	}
-	if src.asked[0] != "2026-10-29..2026-11-03" {
+	if src.asked[0] != "2026-11-01..2026-11-03" || src.asked[1] != "totals 2026-10-29..2026-10-31" {
 		t.Fatalf("asked %v", src.asked)
 	}
 	src.asked = nil

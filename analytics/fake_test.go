@@ -46,6 +46,29 @@ func (f *fakeSource) Rollups(_ context.Context, _ string, ch int64, from, to str
 	return out, nil
 }
 
+func (f *fakeSource) RollupTotals(ctx context.Context, sh string, ch int64, from, to string, kinds ...string) ([]RollupRow, error) {
+	rows, err := f.Rollups(ctx, sh, ch, from, to, kinds...)
+	f.asked[len(f.asked)-1] = "totals " + f.asked[len(f.asked)-1]
+	sums := map[RollupRow]*RollupRow{}
+	var keys []RollupRow
+	for _, r := range rows {
+		k := r
+		k.Day, k.N, k.Amount = "", 0, 0
+		if sums[k] == nil {
+			c := k
+			sums[k] = &c
+			keys = append(keys, k)
+		}
+		sums[k].N += r.N
+		sums[k].Amount += r.Amount
+	}
+	out := make([]RollupRow, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *sums[k])
+	}
+	return out, err
+}
+
 func (f *fakeSource) RollupChannels(context.Context, string) ([]int64, error) {
 	var out []int64
 	for ch := range f.rows {

@@ -139,8 +139,7 @@ func ComposeLoyalty(q Query, rows []RollupRow, tiers []TierCount, tierOrder []st
 // Loyalty reads and composes the loyalty figures of storeHash, with the
 // redemption settings of its flows file for q.Channel.
 func (s *Service) Loyalty(ctx context.Context, storeHash string, q Query) (Loyalty, error) {
-	span := q.Span()
-	rows, err := s.Source.Rollups(ctx, storeHash, q.Channel, span.From, span.To, KindLoyalty)
+	rows, err := s.periodRows(ctx, storeHash, q, KindLoyalty)
 	if err != nil {
 		return Loyalty{}, fmt.Errorf("analytics: loyalty rollups: %w", err)
 	}

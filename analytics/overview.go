@@ -138,8 +138,7 @@ func ComposeOverview(q Query, rows []RollupRow, customersTotal int64, byChannel 
 
 // Overview reads and composes the overview of storeHash.
 func (s *Service) Overview(ctx context.Context, storeHash string, q Query) (Overview, error) {
-	span := q.Span()
-	rows, err := s.Source.Rollups(ctx, storeHash, q.Channel, span.From, span.To, overviewKinds...)
+	rows, err := s.periodRows(ctx, storeHash, q, overviewKinds...)
 	if err != nil {
 		return Overview{}, fmt.Errorf("analytics: overview rollups: %w", err)
 	}
@@ -157,7 +156,7 @@ func (s *Service) Overview(ctx context.Context, storeHash string, q Query) (Over
 		if ch == 0 {
 			continue
 		}
-		crows, err := s.Source.Rollups(ctx, storeHash, ch, q.Period.From, q.Period.To, KindOrders)
+		crows, err := s.totals(ctx, storeHash, ch, q.Period, KindOrders)
 		if err != nil {
 			return Overview{}, fmt.Errorf("analytics: channel %d rollups: %w", ch, err)
 		}

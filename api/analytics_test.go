@@ -276,6 +276,9 @@ var errDown = errors.New("connection refused")
 func (downSource) Rollups(context.Context, string, int64, string, string, ...string) ([]analytics.RollupRow, error) {
 	return nil, errDown
 }
+func (downSource) RollupTotals(context.Context, string, int64, string, string, ...string) ([]analytics.RollupRow, error) {
+	return nil, errDown
+}
 func (downSource) RollupChannels(context.Context, string) ([]int64, error)      { return nil, errDown }
 func (downSource) AnalyticsStores(context.Context) ([]string, error)            { return nil, errDown }
 func (downSource) CustomersTotal(context.Context, string, int64) (int64, error) { return 0, errDown }
