@@ -3,12 +3,17 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Common decision values; any other non-empty string may be stored.
@@ -89,13 +94,55 @@ func (s *Store) AppendDecision(ctx context.Context, d Decision) error {
 	if d.DedupeKey == "" {
 		d.DedupeKey = derivedDecisionKey(d)
 	}
-	_, err := s.db.ExecContext(ctx, s.rebind(`INSERT INTO decisions
-		(dedupe_key, store_hash, customer_key, email, workflow_id, flow, step, decision, reason, details, at, channel_id, amount)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-		d.DedupeKey, d.StoreHash, d.CustomerKey, strings.ToLower(strings.TrimSpace(d.Email)), d.WorkflowID, d.Flow, d.Step, d.Decision, d.Reason,
-		details, s.tv(d.At), d.ChannelID, int64(d.Amount))
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockWorkflow(ctx, tx, d.WorkflowID); err != nil {
+			return err
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO decisions
+			(dedupe_key, store_hash, customer_key, email, workflow_id, flow, step, decision, reason, details, at, channel_id, amount)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
+			d.DedupeKey, d.StoreHash, d.CustomerKey, strings.ToLower(strings.TrimSpace(d.Email)), d.WorkflowID, d.Flow, d.Step,
+			d.Decision, d.Reason, details, s.tv(d.At), d.ChannelID, int64(d.Amount)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // a duplicate: counted already
+		}
+		if err != nil {
+			return err
+		}
+		day := rollupDay(d.At)
+		b := rollupBumps{}
+		b.add(RollupDecision, day, [4]string{d.Flow, d.Step, d.Decision, decisionReasonKey(d.Step, d.Decision, d.Reason)},
+			1, int64(d.Amount), d.ChannelID)
+		if d.WorkflowID != "" {
+			var earlier bool
+			if err := tx.QueryRowContext(ctx, s.rebind(`SELECT EXISTS (SELECT 1 FROM decisions
+				WHERE workflow_id = ? AND store_hash = ? AND id < ?)`), d.WorkflowID, d.StoreHash, id).Scan(&earlier); err != nil {
+				return fmt.Errorf("first decision: %w", err)
+			}
+			if !earlier {
+				b.add(RollupEntered, day, [4]string{d.Flow}, 1, 0, d.ChannelID)
+			}
+		}
+		return s.bump(ctx, tx, d.StoreHash, b)
+	})
 	if err != nil {
 		return fmt.Errorf("store: append decision %q/%q: %w", d.WorkflowID, d.Step, err)
+	}
+	return nil
+}
+
+// lockWorkflow serialises, on PostgreSQL, the transactions appending
+// decisions of one workflow, so exactly one of them sees itself first (the
+// "entered" rollup). SQLite's write lock does already.
+func (s *Store) lockWorkflow(ctx context.Context, tx *sqlx.Tx, workflowID string) error {
+	if s.dialect != DialectPostgres || workflowID == "" {
+		return nil
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte("bcflow/decisions/" + workflowID))
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
+		return fmt.Errorf("lock workflow: %w", err)
 	}
 	return nil
 }

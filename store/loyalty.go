@@ -294,7 +294,8 @@ func (s *Store) findLedgerDup(ctx context.Context, q queryer, e LedgerEntry) (Le
 	return dup, nil
 }
 
-// insertLedger inserts e, setting e.ID; ok is false on a unique conflict.
+// insertLedger inserts e, setting e.ID, and bumps the loyalty rollup; ok
+// is false on a unique conflict.
 func (s *Store) insertLedger(ctx context.Context, tx *sqlx.Tx, e *LedgerEntry) (ok bool, err error) {
 	err = tx.QueryRowContext(ctx, s.rebind(`INSERT INTO loyalty_ledger
 		(idempotency_key, store_hash, channel_id, customer_id, order_id, kind, points, reason, coupon_code, created_at)
@@ -306,6 +307,11 @@ func (s *Store) insertLedger(ctx context.Context, tx *sqlx.Tx, e *LedgerEntry) (
 	}
 	if err != nil {
 		return false, fmt.Errorf("insert entry: %w", err)
+	}
+	b := rollupBumps{}
+	b.add(RollupLoyalty, rollupDay(e.CreatedAt), [4]string{"", "", e.Kind, ""}, 1, e.Points, e.ChannelID)
+	if err := s.bump(ctx, tx, e.StoreHash, b); err != nil {
+		return false, err
 	}
 	return true, nil
 }

@@ -47,8 +47,10 @@ var customersTable = newTableSpec("mirror_customers", `store_hash text, id bigin
 var shopperCustomersTable = newTableSpec("shopper_stats", `store_hash text, email_lc text, customer_id bigint,
 	updated_at timestamptz`)
 
-// UpsertCustomers writes a page of customers in one transaction. A customer
-// older (DateModified) than its stored row is ignored. The shopper row of each
+// UpsertCustomers writes a page of customers in one transaction, with the
+// customers rollups (a new customer counts on its date_created in each of
+// its channels; an update moves it when its date or channels changed). A
+// customer older (DateModified) than its stored row is ignored. The shopper row of each
 // customer's email gets its customer id (a guest's earlier orders attach to
 // the customer); when a customer's email changes, its orders' figures move
 // from the old shopper to the new one.
@@ -73,11 +75,16 @@ func (s *Store) UpsertCustomers(ctx context.Context, storeHash string, customers
 		}
 		var args, attach, detach []any
 		rekey := map[int64]string{}
+		bumps := rollupBumps{}
 		for _, c := range customers {
 			old, exists := stored[c.ID]
 			if exists && c.DateModified.Before(old.modified) {
 				continue // stale
 			}
+			if exists {
+				bumps.customer(old.created, old.channels, -1)
+			}
+			bumps.customer(c.DateCreated, c.ChannelIDs, 1)
 			key := emailKey(c.Email)
 			channels, err := jsonText(nonNil(c.ChannelIDs))
 			if err != nil {
@@ -115,6 +122,9 @@ func (s *Store) UpsertCustomers(ctx context.Context, storeHash string, customers
 			date_created = excluded.date_created, date_modified = excluded.date_modified`); err != nil {
 			return fmt.Errorf("write customers: %w", err)
 		}
+		if err := s.bump(ctx, tx, storeHash, bumps); err != nil {
+			return err
+		}
 		if err := s.setShopperCustomers(ctx, tx, storeHash, detach, attach); err != nil {
 			return err
 		}
@@ -129,6 +139,8 @@ func (s *Store) UpsertCustomers(ctx context.Context, storeHash string, customers
 type storedCustomer struct {
 	key      string
 	modified time.Time
+	created  time.Time
+	channels []int
 }
 
 func (s *Store) storedCustomers(ctx context.Context, tx *sqlx.Tx, storeHash string, cs []MirrorCustomer) (map[int64]storedCustomer, error) {
@@ -146,7 +158,7 @@ func (s *Store) storedCustomers(ctx context.Context, tx *sqlx.Tx, storeHash stri
 }
 
 func (s *Store) readStoredCustomers(ctx context.Context, tx *sqlx.Tx, args []any, out map[int64]storedCustomer) error {
-	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, email_lc, date_modified FROM mirror_customers
+	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, email_lc, date_modified, date_created, channel_ids FROM mirror_customers
 		WHERE store_hash = ? AND id IN (`+inList(len(args)-1)+`)`+s.forUpdate()), args...)
 	if err != nil {
 		return err
@@ -155,7 +167,7 @@ func (s *Store) readStoredCustomers(ctx context.Context, tx *sqlx.Tx, args []any
 	for rows.Next() {
 		var id int64
 		var c storedCustomer
-		if err := rows.Scan(&id, &c.key, (*dbTime)(&c.modified)); err != nil {
+		if err := rows.Scan(&id, &c.key, (*dbTime)(&c.modified), (*dbTime)(&c.created), jsonCol{&c.channels}); err != nil {
 			return err
 		}
 		out[id] = c
@@ -272,6 +284,17 @@ func (s *Store) DeleteMirrorCustomer(ctx context.Context, storeHash string, id i
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.lockShoppers(ctx, tx, storeHash); err != nil {
 			return err
+		}
+		stored := map[int64]storedCustomer{}
+		if err := s.readStoredCustomers(ctx, tx, []any{storeHash, id}, stored); err != nil {
+			return fmt.Errorf("read stored customer: %w", err)
+		}
+		if old, ok := stored[id]; ok {
+			bumps := rollupBumps{}
+			bumps.customer(old.created, old.channels, -1)
+			if err := s.bump(ctx, tx, storeHash, bumps); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM mirror_customers WHERE store_hash = ? AND id = ?`),
 			storeHash, id); err != nil {

@@ -12,9 +12,10 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// MirrorOrder is a BigCommerce order as the mirror holds it. Orders are never
-// deleted (BigCommerce archives them); a status change, refund or edit is an
-// upsert.
+// MirrorOrder is a BigCommerce order as the mirror holds it. A status
+// change, refund or edit is an upsert; BigCommerce archives rather than
+// deletes orders, but DeleteMirrorOrder removes one (an archived order an
+// operator wants gone) with its figures.
 type MirrorOrder struct {
 	ID int64 `json:"id"`
 	// CustomerID is 0 for a guest order.
@@ -78,13 +79,14 @@ func couponKeys(codes []string) []string {
 // storedOrder is what UpsertOrders needs of an order's current row.
 type storedOrder struct {
 	email    string // the order's own email
+	channel  int64
 	modified time.Time
 	share    orderShare
 }
 
 // UpsertOrders writes a page of orders and their lines (an order's lines are
-// replaced with it) and moves the shoppers' figures by each order's new minus
-// old contribution, all in one transaction. An order older (DateModified)
+// replaced with it) and moves the shoppers' figures and the orders rollups by
+// each order's new minus old contribution, all in one transaction. An order older (DateModified)
 // than its stored row is ignored; within the page, the last of an id's
 // newest versions wins. An order counts for its customer's email when the
 // customer is mirrored, else for its own email.
@@ -122,6 +124,7 @@ func (s *Store) UpsertOrders(ctx context.Context, storeHash string, orders []Mir
 			return err
 		}
 		deltas := shopperDeltas{}
+		bumps := rollupBumps{}
 		var orderArgs, lineArgs, couponArgs, replaced []any
 		for _, o := range orders {
 			old, exists := stored[o.ID]
@@ -135,8 +138,10 @@ func (s *Store) UpsertOrders(ctx context.Context, storeHash string, orders []Mir
 			counted, amount := orderContribution(o)
 			share := orderShare{key: key, customerID: o.CustomerID, counted: counted, amount: amount,
 				created: normTime(o.DateCreated)}
+			bumps.order(share, o.ChannelID, 1)
 			if exists {
 				deltas.move(&old.share, &share)
+				bumps.order(old.share, old.channel, -1)
 				replaced = append(replaced, o.ID)
 			} else {
 				deltas.move(nil, &share)
@@ -182,10 +187,54 @@ func (s *Store) UpsertOrders(ctx context.Context, storeHash string, orders []Mir
 		if err := s.insertRows(ctx, tx, orderCouponsTable, couponArgs, ` ON CONFLICT DO NOTHING`); err != nil {
 			return fmt.Errorf("write order coupons: %w", err)
 		}
+		if err := s.bump(ctx, tx, storeHash, bumps); err != nil {
+			return err
+		}
 		return deltas.apply(ctx, s, tx, storeHash)
 	})
 	if err != nil {
 		return fmt.Errorf("store: upsert %d orders: %w", len(orders), err)
+	}
+	return nil
+}
+
+// DeleteMirrorOrder removes an order with its lines and coupons, taking its
+// contribution off its shopper's figures and the orders rollups, in one
+// transaction. Deleting an absent order is not an error.
+func (s *Store) DeleteMirrorOrder(ctx context.Context, storeHash string, id int64) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockShoppers(ctx, tx, storeHash); err != nil {
+			return err
+		}
+		stored, err := s.storedOrders(ctx, tx, storeHash, `id`, []any{id})
+		if err != nil {
+			return err
+		}
+		old, ok := stored[id]
+		if !ok {
+			return nil
+		}
+		for _, table := range []string{"mirror_order_lines", "mirror_order_coupons"} {
+			if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM `+table+` WHERE store_hash = ? AND order_id = ?`),
+				storeHash, id); err != nil {
+				return fmt.Errorf("delete from %s: %w", table, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM mirror_orders WHERE store_hash = ? AND id = ?`),
+			storeHash, id); err != nil {
+			return fmt.Errorf("delete order: %w", err)
+		}
+		bumps := rollupBumps{}
+		bumps.order(old.share, old.channel, -1)
+		if err := s.bump(ctx, tx, storeHash, bumps); err != nil {
+			return err
+		}
+		deltas := shopperDeltas{}
+		deltas.move(&old.share, nil)
+		return deltas.apply(ctx, s, tx, storeHash)
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete mirror order %d: %w", id, err)
 	}
 	return nil
 }
@@ -196,7 +245,7 @@ func (s *Store) storedOrders(ctx context.Context, q queryer, storeHash, col stri
 	out := make(map[int64]storedOrder, len(vals))
 	for _, chunk := range chunks(vals, s.batchParams()) {
 		rows, err := q.QueryContext(ctx, s.rebind(`SELECT id, customer_id, email, email_lc, counted, contribution, date_created,
-			date_modified FROM mirror_orders WHERE store_hash = ? AND `+col+` IN (`+inList(len(chunk))+`)`+s.forUpdate()),
+			date_modified, channel_id FROM mirror_orders WHERE store_hash = ? AND `+col+` IN (`+inList(len(chunk))+`)`+s.forUpdate()),
 			append([]any{storeHash}, chunk...)...)
 		if err != nil {
 			return nil, fmt.Errorf("read stored orders: %w", err)
@@ -206,7 +255,7 @@ func (s *Store) storedOrders(ctx context.Context, q queryer, storeHash, col stri
 			var counted int
 			var o storedOrder
 			if err := rows.Scan(&id, &o.share.customerID, &o.email, &o.share.key, &counted, &o.share.amount,
-				(*dbTime)(&o.share.created), (*dbTime)(&o.modified)); err != nil {
+				(*dbTime)(&o.share.created), (*dbTime)(&o.modified), &o.channel); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read stored orders: %w", err)
 			}

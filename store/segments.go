@@ -273,7 +273,7 @@ func (s *Store) EvaluateSegment(ctx context.Context, storeHash, segment string, 
 			changes = append(changes, left...)
 			changes = append(changes, entered...)
 		}
-		return nil
+		return s.bumpSegmentChanges(ctx, tx, storeHash, changes)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: evaluate segment %s: %w", segment, err)
@@ -468,7 +468,7 @@ func (s *Store) EvaluateSegments(ctx context.Context, storeHash string, qs map[s
 			}
 			changes = append(changes, cs...)
 		}
-		return nil
+		return s.bumpSegmentChanges(ctx, tx, storeHash, changes)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: evaluate segments for %d shoppers: %w", len(keys), err)
@@ -716,7 +716,10 @@ func (s *Store) DropSegment(ctx context.Context, storeHash, segment string, at t
 			SET `+s.leaveSet()+`
 			WHERE store_hash = ? AND segment = ? AND left_at IS NULL
 			RETURNING email_lc, customer_id, left_at`), []any{s.tv(at), storeHash, segment})
-		return err
+		if err != nil {
+			return err
+		}
+		return s.bumpSegmentChanges(ctx, tx, storeHash, changes)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: drop segment %s: %w", segment, err)

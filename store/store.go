@@ -6,7 +6,9 @@
 // runs; see mirror.go and shopper_stats.go), and customer segment
 // membership (segment rules compiled to SQL over the mirror, stints with
 // entered/left times, the push outbox to BigCommerce, Brevo and the segment
-// flows; see segments_rule.go and segments.go).
+// flows; see segments_rule.go and segments.go), and the dashboard's daily
+// rollups, kept by those write paths in their own transactions (see
+// rollups.go, analytics.go; SeedAnalytics in seed.go fills a demo store).
 //
 // One Store type serves two SQL dialects through sqlx with a single set of
 // queries (written with '?' placeholders and rebound per dialect):
@@ -310,7 +312,8 @@ func (s *Store) Close() error {
 
 // Migrate applies the embedded migrations not yet applied and returns their
 // versions in order; a second call applies nothing and returns an empty
-// slice. Concurrent calls are serialised: within the process by a mutex,
+// slice. The first Migrate that finds no rollups marker rebuilds every
+// store's analytics rollups from its data (see RebuildRollups). Concurrent calls are serialised: within the process by a mutex,
 // across processes on PostgreSQL by a session advisory lock.
 func (s *Store) Migrate(ctx context.Context) (applied []int64, err error) {
 	s.migrateMu.Lock()
@@ -345,6 +348,9 @@ func (s *Store) Migrate(ctx context.Context) (applied []int64, err error) {
 		}
 	}
 	if err != nil {
+		return applied, fmt.Errorf("store: migrate: %w", err)
+	}
+	if err := s.rebuildRollupsOnce(ctx); err != nil {
 		return applied, fmt.Errorf("store: migrate: %w", err)
 	}
 	return applied, nil

@@ -8,7 +8,7 @@
 
 -- +goose Up
 -- The key columns compare bytewise (COLLATE "C"): day is 'YYYY-MM-DD' (UTC),
--- so byte order is date order.
+-- so byte order is date order. fillfactor is PostgreSQL's alone (storage).
 CREATE TABLE rollups (
     store_hash TEXT COLLATE "C" NOT NULL,
     channel_id BIGINT NOT NULL,
@@ -21,7 +21,7 @@ CREATE TABLE rollups (
     n          BIGINT NOT NULL DEFAULT 0,
     amount     BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (store_hash, channel_id, kind, day, k1, k2, k3, k4)
-);
+) WITH (fillfactor = 70); -- room on each page for the bumps' HOT updates, so rows stay where they were
 
 ALTER TABLE decisions ADD COLUMN channel_id BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE decisions ADD COLUMN amount BIGINT NOT NULL DEFAULT 0;
