@@ -131,21 +131,30 @@ func (a *Activities) recoveryURL(ctx context.Context, bc *bigcommerce.Client, in
 }
 
 // RecordRecovery attributes a converted cart's order total to the last step
-// sent, in the decision log.
+// sent, in the decision log (its amount and channel are the order's).
 func (a *Activities) RecordRecovery(ctx context.Context, in RecoveryInput) (Recovery, error) {
-	bc, err := a.bc(in.StoreHash)
+	o, rec, err := a.orderTotal(ctx, in.StoreHash, in.OrderID, "record recovery")
 	if err != nil {
 		return Recovery{}, err
 	}
-	o, err := bc.GetOrder(ctx, int(in.OrderID))
-	if err != nil {
-		return Recovery{}, classify("record recovery: load order", err)
-	}
-	rec := Recovery{OrderID: in.OrderID, Total: o.TotalIncTax.String(), Currency: o.CurrencyCode}
 	err = a.RecordDecision(ctx, DecisionInput{
 		StoreHash: in.StoreHash, CustomerKey: in.CustomerKey, Email: in.Email, WorkflowID: in.WorkflowID, Flow: "cart-recovery",
+		ChannelID: int64(o.ChannelID), Amount: rec.Total,
 		Step: in.LastStep, Decision: "recovered", Reason: "order placed after a reminder", DedupeKey: RecoveryKey(in.StoreHash, in.OrderID),
 		Details: map[string]any{"order_id": in.OrderID, "total": rec.Total, "currency": rec.Currency}, At: in.At,
 	})
 	return rec, err
+}
+
+// orderTotal loads an order for the decisions that carry its total.
+func (a *Activities) orderTotal(ctx context.Context, storeHash string, orderID int64, what string) (bigcommerce.Order, Recovery, error) {
+	bc, err := a.bc(storeHash)
+	if err != nil {
+		return bigcommerce.Order{}, Recovery{}, err
+	}
+	o, err := bc.GetOrder(ctx, int(orderID))
+	if err != nil {
+		return bigcommerce.Order{}, Recovery{}, classify(what+": load order", err)
+	}
+	return o, Recovery{OrderID: orderID, Total: o.TotalIncTax.String(), Currency: o.CurrencyCode}, nil
 }

@@ -64,11 +64,26 @@ func (a *Activities) RecordDecision(ctx context.Context, in DecisionInput) error
 	err = a.Store.AppendDecision(ctx, store.Decision{
 		DedupeKey: in.DedupeKey, StoreHash: in.StoreHash, CustomerKey: in.CustomerKey, Email: in.Email, WorkflowID: in.WorkflowID, Flow: in.Flow,
 		Step: in.Step, Decision: in.Decision, Reason: in.Reason, Details: details, At: in.At,
+		ChannelID: in.ChannelID, Amount: decisionAmount(in.Amount),
 	})
 	if err != nil {
 		return fmt.Errorf("record decision: %w", err)
 	}
 	return nil
+}
+
+// decisionAmount is a decision's amount as the store keeps it: "" and an
+// amount that does not parse are 0 (a decision is never lost, nor its
+// activity failed, for its figure).
+func decisionAmount(s string) store.Money {
+	if s == "" {
+		return 0
+	}
+	m, err := store.ParseMoney(s)
+	if err != nil {
+		return 0
+	}
+	return m
 }
 
 // CheckSendWindow says whether a message may go at in.At or must wait for
@@ -213,6 +228,7 @@ func (a *Activities) SendMessage(ctx context.Context, in SendInput) (SendOutcome
 	msg, _, err := a.Store.ReserveMessage(ctx, store.Message{
 		IdempotencyKey: in.IdempotencyKey, StoreHash: in.StoreHash, ChannelID: int64(in.ChannelID),
 		CustomerKey: to.CustomerKey(), Email: to.Email, Phone: to.Phone, Channel: string(in.Channel), Template: templateName(in),
+		Flow: in.Flow, Step: in.Step,
 	})
 	if err != nil {
 		return SendOutcome{}, fmt.Errorf("send: reserve %s: %w", in.IdempotencyKey, err)

@@ -150,12 +150,15 @@ type SendInput struct {
 	StoreHash      string
 	ChannelID      int
 	WorkflowID     string
-	Step           string
-	Shopper        Shopper
-	Channel        config.Channel
-	Template       config.Template
-	Params         map[string]any
-	Tags           []string
+	// Flow is the flow sending (the name its decisions carry, e.g.
+	// "cart-recovery"); the messages row keeps it with Step.
+	Flow     string `json:",omitempty"`
+	Step     string
+	Shopper  Shopper
+	Channel  config.Channel
+	Template config.Template
+	Params   map[string]any
+	Tags     []string
 }
 
 // SendOutcome says what happened to a SendInput.
@@ -178,12 +181,19 @@ type DecisionInput struct {
 	// finds a registered customer by it.
 	Email      string `json:",omitempty"`
 	WorkflowID string
-	Flow       string
-	Step       string
-	Decision   string
-	Reason     string
-	Details    map[string]any
-	At         time.Time
+	// ChannelID is the BigCommerce channel the decision is about (0:
+	// unknown, the whole store).
+	ChannelID int64 `json:",omitempty"`
+	Flow      string
+	Step      string
+	Decision  string
+	Reason    string
+	Details   map[string]any
+	At        time.Time
+	// Amount is the money the decision is about, a decimal string
+	// ("123.45"): an order's total for "recovered" and "converted"; ""
+	// for none. One that does not parse is recorded as 0.
+	Amount string `json:",omitempty"`
 	// DedupeKey, when set, makes the decision once per key whatever its
 	// time (a recovery is once per order); otherwise it is derived from
 	// the store, workflow, step, decision and time.

@@ -41,6 +41,11 @@ type FlowSet struct {
 	// CustomerGroups names the BigCommerce customer groups that goals and
 	// loyalty may refer to by name (numeric group ids are always accepted).
 	CustomerGroups []string `yaml:"customer_groups,omitempty"`
+	// AttributionWindow is how long after a message of any flow but cart
+	// recovery an order by the same shopper counts as converted by it (last
+	// touch); absent, cart recovery's attribution_window applies. See
+	// FlowSet.Attribution.
+	AttributionWindow *Duration `yaml:"attribution_window,omitempty"`
 	// CartRecovery is the abandoned-cart playbook.
 	CartRecovery *CartRecovery `yaml:"cart_recovery,omitempty"`
 	// OrderGoals are Keap-style goals achieved by placed orders.

@@ -151,3 +151,17 @@ func (c *CartRecovery) Attribution() time.Duration {
 	}
 	return DefaultAttributionWindow
 }
+
+// Attribution is the attribution window of the messages of every flow but
+// cart recovery on this set's channel: attribution_window when the set has
+// one, else cart recovery's window (its default when the section is
+// absent).
+func (s *FlowSet) Attribution() time.Duration {
+	if s.AttributionWindow != nil && *s.AttributionWindow > 0 {
+		return s.AttributionWindow.Std()
+	}
+	if s.CartRecovery != nil {
+		return s.CartRecovery.Attribution()
+	}
+	return DefaultAttributionWindow
+}

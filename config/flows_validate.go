@@ -244,6 +244,9 @@ func (c *checker) set(p string, s FlowSet) {
 			}
 		}
 	}
+	if w := s.AttributionWindow; w != nil && *w <= 0 {
+		c.add(p+".attribution_window", "must be a positive duration, got %q", *w)
+	}
 	if s.CartRecovery != nil {
 		c.cartRecovery(p+".cart_recovery", s.CartRecovery)
 	}

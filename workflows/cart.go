@@ -20,6 +20,9 @@ type CartRecoveryResult struct {
 	ExitReason string
 	// Sent lists the steps sent, in order.
 	Sent []string
+	// Group is the cart's holdout group ("holdout" or "messaged"), "" when
+	// its channel holds no carts out.
+	Group string `json:",omitempty"`
 }
 
 // waitForEmailMax bounds how long a guest's abandoned cart waits for an
@@ -43,8 +46,6 @@ type cartFlow struct {
 	resumed bool
 	// lastSentAt is when the last step went out (attribution window).
 	lastSentAt time.Time
-	// channelID is the cart's storefront, once loaded.
-	channelID int
 	// abandonedEventAt is the created_at of the latest abandonment notice:
 	// a cart change that happened before it (webhooks of different scopes
 	// arrive out of order) is not the shopper coming back.
@@ -52,6 +53,11 @@ type cartFlow struct {
 	// ordersEvents: this run ignores cart changes older than the
 	// abandonment (cartEventOrderChange).
 	ordersEvents bool
+	// group is the cart's holdout group (holdout.go), "" when not assigned.
+	group string
+	// observeUntil is when the holdout comparison stops watching for the
+	// cart's order.
+	observeUntil time.Time
 }
 
 // cartEventOrderChange is the GetVersion change id under which the flow
@@ -99,6 +105,9 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 			return c.exit()
 		}
 	}
+	if c.heldOut() {
+		return c.holdoutWait() // a continued run of a held-out cart
+	}
 
 	for round := c.round + 1; ; round++ {
 		c.round = round
@@ -132,6 +141,9 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 			c.record("", DecisionSkipped, "cart recovery disabled for this store/channel", nil)
 			return CartRecoveryResult{Outcome: "disabled"}, nil
 		}
+		if c.assignHoldout(abandonedAt, flows.CartRecovery); c.heldOut() {
+			return c.holdoutWait()
+		}
 		// 3. Run the steps not sent yet, each due at abandonment + delay.
 		back, err := c.runSteps(abandonedAt, snap, flows)
 		if err != nil {
@@ -145,7 +157,7 @@ func CartRecovery(ctx workflow.Context, in CartRecoveryInput) (CartRecoveryResul
 				return c.exit()
 			}
 			c.record("", DecisionCompleted, "all steps ran", nil)
-			return CartRecoveryResult{Outcome: "completed", Sent: c.sent}, nil
+			return CartRecoveryResult{Outcome: "completed", Sent: c.sent, Group: c.group}, nil
 		}
 		// The shopper came back to the cart: wait for the next abandonment.
 	}
@@ -189,16 +201,28 @@ const cartIdentifyOrderChange = "cart-identify-order"
 
 // attributionWait keeps the flow open for the attribution window after
 // its last message: a conversion of the cart within it counts as recovered
-// by that message (exit records it). It reports whether a conversion or
-// another exit ended the window.
+// by that message (exit records it). A cart of the holdout's messaged
+// group also waits, sent or not, as long as a held-out cart would
+// (observeUntil), so both groups' conversions are watched alike. It reports
+// whether a conversion or another exit ended the window.
 func (c *cartFlow) attributionWait(window time.Duration) (exited bool) {
-	if len(c.sent) == 0 {
+	messaged := c.group == HoldoutGroupMessaged
+	if len(c.sent) == 0 && !messaged {
 		return false
 	}
 	c.phase = phaseAttribution
-	end := c.lastSentAt.Add(window)
-	c.record("", DecisionWaiting, "attribution window: an order from this cart until "+end.Format(time.RFC3339)+" counts as recovered",
-		map[string]any{"until": end})
+	var end time.Time
+	if len(c.sent) > 0 {
+		end = c.lastSentAt.Add(window)
+	}
+	if messaged && c.observeUntil.After(end) {
+		end = c.observeUntil
+	}
+	reason := "attribution window: an order from this cart until " + end.Format(time.RFC3339) + " counts as recovered"
+	if len(c.sent) == 0 {
+		reason = "no message went: an order from this cart until " + end.Format(time.RFC3339) + " counts as converted (holdout comparison)"
+	}
+	c.record("", DecisionWaiting, reason, map[string]any{"until": end})
 	for c.exitReason == "" {
 		if !c.sleepUntil(end, "attribution window") {
 			return c.exitReason != ""
@@ -213,6 +237,7 @@ func (c *cartFlow) carry() any {
 		// The next run goes on with this round's wait.
 		FlowCarry: FlowCarry{Signals: c.counts}, Round: c.round - 1, Token: c.token, Sent: c.sent, LastSentAt: c.lastSentAt,
 		ChannelID: c.channelID, CustomerKey: c.customerKey, Abandoned: c.abandoned, AbandonedEventAt: c.abandonedEventAt,
+		HoldoutGroup: c.group, ObserveUntil: c.observeUntil,
 	}}
 }
 
@@ -225,6 +250,7 @@ func (c *cartFlow) restore(k *CartRecoveryCarry) {
 	c.resumed = true
 	c.channelID, c.customerKey, c.identified, c.abandoned = k.ChannelID, k.CustomerKey, k.CustomerKey, k.Abandoned
 	c.abandonedEventAt = k.AbandonedEventAt
+	c.group, c.observeUntil = k.HoldoutGroup, k.ObserveUntil
 }
 
 // listen wires the cart's signals to the flow's state.
@@ -494,11 +520,16 @@ func (c *cartFlow) wasSent(step string) bool {
 }
 
 // exit records why the flow ended and, for a conversion after at least one
-// send, attributes the order's revenue to the last step sent.
+// send, attributes the order's revenue to the last step sent; a cart of a
+// holdout group records its conversion for the group.
 func (c *cartFlow) exit() (CartRecoveryResult, error) {
 	reason := c.exitReason
 	c.record("", DecisionExited, reason, map[string]any{"order_id": c.exitOrderID})
-	if (reason == ExitConverted || reason == ExitOrderPlaced) && c.exitOrderID != 0 && len(c.sent) > 0 {
+	converted := (reason == ExitConverted || reason == ExitOrderPlaced) && c.exitOrderID != 0
+	if converted && c.group != "" {
+		c.recordConversion()
+	}
+	if converted && len(c.sent) > 0 {
 		var a *activities.Activities
 		var rec activities.Recovery
 		ctx := workflow.WithActivityOptions(c.ctx, apiActivityOptions)
@@ -513,7 +544,7 @@ func (c *cartFlow) exit() (CartRecoveryResult, error) {
 			Step: c.sent[len(c.sent)-1], Decision: DecisionRecovered,
 			Reason: rec.Total + " " + rec.Currency})
 	}
-	return CartRecoveryResult{Outcome: "exited", ExitReason: reason, Sent: c.sent}, nil
+	return CartRecoveryResult{Outcome: "exited", ExitReason: reason, Sent: c.sent, Group: c.group}, nil
 }
 
 // cartParams are the template parameters of a cart message.

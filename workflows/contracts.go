@@ -112,6 +112,11 @@ type CartRecoveryCarry struct {
 	Abandoned bool `json:",omitempty"`
 	// AbandonedEventAt is the latest abandonment notice's created_at.
 	AbandonedEventAt time.Time `json:",omitempty"`
+	// HoldoutGroup is the cart's holdout group, "" when not assigned.
+	HoldoutGroup string `json:",omitempty"`
+	// ObserveUntil is when the holdout comparison stops watching for the
+	// cart's order.
+	ObserveUntil time.Time `json:",omitempty"`
 }
 
 // CartActivity is the payload of SignalCartActivity.

@@ -69,6 +69,10 @@ type flowRun struct {
 	customerKey string
 	// email is the shopper's email once known; decisions carry it.
 	email string
+	// channelID is the BigCommerce channel (storefront) the flow is about,
+	// once the flow knows it (0: unknown, the whole store); decisions carry
+	// it.
+	channelID int
 	// identified is the shopper key identifyShopper last put on the
 	// workflow's search attributes.
 	identified string
@@ -356,20 +360,40 @@ func (f *flowRun) continueAsNew(workflowName string, input func() any) error {
 // record appends a decision to the log: in memory for the query and in the
 // store (idempotently) for the customer timeline API.
 func (f *flowRun) record(step, decision, reason string, details map[string]any) {
+	f.recordDecision(decisionLine{step: step, decision: decision, reason: reason, details: details})
+}
+
+// decisionLine is one decision to record, with what only some decisions
+// have: an amount and a dedupe key of their own.
+type decisionLine struct {
+	step, decision, reason string
+	details                map[string]any
+	// amount is a decimal string ("123.45"), the money the decision is
+	// about (an order's total), or "".
+	amount string
+	// dedupeKey makes the decision once per key whatever its time and run
+	// (activities.DecisionInput.DedupeKey), or "".
+	dedupeKey string
+}
+
+// recordDecision is record with an amount and a dedupe key.
+func (f *flowRun) recordDecision(d decisionLine) {
 	at := workflow.Now(f.ctx)
-	f.decisions = append(f.decisions, DecisionEntry{At: at, Flow: f.flow, WorkflowID: workflow.GetInfo(f.ctx).WorkflowExecution.ID,
-		Step: step, Decision: decision, Reason: reason, Details: details})
+	wfID := workflow.GetInfo(f.ctx).WorkflowExecution.ID
+	f.decisions = append(f.decisions, DecisionEntry{At: at, Flow: f.flow, WorkflowID: wfID,
+		Step: d.step, Decision: d.decision, Reason: d.reason, Details: d.details})
 	if len(f.decisions) > maxQueryDecisions {
 		f.decisions = f.decisions[len(f.decisions)-maxQueryDecisions:]
 	}
 	var a *activities.Activities
 	ctx := workflow.WithActivityOptions(f.ctx, storeActivityOptions)
 	err := workflow.ExecuteActivity(ctx, a.RecordDecision, activities.DecisionInput{
-		StoreHash: f.storeHash, CustomerKey: f.customerKey, Email: f.email, WorkflowID: workflow.GetInfo(f.ctx).WorkflowExecution.ID,
-		Flow: f.flow, Step: step, Decision: decision, Reason: reason, Details: details, At: at,
+		StoreHash: f.storeHash, CustomerKey: f.customerKey, Email: f.email, WorkflowID: wfID, ChannelID: int64(f.channelID),
+		Flow: f.flow, Step: d.step, Decision: d.decision, Reason: d.reason, Details: d.details, At: at,
+		Amount: d.amount, DedupeKey: d.dedupeKey,
 	}).Get(ctx, nil)
 	if err != nil {
-		workflow.GetLogger(f.ctx).Warn("decision log write failed", "step", step, "decision", decision, "error", err)
+		workflow.GetLogger(f.ctx).Warn("decision log write failed", "step", d.step, "decision", d.decision, "error", err)
 	}
 }
 
@@ -430,7 +454,7 @@ func newOrderChildRun(ctx workflow.Context, flow string, in OrderChildInput) (*f
 	if err != nil {
 		return nil, err
 	}
-	run.customerKey = in.CustomerKey
+	run.customerKey, run.channelID = in.CustomerKey, in.ChannelID
 	return run, nil
 }
 
@@ -458,6 +482,9 @@ func (f *flowRun) loadOrderSnapshot(orderID int64, withShipments bool) (activiti
 // unsubscribe fan-out) and on the decision log, when it is a shopper this
 // run did not identify yet.
 func (f *flowRun) identifyShopper(flow string, orderID int64, channelID int, s activities.Shopper) {
+	if channelID > 0 {
+		f.channelID = channelID
+	}
 	key := s.CustomerKey()
 	if key == "" || key == f.identified {
 		return
@@ -469,6 +496,9 @@ func (f *flowRun) identifyShopper(flow string, orderID int64, channelID int, s a
 // shopper, when known, on the workflow and the shopper on the decision log,
 // whoever the run identified before.
 func (f *flowRun) identifyOrder(flow string, orderID int64, channelID int, s activities.Shopper) {
+	if channelID > 0 {
+		f.channelID = channelID
+	}
 	if key := s.CustomerKey(); key != "" {
 		f.customerKey, f.identified, f.email = key, key, lowerASCII(s.Email)
 	}

@@ -65,7 +65,10 @@ type orderHub struct {
 
 // OrderLifecycle is the hub of one order, order/{store}/{order_id}. The
 // starter signal-with-starts it for every order webhook. It loads the order,
-// tells the cart's recovery flow the cart became an order, and starts the
+// tells the cart's recovery flow the cart became an order, attributes the
+// placed order once (to the shopper's last cart reminder as "recovered",
+// else, last touch, to the newest message of any other flow within the
+// attribution window as "converted"), and starts the
 // order's child flows when its status calls for them: OrderGoals the first
 // time the order enters a placed status, LoyaltyAward at the loyalty award
 // status, ReviewRequest at the review trigger status, ShipmentSurvey when
@@ -270,7 +273,12 @@ const (
 	// abandoned the same way (the load now also mirrors the order and
 	// re-evaluates its shopper's segments, so it can outlast a storm).
 	hubVersionInterruptibleStart workflow.Version = 4
-	hubVersionLatest                              = hubVersionInterruptibleStart
+	// hubVersionFlowAttribution: every placed order with a known shopper
+	// that no cart reminder recovered is attributed, last touch, to the
+	// newest message of any other flow within the attribution window
+	// (attributeToFlows), whether or not cart recovery is enabled.
+	hubVersionFlowAttribution workflow.Version = 5
+	hubVersionLatest                           = hubVersionFlowAttribution
 )
 
 // errHubHistoryFull: a re-read was abandoned because the history filled.
@@ -362,6 +370,7 @@ func (h *orderHub) onLoaded(o activities.OrderSnapshot) error {
 		h.record("", DecisionSkipped, "order not found", nil)
 		return nil
 	}
+	h.channelID = o.ChannelID
 	h.identify()
 	if !h.flowsLoaded {
 		flows, err := h.resolveFlows(o.ChannelID)
@@ -409,7 +418,10 @@ func (h *orderHub) apply(status int) {
 	}
 	if h.durable() && !h.attributed && status != int(config.StatusIncomplete) {
 		h.attributed = true
-		h.attributeOrder()
+		recovered := h.attributeOrder()
+		if h.hubVersion >= hubVersionFlowAttribution && !recovered {
+			h.attributeToFlows()
+		}
 	}
 	st := config.OrderStatus(status)
 	if g := h.flows.OrderGoals; g != nil && g.Enabled && len(g.Goals) > 0 && g.IsPlaced(st) {
@@ -430,11 +442,11 @@ func (h *orderHub) apply(status int) {
 // reached the same shopper within the channel's attribution window: an
 // order from another cart, or placed after the cart's flow ended, counts
 // too. Once per order (the store's recovery key), whichever path sees it
-// first.
-func (h *orderHub) attributeOrder() {
+// first. It reports whether the order counts as recovered.
+func (h *orderHub) attributeOrder() bool {
 	cr := h.flows.CartRecovery
 	if cr == nil || !cr.Enabled || h.customerKey == "" {
-		return
+		return false
 	}
 	var a *activities.Activities
 	var rec activities.Recovery
@@ -445,10 +457,33 @@ func (h *orderHub) attributeOrder() {
 		Window: cr.Attribution(),
 	}).Get(ctx, &rec); err != nil {
 		workflow.GetLogger(h.ctx).Warn("order not attributed", "order_id", h.in.OrderID, "error", err)
-		return
+		return false
 	}
 	if rec.OrderID != 0 {
 		h.record("", DecisionAttributed, rec.Total+" "+rec.Currency+" recovered by a cart reminder", map[string]any{"order_id": rec.OrderID})
+		return true
+	}
+	return false
+}
+
+// attributeToFlows credits the order, last touch, to the newest message
+// any flow but cart recovery sent the shopper within the channel's
+// attribution window before the order: a "converted" decision in that
+// flow and step with the order's total, once per order (the activity's
+// key), and none for an order a cart reminder recovered.
+func (h *orderHub) attributeToFlows() {
+	if h.customerKey == "" {
+		return
+	}
+	var a *activities.Activities
+	var got activities.Attribution
+	ctx := workflow.WithActivityOptions(h.ctx, storeActivityOptions)
+	if err := workflow.ExecuteActivity(ctx, a.AttributeOrderToFlows, activities.AttributeToFlowsInput{
+		StoreHash: h.in.StoreHash, OrderID: h.in.OrderID, CustomerKey: h.customerKey, Email: h.email,
+		ExcludeFlow: FlowCartRecovery, At: workflow.Now(h.ctx), PlacedAt: h.order.DateCreated,
+		Window: h.flows.Attribution(), ChannelID: h.order.ChannelID, Total: h.order.TotalIncTax, Currency: h.order.Currency,
+	}).Get(ctx, &got); err != nil {
+		workflow.GetLogger(h.ctx).Warn("order not attributed to flows", "order_id", h.in.OrderID, "error", err)
 	}
 }
 

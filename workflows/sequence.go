@@ -151,7 +151,7 @@ func (f *flowRun) deliver(p sendPlan) (sendResult, error) {
 	sctx := workflow.WithActivityOptions(f.ctx, apiActivityOptions)
 	if err := workflow.ExecuteActivity(sctx, a.SendMessage, activities.SendInput{
 		IdempotencyKey: wfID + "/" + step.Name,
-		StoreHash:      f.storeHash, ChannelID: p.channelID, WorkflowID: wfID, Step: step.Name, Shopper: p.shopper,
+		StoreHash:      f.storeHash, ChannelID: p.channelID, WorkflowID: wfID, Flow: f.flow, Step: step.Name, Shopper: p.shopper,
 		Channel: step.Channel, Template: step.Template, Params: params, Tags: p.tags,
 	}).Get(sctx, &out); err != nil {
 		return sendResult{}, err

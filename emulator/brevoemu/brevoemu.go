@@ -118,6 +118,10 @@ type Options struct {
 	// BatchLimits overrides the batch sizes Brevo documents (zero fields
 	// keep the defaults, see DefaultBatchLimits).
 	BatchLimits BatchLimits
+	// DeliveredDelay is how long after an accepted email its "delivered"
+	// webhook goes (waited through Sleep); 0 means DefaultDeliveredDelay,
+	// a negative value no wait.
+	DeliveredDelay time.Duration
 }
 
 // Message is one transactional email, SMS or WhatsApp message accepted by the API.
@@ -253,6 +257,8 @@ type Emulator struct {
 	famWindows map[string]*window
 	counts     map[string]*EndpointCount
 	closed     bool
+	// async counts the webhooks fired in the background (deliverLater).
+	async sync.WaitGroup
 }
 
 // New returns an Emulator. When Options.SnapshotPath names a readable

@@ -121,10 +121,13 @@ func decodeSim(w http.ResponseWriter, r *http.Request, v any) bool {
 //	GET|PUT|DELETE /_sim/brevo/webhook    {url, events, headers, bearerToken}
 //	POST   /_sim/brevo/webhook/fire       {event, email, messageId, reason, link} → delivery (its error says why it was not delivered)
 //	GET    /_sim/brevo/webhook/deliveries
+//	POST   /_sim/brevo/messages/{messageId}/open    fires "opened" for that email (engagement.go)
+//	POST   /_sim/brevo/messages/{messageId}/click   {"link"} optional; fires "click"
 //	POST   /_sim/brevo/reset
 //	POST   /_sim/brevo/save
 func (e *Emulator) controlRoutes(mux *http.ServeMux) {
 	e.syncControlRoutes(mux)
+	e.engagementRoutes(mux)
 	mux.HandleFunc("GET /_sim/brevo/{$}", func(w http.ResponseWriter, r *http.Request) {
 		keys := e.APIKeys()
 		e.mu.Lock()

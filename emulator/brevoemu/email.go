@@ -198,16 +198,18 @@ func (e *Emulator) sendEmail(w http.ResponseWriter, r *http.Request) {
 		msgs = append(msgs, m)
 	}
 	ids := make([]string, 0, len(msgs))
-	for _, m := range msgs {
+	for i := range msgs {
+		m := &msgs[i]
 		m.ID = newEmailMessageID(now)
 		for _, to := range slices.Concat(m.To, m.Cc, m.Bcc) {
 			if _, blocked := e.st.Blocked[strings.ToLower(to)]; blocked {
 				m.Blocked = true
 			}
 		}
-		e.st.Messages = append(e.st.Messages, m)
+		e.st.Messages = append(e.st.Messages, *m)
 		ids = append(ids, m.ID)
 	}
+	e.deliverLater(msgs)
 	if idemKey != "" {
 		e.st.Idempotency[idemKey] = idemEntry{MessageID: ids[0], At: now}
 	}
