@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"sync"
 )
 
 // fakeSource keeps rollup rows per channel in memory and answers as the
@@ -15,11 +16,22 @@ type fakeSource struct {
 	tiers     []TierCount
 	sizes     map[string]int
 	stores    []string
-	asked     []string // "channel from to kinds" of each Rollups call
+	mu        sync.Mutex
+	asked     []string // "from..to" of each Rollups call, "totals from..to" of each RollupTotals call
 }
 
 func (f *fakeSource) Rollups(_ context.Context, _ string, ch int64, from, to string, kinds ...string) ([]RollupRow, error) {
-	f.asked = append(f.asked, from+".."+to)
+	f.ask(from + ".." + to)
+	return f.rollups(ch, from, to, kinds...), nil
+}
+
+func (f *fakeSource) ask(q string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked = append(f.asked, q)
+}
+
+func (f *fakeSource) rollups(ch int64, from, to string, kinds ...string) []RollupRow {
 	sums := map[RollupRow]*RollupRow{}
 	var out []RollupRow
 	for _, r := range f.rows[ch] {
@@ -43,6 +55,29 @@ func (f *fakeSource) Rollups(_ context.Context, _ string, ch int64, from, to str
 		return cmp.Or(cmp.Compare(a.Day, b.Day), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.K1, b.K1), cmp.Compare(a.K2, b.K2),
 			cmp.Compare(a.K3, b.K3), cmp.Compare(a.K4, b.K4))
 	})
+	return out
+}
+
+func (f *fakeSource) RollupTotals(ctx context.Context, sh string, ch int64, from, to string, kinds ...string) ([]RollupRow, error) {
+	f.ask("totals " + from + ".." + to)
+	rows := f.rollups(ch, from, to, kinds...)
+	sums := map[RollupRow]*RollupRow{}
+	var keys []RollupRow
+	for _, r := range rows {
+		k := r
+		k.Day, k.N, k.Amount = "", 0, 0
+		if sums[k] == nil {
+			c := k
+			sums[k] = &c
+			keys = append(keys, k)
+		}
+		sums[k].N += r.N
+		sums[k].Amount += r.Amount
+	}
+	out := make([]RollupRow, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *sums[k])
+	}
 	return out, nil
 }
 

@@ -197,11 +197,21 @@ func ComposeFlows(q Query, rows []RollupRow, stepOrder func(flow string) []strin
 // Flows reads and composes the flows figures of storeHash; cart
 // recovery's steps come in the order of its flows file.
 func (s *Service) Flows(ctx context.Context, storeHash string, q Query) (Flows, error) {
-	span := q.Span()
-	rows, err := s.Source.Rollups(ctx, storeHash, q.Channel, span.From, span.To, flowsKinds...)
+	var rows, prev []RollupRow
+	err := parallel(
+		func() (err error) {
+			rows, err = s.totals(ctx, storeHash, q.Channel, q.Period, flowsKinds...)
+			return err
+		},
+		func() (err error) {
+			prev, err = s.totals(ctx, storeHash, q.Channel, q.Previous, flowsKinds...)
+			return err
+		},
+	)
 	if err != nil {
 		return Flows{}, fmt.Errorf("analytics: flows rollups: %w", err)
 	}
+	rows = append(rows, prev...)
 	set := s.flows().For(storeHash, int(q.Channel))
 	order := func(flow string) []string {
 		if flow != flowCartRecovery || set.CartRecovery == nil {

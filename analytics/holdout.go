@@ -117,7 +117,7 @@ func ComposeHoldout(q Query, rows []RollupRow, percent int) Holdout {
 // Holdout reads and composes the holdout comparison of storeHash, with the
 // holdout percent of its flows file for q.Channel.
 func (s *Service) Holdout(ctx context.Context, storeHash string, q Query) (Holdout, error) {
-	rows, err := s.Source.Rollups(ctx, storeHash, q.Channel, q.Period.From, q.Period.To, KindDecision)
+	rows, err := s.totals(ctx, storeHash, q.Channel, q.Period, KindDecision)
 	if err != nil {
 		return Holdout{}, fmt.Errorf("analytics: holdout rollups: %w", err)
 	}

@@ -139,14 +139,24 @@ func ComposeLoyalty(q Query, rows []RollupRow, tiers []TierCount, tierOrder []st
 // Loyalty reads and composes the loyalty figures of storeHash, with the
 // redemption settings of its flows file for q.Channel.
 func (s *Service) Loyalty(ctx context.Context, storeHash string, q Query) (Loyalty, error) {
-	span := q.Span()
-	rows, err := s.Source.Rollups(ctx, storeHash, q.Channel, span.From, span.To, KindLoyalty)
+	var rows []RollupRow
+	var tiers []TierCount
+	err := parallel(
+		func() (err error) {
+			if rows, err = s.periodRows(ctx, storeHash, q, KindLoyalty); err != nil {
+				err = fmt.Errorf("analytics: loyalty rollups: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if tiers, err = s.Source.LoyaltyTiers(ctx, storeHash); err != nil {
+				err = fmt.Errorf("analytics: loyalty tiers: %w", err)
+			}
+			return err
+		},
+	)
 	if err != nil {
-		return Loyalty{}, fmt.Errorf("analytics: loyalty rollups: %w", err)
-	}
-	tiers, err := s.Source.LoyaltyTiers(ctx, storeHash)
-	if err != nil {
-		return Loyalty{}, fmt.Errorf("analytics: loyalty tiers: %w", err)
+		return Loyalty{}, err
 	}
 	set := s.flows().For(storeHash, int(q.Channel))
 	var order []string

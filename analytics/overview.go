@@ -138,18 +138,46 @@ func ComposeOverview(q Query, rows []RollupRow, customersTotal int64, byChannel 
 
 // Overview reads and composes the overview of storeHash.
 func (s *Service) Overview(ctx context.Context, storeHash string, q Query) (Overview, error) {
-	span := q.Span()
-	rows, err := s.Source.Rollups(ctx, storeHash, q.Channel, span.From, span.To, overviewKinds...)
+	var rows []RollupRow
+	var total int64
+	var byChannel []ChannelFigures
+	var tiers []TierCount
+	err := parallel(
+		func() (err error) {
+			if rows, err = s.periodRows(ctx, storeHash, q, overviewKinds...); err != nil {
+				err = fmt.Errorf("analytics: overview rollups: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if total, err = s.Source.CustomersTotal(ctx, storeHash, q.Channel); err != nil {
+				err = fmt.Errorf("analytics: customers total: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			byChannel, err = s.channelFigures(ctx, storeHash, q)
+			return err
+		},
+		func() (err error) {
+			if tiers, err = s.Source.LoyaltyTiers(ctx, storeHash); err != nil {
+				err = fmt.Errorf("analytics: loyalty tiers: %w", err)
+			}
+			return err
+		},
+	)
 	if err != nil {
-		return Overview{}, fmt.Errorf("analytics: overview rollups: %w", err)
+		return Overview{}, err
 	}
-	total, err := s.Source.CustomersTotal(ctx, storeHash, q.Channel)
-	if err != nil {
-		return Overview{}, fmt.Errorf("analytics: customers total: %w", err)
-	}
+	return ComposeOverview(q, rows, total, byChannel, tiers), nil
+}
+
+// channelFigures reads each channel's customers and its orders of the
+// period.
+func (s *Service) channelFigures(ctx context.Context, storeHash string, q Query) ([]ChannelFigures, error) {
 	channels, err := s.Source.RollupChannels(ctx, storeHash)
 	if err != nil {
-		return Overview{}, fmt.Errorf("analytics: channels: %w", err)
+		return nil, fmt.Errorf("analytics: channels: %w", err)
 	}
 	slices.Sort(channels)
 	byChannel := make([]ChannelFigures, 0, len(channels))
@@ -157,13 +185,13 @@ func (s *Service) Overview(ctx context.Context, storeHash string, q Query) (Over
 		if ch == 0 {
 			continue
 		}
-		crows, err := s.Source.Rollups(ctx, storeHash, ch, q.Period.From, q.Period.To, KindOrders)
+		crows, err := s.totals(ctx, storeHash, ch, q.Period, KindOrders)
 		if err != nil {
-			return Overview{}, fmt.Errorf("analytics: channel %d rollups: %w", ch, err)
+			return nil, fmt.Errorf("analytics: channel %d rollups: %w", ch, err)
 		}
 		ctotal, err := s.Source.CustomersTotal(ctx, storeHash, ch)
 		if err != nil {
-			return Overview{}, fmt.Errorf("analytics: channel %d customers: %w", ch, err)
+			return nil, fmt.Errorf("analytics: channel %d customers: %w", ch, err)
 		}
 		var t tally
 		for _, r := range crows {
@@ -173,9 +201,5 @@ func (s *Service) Overview(ctx context.Context, storeHash string, q Query) (Over
 		}
 		byChannel = append(byChannel, ChannelFigures{ChannelID: ch, CustomersTotal: ctotal, Orders: t.N, Revenue: FormatMoney(t.Amount)})
 	}
-	tiers, err := s.Source.LoyaltyTiers(ctx, storeHash)
-	if err != nil {
-		return Overview{}, fmt.Errorf("analytics: loyalty tiers: %w", err)
-	}
-	return ComposeOverview(q, rows, total, byChannel, tiers), nil
+	return byChannel, nil
 }

@@ -69,3 +69,26 @@ func TestFormatMoney(t *testing.T) {
 		}
 	}
 }
+
+func TestRangeChunks(t *testing.T) {
+	got := Range{"2025-11-28", "2026-11-27"}.chunks()
+	if len(got) != 4 || got[0] != (Range{"2025-11-28", "2026-02-27"}) || got[3].To != "2026-11-27" {
+		t.Fatalf("chunks %v", got)
+	}
+	days := 0
+	for i, c := range got {
+		days += len(c.Days())
+		if i > 0 {
+			prev, _ := time.Parse(DayLayout, got[i-1].To)
+			if prev.AddDate(0, 0, 1).Format(DayLayout) != c.From {
+				t.Fatalf("gap between %v and %v", got[i-1], c)
+			}
+		}
+	}
+	if days != 365 {
+		t.Fatalf("%d days", days)
+	}
+	if got := (Range{"2026-11-01", "2026-11-30"}).chunks(); len(got) != 1 || got[0] != (Range{"2026-11-01", "2026-11-30"}) {
+		t.Fatalf("a month: %v", got)
+	}
+}

@@ -126,13 +126,24 @@ func addTo(q Query, r RollupRow, c *Count) {
 // Segments reads and composes the segment figures of storeHash (segments
 // are store-wide: q.Channel is not used).
 func (s *Service) Segments(ctx context.Context, storeHash string, q Query) (Segments, error) {
-	rows, err := s.Source.Rollups(ctx, storeHash, 0, q.Previous.From, endOfTime, KindSegment)
+	var rows []RollupRow
+	var sizes map[string]int
+	err := parallel(
+		func() (err error) {
+			if rows, err = s.Source.Rollups(ctx, storeHash, 0, q.Previous.From, endOfTime, KindSegment); err != nil {
+				err = fmt.Errorf("analytics: segment rollups: %w", err)
+			}
+			return err
+		},
+		func() (err error) {
+			if sizes, err = s.Source.SegmentSizes(ctx, storeHash); err != nil {
+				err = fmt.Errorf("analytics: segment sizes: %w", err)
+			}
+			return err
+		},
+	)
 	if err != nil {
-		return Segments{}, fmt.Errorf("analytics: segment rollups: %w", err)
-	}
-	sizes, err := s.Source.SegmentSizes(ctx, storeHash)
-	if err != nil {
-		return Segments{}, fmt.Errorf("analytics: segment sizes: %w", err)
+		return Segments{}, err
 	}
 	_, defs := s.flows().SegmentsFor(storeHash)
 	titles := make([]SegmentTitle, 0, len(defs))

@@ -29,6 +29,9 @@ type Source interface {
 	// Rollups returns rows summed per (day, kind, k1..k4) for the days from
 	// to to (inclusive, YYYY-MM-DD) of channelID (0: the whole store).
 	Rollups(ctx context.Context, storeHash string, channelID int64, from, to string, kinds ...string) ([]RollupRow, error)
+	// RollupTotals is Rollups summed over the days: one row per (kind,
+	// k1..k4), Day empty.
+	RollupTotals(ctx context.Context, storeHash string, channelID int64, from, to string, kinds ...string) ([]RollupRow, error)
 	// RollupChannels lists the channel ids with any rollup (0 aside).
 	RollupChannels(ctx context.Context, storeHash string) ([]int64, error)
 	// AnalyticsStores lists the store hashes with any rollup.

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -264,5 +265,41 @@ func TestDashboardBadRequests(t *testing.T) {
 	f.h.ServeHTTP(rec, req)
 	if rec.Code != 401 {
 		t.Fatalf("without a token: %d", rec.Code)
+	}
+}
+
+// downSource is a store that does not answer.
+type downSource struct{}
+
+var errDown = errors.New("connection refused")
+
+func (downSource) Rollups(context.Context, string, int64, string, string, ...string) ([]analytics.RollupRow, error) {
+	return nil, errDown
+}
+func (downSource) RollupTotals(context.Context, string, int64, string, string, ...string) ([]analytics.RollupRow, error) {
+	return nil, errDown
+}
+func (downSource) RollupChannels(context.Context, string) ([]int64, error)      { return nil, errDown }
+func (downSource) AnalyticsStores(context.Context) ([]string, error)            { return nil, errDown }
+func (downSource) CustomersTotal(context.Context, string, int64) (int64, error) { return 0, errDown }
+func (downSource) LoyaltyTiers(context.Context, string) ([]store.TierCount, error) {
+	return nil, errDown
+}
+func (downSource) SegmentSizes(context.Context, string) (map[string]int, error) { return nil, errDown }
+
+// TestDashboardStoreDown: every figure route answers 503 unavailable when
+// the store does not answer, and says so in the documented error shape.
+func TestDashboardStoreDown(t *testing.T) {
+	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
+	admin := s.Admin([]byte("admin-token"))
+	MountAnalytics(admin, AnalyticsOptions{Source: downSource{}, Stores: []string{"abc123"}})
+	f := &dashFixture{h: s.Handler()}
+	for _, p := range []string{"/api/v1/stores", "/api/v1/stores/abc123/analytics/overview", "/api/v1/stores/abc123/analytics/flows",
+		"/api/v1/stores/abc123/analytics/loyalty", "/api/v1/stores/abc123/analytics/segments", "/api/v1/stores/abc123/analytics/holdout",
+		"/api/v1/stores/zzz999/analytics/holdout"} {
+		var out ErrorBody
+		if code := f.get(t, p, &out); code != 503 || out.Error.Code != "unavailable" {
+			t.Errorf("GET %s: %d %+v", p, code, out)
+		}
 	}
 }

@@ -35,7 +35,9 @@ var benchDashEnd = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 // store hash naming the sizes and reused by later runs. Each iteration
 // calls every endpoint once (30- and 365-day periods, a different
 // customer each time); it reports each endpoint's p50 and p95 in ms and
-// the worst p95. Skipped without BCFLOW_BENCH_DASHBOARD_URL.
+// the worst p95. BCFLOW_BENCH_DASHBOARD_STORE benchmarks a store seeded
+// elsewhere in that database instead (its history ending today). Skipped
+// without BCFLOW_BENCH_DASHBOARD_URL.
 func BenchmarkDashboardAPI(b *testing.B) {
 	url := os.Getenv("BCFLOW_BENCH_DASHBOARD_URL")
 	if url == "" {
@@ -54,31 +56,42 @@ func BenchmarkDashboardAPI(b *testing.B) {
 		b.Fatal(err)
 	}
 	hash := fmt.Sprintf("bench%dc%do%dd", customers, orders, decisions)
+	today := benchDashEnd
 	known, err := st.AnalyticsStores(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if !slices.Contains(known, hash) {
+	switch other := os.Getenv("BCFLOW_BENCH_DASHBOARD_STORE"); {
+	case other != "":
+		// A store seeded elsewhere, with history ending today.
+		if !slices.Contains(known, other) {
+			b.Fatalf("BCFLOW_BENCH_DASHBOARD_STORE: no store %q with figures in the database", other)
+		}
+		hash, today = other, time.Now().UTC().Truncate(24*time.Hour)
+		b.Logf("benchmarking store %s", hash)
+	case slices.Contains(known, hash):
+		b.Logf("reusing %s", hash)
+	default:
 		start := time.Now()
 		if err := store.SeedAnalytics(ctx, st, store.SeedSpec{StoreHash: hash, Customers: customers, Orders: orders,
 			Decisions: decisions, Days: 400, Seed: 14, End: benchDashEnd}); err != nil {
 			b.Fatal(err)
 		}
 		b.Logf("seeded %s in %s", hash, time.Since(start).Round(time.Second))
-	} else {
-		b.Logf("reusing %s", hash)
 	}
 
 	s := New(Options{Logger: slog.New(slog.DiscardHandler)})
 	admin := s.Admin([]byte("bench-token"))
 	stores := []string{hash}
 	MountTimeline(admin, st, stores)
-	MountAnalytics(admin, AnalyticsOptions{Source: st, Stores: stores, Now: func() time.Time { return benchDashEnd }})
+	MountAnalytics(admin, AnalyticsOptions{Source: st, Stores: stores, Now: func() time.Time { return today }})
 	MountCustomers(admin, CustomersOptions{Store: st, Stores: stores})
 	h := s.Handler()
 
-	p30 := "from=2026-10-29&to=2026-11-27"
-	p365 := "from=2025-11-28&to=2026-11-27"
+	period := func(days int) string {
+		return "from=" + today.AddDate(0, 0, 1-days).Format(time.DateOnly) + "&to=" + today.Format(time.DateOnly)
+	}
+	p30, p365 := period(30), period(365)
 	base := "/api/v1/stores/" + hash
 	type endpoint struct {
 		name string

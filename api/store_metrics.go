@@ -17,7 +17,7 @@ import (
 // *store.Store implements it.
 type MetricsSource interface {
 	AnalyticsStores(ctx context.Context) ([]string, error)
-	Rollups(ctx context.Context, storeHash string, channelID int64, from, to string, kinds ...string) ([]analytics.RollupRow, error)
+	RollupTotals(ctx context.Context, storeHash string, channelID int64, from, to string, kinds ...string) ([]analytics.RollupRow, error)
 	SyncRuns(ctx context.Context, storeHash string) ([]store.SyncRun, error)
 	SegmentSizes(ctx context.Context, storeHash string) (map[string]int, error)
 }
@@ -130,7 +130,7 @@ func (m *StoreMetrics) read() []prometheus.Metric {
 	stores = append(stores, known...)
 	slices.Sort(stores)
 	for _, sh := range slices.Compact(stores) {
-		if rows, err := m.opts.Source.Rollups(ctx, sh, 0, "0001-01-01", "9999-12-31", analytics.KindDecision); err != nil {
+		if rows, err := m.opts.Source.RollupTotals(ctx, sh, 0, "0001-01-01", "9999-12-31", analytics.KindDecision); err != nil {
 			fail("decision rollups", sh, err)
 		} else {
 			out = append(out, m.messageSamples(sh, rows)...)

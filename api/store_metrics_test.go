@@ -38,7 +38,7 @@ func (f *fakeMetricsSource) AnalyticsStores(context.Context) ([]string, error) {
 	return []string{"abc123", "def456"}, nil
 }
 
-func (f *fakeMetricsSource) Rollups(_ context.Context, sh string, ch int64, from, to string, kinds ...string) ([]analytics.RollupRow, error) {
+func (f *fakeMetricsSource) RollupTotals(_ context.Context, sh string, ch int64, from, to string, kinds ...string) ([]analytics.RollupRow, error) {
 	if ch != 0 || from != "0001-01-01" || to != "9999-12-31" || len(kinds) != 1 || kinds[0] != analytics.KindDecision {
 		return nil, errors.New("unexpected rollups query")
 	}

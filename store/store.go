@@ -6,7 +6,9 @@
 // runs; see mirror.go and shopper_stats.go), and customer segment
 // membership (segment rules compiled to SQL over the mirror, stints with
 // entered/left times, the push outbox to BigCommerce, Brevo and the segment
-// flows; see segments_rule.go and segments.go).
+// flows; see segments_rule.go and segments.go), and the dashboard's daily
+// rollups, kept by those write paths in their own transactions (see
+// rollups.go, analytics.go; SeedAnalytics in seed.go fills a demo store).
 //
 // One Store type serves two SQL dialects through sqlx with a single set of
 // queries (written with '?' placeholders and rebound per dialect):
