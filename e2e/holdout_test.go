@@ -113,6 +113,7 @@ func TestHoldoutEndToEnd(t *testing.T) {
 	}
 
 	// One cart of each group becomes an order.
+	totals := map[string]store.Money{}
 	for _, group := range []string{workflows.HoldoutGroupHeld, workflows.HoldoutGroupMessaged} {
 		var c holdoutCart
 		for _, cc := range carts {
@@ -134,6 +135,7 @@ func TestHoldoutEndToEnd(t *testing.T) {
 		if err != nil || want <= 0 {
 			t.Fatalf("order total %q: %v", order.Total().V2(), err)
 		}
+		totals[group] = want
 		ds := decisions(c)
 		conv := find(ds, workflows.StepHoldout, workflows.DecisionConverted)
 		if len(conv) != 1 || conv[0].Reason != group || conv[0].Amount != want || conv[0].ChannelID != 1 ||
@@ -153,6 +155,19 @@ func TestHoldoutEndToEnd(t *testing.T) {
 			t.Fatalf("%s cart: %d recovered decisions, want %d", group, recovered, wantRec)
 		}
 		s.recordHistory(t, id, "cart-recovery-holdout-"+group+"-converted")
+	}
+	// The dashboard's figures compare the two groups: two carts each, one
+	// order each, at its own total.
+	apiGet := dashboardAPI(t, s.dashboardServer(t, []string{s.hash}))
+	h := apiGet("/stores/"+s.hash+"/analytics/holdout", period{})
+	if got := jstr(dig(h, "percent")); got != "50" {
+		t.Errorf("holdout percent %s, want 50", got)
+	}
+	for api, group := range map[string]string{"holdout": workflows.HoldoutGroupHeld, "messaged": workflows.HoldoutGroupMessaged} {
+		carts, converted, revenue := jstr(dig(h, api, "carts")), jstr(dig(h, api, "converted")), jstr(dig(h, api, "revenue"))
+		if want := totals[group].String(); carts != "2" || converted != "1" || revenue != want {
+			t.Errorf("%s group: carts %s converted %s revenue %s, want 2, 1, %s (%v)", api, carts, converted, revenue, want, h)
+		}
 	}
 	// The held-out cart that converted still got nothing.
 	for _, c := range carts {
