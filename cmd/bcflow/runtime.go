@@ -134,6 +134,7 @@ func runDev(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(env.stdout, `
 bcflow dev is running (Ctrl-C stops it; state persists in %s)
   API            %s   (/healthz /readyz /metrics, webhooks, /api/v1 with token %q)
+  Dashboard      %s/app/   (sign in with the same token)
   Temporal gRPC  %s   namespace %q, task queue %q
   Temporal UI    %s
   Emulator       %s/_sim/   (BigCommerce store %q + Brevo; hooks registered)
@@ -143,7 +144,7 @@ Try it: a shopper leaves a cart, then watch CartRecovery in the UI:
   C=$(curl -s %s/carts -d '{"customer_id":1,"line_items":[{"sku":"TEE-M","quantity":2}]}' | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
   curl -s -X POST %s/carts/$C/abandon
   echo "open %s/namespaces/%s/workflows?query=BcCartId%%3D%%22$C%%22"
-`, cfg.DataDir, apiURL, cfg.AdminToken.Reveal(), ts.HostPort(), ts.Namespace(), cfg.TaskQueue, ts.UIURL(),
+`, cfg.DataDir, apiURL, cfg.AdminToken.Reveal(), apiURL, ts.HostPort(), ts.Namespace(), cfg.TaskQueue, ts.UIURL(),
 			emu.BaseURL(), cfg.BigCommerce.StoreHash, filepath.Join(cfg.DataDir, "temporal.log"), sim, sim, ts.UIURL(), ts.Namespace())
 	}
 	return serve(ctx, env, cfg, flows, roles{worker: true, api: true, migrate: true, syncHooks: true}, banner)
