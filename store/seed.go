@@ -184,7 +184,7 @@ func (g seedGen) statements() []seedStep {
 		{"decisions", decisionSQL},
 		{"messages", `INSERT INTO messages (idempotency_key, store_hash, channel_id, customer_key, email, channel, template,
 			status, provider_message_id, created_at, sent_at, updated_at, flow, step)
-			SELECT d.workflow_id || '/' || d.step, d.store_hash, d.channel_id, d.customer_key, d.email, 'email', d.step,
+			SELECT d.workflow_id || '/' || d.step, d.store_hash, d.channel_id, SUBSTR(d.customer_key, 3), d.email, 'email', d.step,
 				'sent', '<seed-' || ` + g.str("d.id") + ` || '@smtp-relay.mailin.fr>', d.at, d.at, d.at, d.flow, d.step
 			FROM decisions d WHERE d.store_hash = ` + st + ` AND d.decision = 'sent'`},
 		{"message events", `INSERT INTO message_events (message_id, event, at)
@@ -277,7 +277,7 @@ func (g seedGen) decisionsSQL(st string, period int, email func(string) string, 
 	mid := `SELECT d.*, ` + decision + ` AS dec FROM (` + inner + `) d`
 	return `INSERT INTO decisions (dedupe_key, store_hash, customer_key, email, workflow_id, flow, step, decision, reason,
 		details, at, channel_id, amount)
-		SELECT 'seed:' || ` + st + ` || ':' || ` + g.str("d.i") + `, ` + st + `, ` + g.str("d.cust") + `, ` + email("d.cust") + `,
+		SELECT 'seed:' || ` + st + ` || ':' || ` + g.str("d.i") + `, ` + st + `, 'c:' || ` + g.str("d.cust") + `, ` + email("d.cust") + `,
 			` + flow + ` || '/' || ` + st + ` || '/' || ` + g.str("d.w") + `, ` + flow + `, ` + step + `, dec, ` + reason + `,
 			'{}', d.at, 1 + d.w % 2, ` + amount + `
 		FROM (` + mid + `) d`
