@@ -164,7 +164,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	disp := &switchableDispatcher{cur: starter.New(c, taskQueue)}
 	srv.MountWebhooks(api.WebhookOptions{
 		Secret: []byte(webhookSecret), Stores: map[string]api.StoreAuth{info.Hash: {ClientSecret: []byte(info.ClientSecret)}},
-		BrevoSecret: []byte(brevoSecret), Deliveries: st, Dispatcher: disp, Logger: logger,
+		BrevoSecret: []byte(brevoSecret), Deliveries: st, Events: st, Dispatcher: disp, Logger: logger,
 	})
 	ctxSrv, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -191,8 +191,11 @@ func (s *Store) LoyaltyTiers(ctx context.Context, storeHash string) ([]TierCount
 // RecordMessageEvent records a delivery or engagement event (EventDelivered,
 // EventOpened or EventClicked) of the message the provider knows as
 // providerMessageID, and bumps its engagement rollup, in one transaction.
-// It reports whether the event counted: false (and no error) for a message
-// id bcflow never sent, or an event already recorded for the message.
+// It reports whether the event counted: false (and no error) for an event
+// already recorded for the message, or for a message id no sent message
+// carries yet — such an event is held (message_events_early) until
+// MarkMessageSent gives a message that id, and counts then; held events
+// older than EarlyEventRetention are pruned.
 func (s *Store) RecordMessageEvent(ctx context.Context, providerMessageID, event string, at time.Time) (counted bool, err error) {
 	switch event {
 	case EventDelivered, EventOpened, EventClicked:
@@ -212,26 +215,13 @@ func (s *Store) RecordMessageEvent(ctx context.Context, providerMessageID, event
 			COALESCE(sent_at, created_at) FROM messages WHERE provider_message_id = ? ORDER BY id LIMIT 1`),
 			providerMessageID).Scan(&id, &storeHash, &channel, &flow, &step, (*dbTime)(&sent))
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+			return s.holdEarlyEvent(ctx, tx, providerMessageID, event, at)
 		}
 		if err != nil {
 			return fmt.Errorf("find message: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO message_events (message_id, event, at) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`), id, event, s.tv(at))
-		if err != nil {
-			return fmt.Errorf("insert event: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		b := rollupBumps{}
-		b.add(RollupEngagement, rollupDay(sent), [4]string{flow, step, event, ""}, 1, 0, channel)
-		if err := s.bump(ctx, tx, storeHash, b); err != nil {
-			return err
-		}
-		counted = true
-		return nil
+		counted, err = s.countMessageEvent(ctx, tx, sentMessageRef{id, storeHash, channel, flow, step, sent}, event, at)
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: record message event %s: %w", event, err)
@@ -343,4 +333,77 @@ func (s *Store) CustomerOverview(ctx context.Context, storeHash string, customer
 		return CustomerOverview{}, fmt.Errorf("store: customer overview: orders: %w", err)
 	}
 	return out, nil
+}
+
+// EarlyEventRetention is how long an event for a message id no sent message
+// carries is held for MarkMessageSent: past it, the id is taken to be
+// another sender's (a Brevo account sends more than bcflow's messages).
+const EarlyEventRetention = 7 * 24 * time.Hour
+
+// sentMessageRef is what an event needs of its sent message.
+type sentMessageRef struct {
+	id         int64
+	storeHash  string
+	channel    int64
+	flow, step string
+	sent       time.Time
+}
+
+// countMessageEvent records event for m once and bumps its engagement
+// rollup on m's sent day; it reports whether the event was new.
+func (s *Store) countMessageEvent(ctx context.Context, tx *sqlx.Tx, m sentMessageRef, event string, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO message_events (message_id, event, at) VALUES (?, ?, ?)
+		ON CONFLICT DO NOTHING`), m.id, event, s.tv(at))
+	if err != nil {
+		return false, fmt.Errorf("insert event: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	b := rollupBumps{}
+	b.add(RollupEngagement, rollupDay(m.sent), [4]string{m.flow, m.step, event, ""}, 1, 0, m.channel)
+	if err := s.bump(ctx, tx, m.storeHash, b); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// holdEarlyEvent keeps an event whose message is not marked sent yet, and
+// prunes held events older than EarlyEventRetention before at.
+func (s *Store) holdEarlyEvent(ctx context.Context, tx *sqlx.Tx, providerMessageID, event string, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO message_events_early (provider_message_id, event, at)
+		VALUES (?, ?, ?) ON CONFLICT DO NOTHING`), providerMessageID, event, s.tv(at)); err != nil {
+		return fmt.Errorf("hold early event: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM message_events_early WHERE at < ?`),
+		s.tv(at.Add(-EarlyEventRetention))); err != nil {
+		return fmt.Errorf("prune early events: %w", err)
+	}
+	return nil
+}
+
+// adoptEarlyEvents counts the held events of m's provider message id for m
+// and forgets them.
+func (s *Store) adoptEarlyEvents(ctx context.Context, tx *sqlx.Tx, providerMessageID string, m sentMessageRef) error {
+	type held struct {
+		Event string `db:"event"`
+		At    dbTime `db:"at"`
+	}
+	var events []held
+	if err := tx.SelectContext(ctx, &events, s.rebind(`SELECT event, at FROM message_events_early
+		WHERE provider_message_id = ? ORDER BY event`), providerMessageID); err != nil {
+		return fmt.Errorf("read early events: %w", err)
+	}
+	for _, e := range events {
+		if _, err := s.countMessageEvent(ctx, tx, m, e.Event, time.Time(e.At)); err != nil {
+			return err
+		}
+	}
+	if len(events) > 0 {
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM message_events_early WHERE provider_message_id = ?`),
+			providerMessageID); err != nil {
+			return fmt.Errorf("forget early events: %w", err)
+		}
+	}
+	return nil
 }

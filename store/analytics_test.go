@@ -202,6 +202,55 @@ func TestRecordMessageEvent(t *testing.T) {
 	})
 }
 
+// Brevo's delivered or opened may arrive before the send's answer is in the
+// store: the event waits for its message and counts once it is marked
+// sent; a held event nobody claims for a week is forgotten.
+func TestMessageEventBeforeTheMessageIsMarkedSent(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		sent := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+		for _, key := range []string{"w/early", "w/stale"} {
+			_, _, err := s.ReserveMessage(ctx, Message{IdempotencyKey: key, StoreHash: "s1", ChannelID: 2,
+				Channel: ChannelEmail, Flow: "winback", Step: "email-1", CreatedAt: sent})
+			must(t, err)
+		}
+		// An event of a week and more ago, then today's: the old one is pruned.
+		if ok, err := s.RecordMessageEvent(ctx, "<stale@brevo>", EventDelivered, sent.Add(-EarlyEventRetention-time.Hour)); ok || err != nil {
+			t.Fatalf("stale early event: %v %v", ok, err)
+		}
+		for _, ev := range []string{EventDelivered, EventOpened, EventDelivered} {
+			if ok, err := s.RecordMessageEvent(ctx, "<early@brevo>", ev, sent.Add(time.Second)); ok || err != nil {
+				t.Fatalf("early %s counted before its message was sent: %v %v", ev, ok, err)
+			}
+		}
+		engagement := func() map[string]int64 {
+			rows, err := s.Rollups(ctx, "s1", 2, "2026-06-01", "2026-06-30", RollupEngagement)
+			must(t, err)
+			out := map[string]int64{}
+			for _, r := range rows {
+				out[r.K3] += r.N
+			}
+			return out
+		}
+		if got := engagement(); len(got) != 0 {
+			t.Fatalf("engagement before the send was marked: %v", got)
+		}
+		for range 2 { // marking twice adopts once
+			must(t, s.MarkMessageSent(ctx, "w/early", "<early@brevo>", sent))
+			must(t, s.MarkMessageSent(ctx, "w/stale", "<stale@brevo>", sent))
+		}
+		if got := engagement(); got[EventDelivered] != 1 || got[EventOpened] != 1 || len(got) != 2 {
+			t.Fatalf("engagement after the send was marked: %v, want delivered 1 and opened 1 (the stale event pruned)", got)
+		}
+		if ok, err := s.RecordMessageEvent(ctx, "<early@brevo>", EventDelivered, sent.Add(time.Minute)); ok || err != nil {
+			t.Fatalf("a redelivered event counted again: %v %v", ok, err)
+		}
+		if got := engagement(); got[EventDelivered] != 1 {
+			t.Fatalf("delivered %d after a redelivery, want 1", got[EventDelivered])
+		}
+	})
+}
+
 func TestLoyaltyTiers(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()

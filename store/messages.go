@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Message channels.
@@ -182,18 +184,42 @@ func (s *Store) moveMessage(ctx context.Context, key, what, to, reason string, a
 }
 
 // MarkMessageSent records that the provider accepted the message, whatever
-// its status was: the provider's answer is the truth. Calling it again for a
-// sent message changes nothing. ErrNotFound if the key is unknown.
+// its status was: the provider's answer is the truth. The provider's events
+// about the message that arrived before it (RecordMessageEvent held them)
+// count now, in the same transaction. Calling it again for a sent message
+// changes nothing. ErrNotFound if the key is unknown.
 func (s *Store) MarkMessageSent(ctx context.Context, key, providerMessageID string, at time.Time) error {
 	at = orNow(at)
-	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE messages
-		SET status = ?, provider_message_id = ?, error = '', sent_at = ?, updated_at = ?
-		WHERE idempotency_key = ? AND status <> ?`),
-		MessageSent, providerMessageID, s.tv(at), s.tv(at), key, MessageSent)
+	var changed bool
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var m sentMessageRef
+		err := tx.QueryRowxContext(ctx, s.rebind(`UPDATE messages
+			SET status = ?, provider_message_id = ?, error = '', sent_at = ?, updated_at = ?
+			WHERE idempotency_key = ? AND status <> ?
+			RETURNING id, store_hash, channel_id, flow, step`),
+			MessageSent, providerMessageID, s.tv(at), s.tv(at), key, MessageSent).Scan(&m.id, &m.storeHash, &m.channel, &m.flow, &m.step)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		changed, m.sent = true, at
+		if providerMessageID == "" {
+			return nil
+		}
+		return s.adoptEarlyEvents(ctx, tx, providerMessageID, m)
+	})
 	if err != nil {
 		return fmt.Errorf("store: mark message %q sent: %w", key, err)
 	}
-	return s.checkMessageUpdate(ctx, res, "sent", key)
+	if changed {
+		return nil
+	}
+	if _, err := s.getMessage(ctx, s.db, key); err != nil {
+		return fmt.Errorf("store: mark message %q sent: %w", key, err)
+	}
+	return nil
 }
 
 // checkMessageUpdate tells "no row changed because none exists" (ErrNotFound)

@@ -1,0 +1,19 @@
+-- Brevo may report a message's delivery, open or click before bcflow has
+-- marked the message sent (the send's answer outran the store, or the store
+-- was down when the send came back and the activity is retrying): such an
+-- event waits here by the provider's message id until MarkMessageSent
+-- adopts it. Rows nobody adopts are pruned after a week.
+-- The SQLite twin (../sqlite/00008_early_message_events.sql) must keep the
+-- same tables and constraints.
+
+-- +goose Up
+CREATE TABLE message_events_early (
+    provider_message_id TEXT        NOT NULL,
+    event               TEXT        NOT NULL,
+    at                  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (provider_message_id, event)
+);
+CREATE INDEX message_events_early_at_idx ON message_events_early (at);
+
+-- +goose Down
+DROP TABLE message_events_early;
