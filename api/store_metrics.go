@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 // *store.Store implements it.
 type MetricsSource interface {
 	AnalyticsStores(ctx context.Context) ([]string, error)
+	RollupChannels(ctx context.Context, storeHash string) ([]int64, error)
 	RollupTotals(ctx context.Context, storeHash string, channelID int64, from, to string, kinds ...string) ([]analytics.RollupRow, error)
 	SyncRuns(ctx context.Context, storeHash string) ([]store.SyncRun, error)
 	SegmentSizes(ctx context.Context, storeHash string) (map[string]int, error)
@@ -41,7 +43,8 @@ type StoreMetricsOptions struct {
 // StoreMetrics is a prometheus.Collector of bcflow's business figures,
 // read from the store at most once per TTL:
 //
-//	bcflow_messages_total{store,flow,step,outcome}  decisions of the send path (sent, skipped, deferred, failed, unknown), all days
+//	bcflow_messages_total{store,channel,flow,step,outcome}  decisions of the send path (sent, skipped, deferred, failed, unknown), all days;
+//	                                                channel is the BigCommerce channel id, "" for decisions recorded without one
 //	bcflow_recovered_revenue_total{store}           revenue of recovered carts, in the store's currency, all days
 //	bcflow_sync_progress{store,kind,resource}       the latest sync of each kind, done/total (0..1; 1 when finished)
 //	bcflow_segment_members{store,segment}           current members of each segment
@@ -79,8 +82,8 @@ func NewStoreMetrics(opts StoreMetricsOptions) *StoreMetrics {
 	return &StoreMetrics{
 		opts: opts,
 		messages: prometheus.NewDesc("bcflow_messages_total",
-			"Decisions of the flows' send path by store, flow, step and outcome (sent, skipped, deferred, failed, unknown).",
-			[]string{"store", "flow", "step", "outcome"}, nil),
+			"Decisions of the flows' send path by store, BigCommerce channel (empty: recorded without one), flow, step and outcome (sent, skipped, deferred, failed, unknown).",
+			[]string{"store", "channel", "flow", "step", "outcome"}, nil),
 		revenue: prometheus.NewDesc("bcflow_recovered_revenue_total",
 			"Revenue of the orders recovered by cart reminders, in the store's currency.", []string{"store"}, nil),
 		sync: prometheus.NewDesc("bcflow_sync_progress",
@@ -130,10 +133,10 @@ func (m *StoreMetrics) read() []prometheus.Metric {
 	stores = append(stores, known...)
 	slices.Sort(stores)
 	for _, sh := range slices.Compact(stores) {
-		if rows, err := m.opts.Source.RollupTotals(ctx, sh, 0, "0001-01-01", "9999-12-31", analytics.KindDecision); err != nil {
+		if samples, err := m.messageSamples(ctx, sh); err != nil {
 			fail("decision rollups", sh, err)
 		} else {
-			out = append(out, m.messageSamples(sh, rows)...)
+			out = append(out, samples...)
 		}
 		if runs, err := m.opts.Source.SyncRuns(ctx, sh); err != nil {
 			fail("sync runs", sh, err)
@@ -155,12 +158,20 @@ func (m *StoreMetrics) read() []prometheus.Metric {
 	return out
 }
 
-// messageSamples sums a store's decision rows into its message counts and
-// recovered revenue.
-func (m *StoreMetrics) messageSamples(storeHash string, rows []analytics.RollupRow) []prometheus.Metric {
-	type key struct{ flow, step, outcome string }
+// messageSamples reads a store's decision rollups of all days, whole store
+// and per channel, into its message counts (by channel; what no channel
+// holds is the channel "") and its recovered revenue.
+func (m *StoreMetrics) messageSamples(ctx context.Context, storeHash string) ([]prometheus.Metric, error) {
+	type key struct{ channel, flow, step, outcome string }
 	counts := map[key]int64{}
 	var recovered store.Money
+	read := func(channel int64) ([]analytics.RollupRow, error) {
+		return m.opts.Source.RollupTotals(ctx, storeHash, channel, "0001-01-01", "9999-12-31", analytics.KindDecision)
+	}
+	rows, err := read(0)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range rows {
 		if r.Kind != analytics.KindDecision {
 			continue
@@ -169,14 +180,34 @@ func (m *StoreMetrics) messageSamples(storeHash string, rows []analytics.RollupR
 			recovered += r.Amount
 		}
 		if slices.Contains(messageOutcomes, r.K3) {
-			counts[key{r.K1, r.K2, r.K3}] += r.N
+			counts[key{"", r.K1, r.K2, r.K3}] += r.N
+		}
+	}
+	channels, err := m.opts.Source.RollupChannels(ctx, storeHash)
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range channels {
+		rows, err := read(ch)
+		if err != nil {
+			return nil, err
+		}
+		label := strconv.FormatInt(ch, 10)
+		for _, r := range rows {
+			if r.Kind == analytics.KindDecision && slices.Contains(messageOutcomes, r.K3) {
+				counts[key{label, r.K1, r.K2, r.K3}] += r.N
+				counts[key{"", r.K1, r.K2, r.K3}] -= r.N // the whole store's row counts it too
+			}
 		}
 	}
 	out := make([]prometheus.Metric, 0, len(counts)+1)
 	for k, n := range counts {
-		out = append(out, prometheus.MustNewConstMetric(m.messages, prometheus.CounterValue, float64(n), storeHash, k.flow, k.step, k.outcome))
+		if n == 0 && k.channel == "" {
+			continue // every such decision had a channel
+		}
+		out = append(out, prometheus.MustNewConstMetric(m.messages, prometheus.CounterValue, float64(n), storeHash, k.channel, k.flow, k.step, k.outcome))
 	}
-	return append(out, prometheus.MustNewConstMetric(m.revenue, prometheus.CounterValue, recovered.Float64(), storeHash))
+	return append(out, prometheus.MustNewConstMetric(m.revenue, prometheus.CounterValue, recovered.Float64(), storeHash)), nil
 }
 
 // syncProgress is a resource's share done: 1 when finished, 0 while its

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,11 +17,13 @@ import (
 // fakeMetricsSource answers the collector's reads from memory; failing
 // makes a part fail.
 type fakeMetricsSource struct {
-	rows    map[string][]analytics.RollupRow
-	runs    map[string][]store.SyncRun
-	sizes   map[string]map[string]int
-	failing map[string]bool
-	reads   int
+	rows map[string][]analytics.RollupRow
+	// channelRows are the rows of one channel (rows are the whole store's).
+	channelRows map[string]map[int64][]analytics.RollupRow
+	runs        map[string][]store.SyncRun
+	sizes       map[string]map[string]int
+	failing     map[string]bool
+	reads       int
 }
 
 func (f *fakeMetricsSource) fail(part string) error {
@@ -38,8 +41,15 @@ func (f *fakeMetricsSource) AnalyticsStores(context.Context) ([]string, error) {
 	return []string{"abc123", "def456"}, nil
 }
 
+func (f *fakeMetricsSource) RollupChannels(_ context.Context, sh string) ([]int64, error) {
+	return slices.Sorted(maps.Keys(f.channelRows[sh])), f.fail("rollups " + sh)
+}
+
 func (f *fakeMetricsSource) RollupTotals(_ context.Context, sh string, ch int64, from, to string, kinds ...string) ([]analytics.RollupRow, error) {
-	if ch != 0 || from != "0001-01-01" || to != "9999-12-31" || len(kinds) != 1 || kinds[0] != analytics.KindDecision {
+	if ch != 0 {
+		return f.channelRows[sh][ch], f.fail("rollups " + sh)
+	}
+	if from != "0001-01-01" || to != "9999-12-31" || len(kinds) != 1 || kinds[0] != analytics.KindDecision {
 		return nil, errors.New("unexpected rollups query")
 	}
 	if err := f.fail("rollups " + sh); err != nil {
@@ -70,6 +80,11 @@ func TestStoreMetrics(t *testing.T) {
 			dec("cart-recovery", "reminder-1", "recovered", 2, 1234500),
 			dec("cart-recovery", "holdout", "assigned", 9, 0),
 		}},
+		// Of the 5 reminder-1 sends, 4 were on channel 1 (3) and 2 (1); one had no channel.
+		channelRows: map[string]map[int64][]analytics.RollupRow{"abc123": {
+			1: {dec("cart-recovery", "reminder-1", "sent", 3, 0), dec("cart-recovery", "reminder-2", "unknown", 1, 0)},
+			2: {dec("cart-recovery", "reminder-1", "sent", 1, 0), dec("cart-recovery", "reminder-1", "recovered", 2, 1234500)},
+		}},
 		runs: map[string][]store.SyncRun{"abc123": {{Kind: "historical", Resources: []store.ResourceProgress{
 			{Resource: "customers", Total: 200, Done: 50},
 			{Resource: "orders", Total: -1},
@@ -83,16 +98,18 @@ func TestStoreMetrics(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(m)
 	want := map[string]float64{
-		`bcflow_messages_total{flow="cart-recovery",outcome="sent",step="reminder-1",store="abc123"}`:    5,
-		`bcflow_messages_total{flow="cart-recovery",outcome="skipped",step="reminder-1",store="abc123"}`: 5,
-		`bcflow_messages_total{flow="cart-recovery",outcome="unknown",step="reminder-2",store="abc123"}`: 1,
-		`bcflow_recovered_revenue_total{store="abc123"}`:                                                 123.45,
-		`bcflow_recovered_revenue_total{store="def456"}`:                                                 0,
-		`bcflow_sync_progress{kind="historical",resource="customers",store="abc123"}`:                    0.25,
-		`bcflow_sync_progress{kind="historical",resource="orders",store="abc123"}`:                       0,
-		`bcflow_sync_progress{kind="historical",resource="products",store="abc123"}`:                     1,
-		`bcflow_segment_members{segment="vip",store="abc123"}`:                                           12,
-		`bcflow_segment_members{segment="vip",store="def456"}`:                                           3,
+		`bcflow_messages_total{channel="",flow="cart-recovery",outcome="sent",step="reminder-1",store="abc123"}`:     1,
+		`bcflow_messages_total{channel="1",flow="cart-recovery",outcome="sent",step="reminder-1",store="abc123"}`:    3,
+		`bcflow_messages_total{channel="2",flow="cart-recovery",outcome="sent",step="reminder-1",store="abc123"}`:    1,
+		`bcflow_messages_total{channel="",flow="cart-recovery",outcome="skipped",step="reminder-1",store="abc123"}`:  5,
+		`bcflow_messages_total{channel="1",flow="cart-recovery",outcome="unknown",step="reminder-2",store="abc123"}`: 1,
+		`bcflow_recovered_revenue_total{store="abc123"}`:                                                             123.45,
+		`bcflow_recovered_revenue_total{store="def456"}`:                                                             0,
+		`bcflow_sync_progress{kind="historical",resource="customers",store="abc123"}`:                                0.25,
+		`bcflow_sync_progress{kind="historical",resource="orders",store="abc123"}`:                                   0,
+		`bcflow_sync_progress{kind="historical",resource="products",store="abc123"}`:                                 1,
+		`bcflow_segment_members{segment="vip",store="abc123"}`:                                                       12,
+		`bcflow_segment_members{segment="vip",store="def456"}`:                                                       3,
 	}
 	got := withPrefix(scrape(t, reg), "bcflow_")
 	if !maps.Equal(got, want) {
