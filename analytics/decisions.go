@@ -30,9 +30,11 @@ const (
 )
 
 // funnelDecision reports whether r is a decision row of a flow's funnel
-// named one of names (the holdout step is not part of the funnel).
+// named one of names: a decision of one of its steps. The holdout step is
+// not part of the funnel, and neither is what a flow records without a step
+// (the order hub's bookkeeping: a child started, a cart flow signalled).
 func funnelDecision(r RollupRow, names ...string) bool {
-	if r.Kind != KindDecision || r.K2 == stepHoldout {
+	if !stepRow(r) || r.Kind != KindDecision {
 		return false
 	}
 	for _, n := range names {
@@ -41,6 +43,23 @@ func funnelDecision(r RollupRow, names ...string) bool {
 		}
 	}
 	return false
+}
+
+// stepRow reports whether r belongs to a step of a flow's funnel.
+func stepRow(r RollupRow) bool { return r.K2 != "" && r.K2 != stepHoldout }
+
+// funnelFlows are the flows with a funnel among rows: those that recorded
+// a decision (or an engagement) on a step. Flows that only keep books
+// (the order hub, the sync workflows) have none and are left out of the
+// flows figures, their entries too.
+func funnelFlows(rows []RollupRow) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range rows {
+		if (r.Kind == KindDecision || r.Kind == KindEngagement) && stepRow(r) {
+			out[r.K1] = true
+		}
+	}
+	return out
 }
 
 // conversion reports whether r counts as a conversion of a messaged

@@ -117,8 +117,10 @@ func ComposeFlows(q Query, rows []RollupRow, stepOrder func(flow string) []strin
 		steps map[string]*stepAcc
 	}
 	flows := map[string]*flowAcc{}
+	withFunnel := funnelFlows(rows)
 	for _, r := range rows {
-		if r.K2 == stepHoldout || (r.Kind != KindEntered && r.Kind != KindDecision && r.Kind != KindEngagement) {
+		if !withFunnel[r.K1] || (r.Kind != KindEntered && !stepRow(r)) ||
+			(r.Kind != KindEntered && r.Kind != KindDecision && r.Kind != KindEngagement) {
 			continue
 		}
 		if !q.Period.Contains(r.Day) && !q.Previous.Contains(r.Day) {
@@ -134,9 +136,6 @@ func ComposeFlows(q Query, rows []RollupRow, stepOrder func(flow string) []strin
 			continue
 		}
 		f.funnelAcc.add(q, r)
-		if r.K2 == "" {
-			continue
-		}
 		s := f.steps[r.K2]
 		if s == nil {
 			s = &stepAcc{reasons: map[[2]string]int64{}}

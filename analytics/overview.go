@@ -72,6 +72,7 @@ func ComposeOverview(q Query, rows []RollupRow, customersTotal int64, byChannel 
 	orders := sumRows(q, rows, kind(KindOrders))
 	recovered := sumRows(q, rows, func(r RollupRow) bool { return funnelDecision(r, decisionRecovered) })
 	issued, redeemed := pointsIssued(q, rows)
+	withFunnel := funnelFlows(rows)
 	out := Overview{
 		Period: q.Period, Previous: q.Previous, Channel: q.Channel,
 		Store: StoreFigures{
@@ -86,7 +87,7 @@ func ComposeOverview(q Query, rows []RollupRow, customersTotal int64, byChannel 
 			ByChannel: byChannel,
 		},
 		Flows: FlowTotals{
-			Entered:          sumRows(q, rows, kind(KindEntered)).count(),
+			Entered:          sumRows(q, rows, func(r RollupRow) bool { return r.Kind == KindEntered && withFunnel[r.K1] }).count(),
 			Sent:             sumRows(q, rows, func(r RollupRow) bool { return funnelDecision(r, decisionSent) }).count(),
 			Converted:        sumRows(q, rows, conversion).count(),
 			RecoveredRevenue: recovered.amount(),

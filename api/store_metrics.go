@@ -64,6 +64,11 @@ type StoreMetrics struct {
 // messageOutcomes are the decisions bcflow_messages_total counts.
 var messageOutcomes = []string{"sent", "skipped", "deferred", "failed", "unknown"}
 
+// sendPath reports whether r counts in bcflow_messages_total: an outcome
+// of a flow's step (what a flow records without a step, such as the order
+// hub signalling a cart flow, is not a message).
+func sendPath(r analytics.RollupRow) bool { return r.K2 != "" && slices.Contains(messageOutcomes, r.K3) }
+
 // NewStoreMetrics builds the collector; register it on the process's
 // registry.
 func NewStoreMetrics(opts StoreMetricsOptions) *StoreMetrics {
@@ -179,7 +184,7 @@ func (m *StoreMetrics) messageSamples(ctx context.Context, storeHash string) ([]
 		if r.K3 == "recovered" {
 			recovered += r.Amount
 		}
-		if slices.Contains(messageOutcomes, r.K3) {
+		if sendPath(r) {
 			counts[key{"", r.K1, r.K2, r.K3}] += r.N
 		}
 	}
@@ -194,7 +199,7 @@ func (m *StoreMetrics) messageSamples(ctx context.Context, storeHash string) ([]
 		}
 		label := strconv.FormatInt(ch, 10)
 		for _, r := range rows {
-			if r.Kind == analytics.KindDecision && slices.Contains(messageOutcomes, r.K3) {
+			if r.Kind == analytics.KindDecision && sendPath(r) {
 				counts[key{label, r.K1, r.K2, r.K3}] += r.N
 				counts[key{"", r.K1, r.K2, r.K3}] -= r.N // the whole store's row counts it too
 			}

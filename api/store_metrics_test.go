@@ -79,6 +79,7 @@ func TestStoreMetrics(t *testing.T) {
 			dec("cart-recovery", "reminder-2", "unknown", 1, 0),
 			dec("cart-recovery", "reminder-1", "recovered", 2, 1234500),
 			dec("cart-recovery", "holdout", "assigned", 9, 0),
+			dec("order-lifecycle", "", "sent", 4, 0), // the hub signalled cart flows: no message
 		}},
 		// Of the 5 reminder-1 sends, 4 were on channel 1 (3) and 2 (1); one had no channel.
 		channelRows: map[string]map[int64][]analytics.RollupRow{"abc123": {
