@@ -67,7 +67,9 @@ var messageOutcomes = []string{"sent", "skipped", "deferred", "failed", "unknown
 // sendPath reports whether r counts in bcflow_messages_total: an outcome
 // of a flow's step (what a flow records without a step, such as the order
 // hub signalling a cart flow, is not a message).
-func sendPath(r analytics.RollupRow) bool { return r.K2 != "" && slices.Contains(messageOutcomes, r.K3) }
+func sendPath(r analytics.RollupRow) bool {
+	return r.K2 != "" && slices.Contains(messageOutcomes, r.K3)
+}
 
 // NewStoreMetrics builds the collector; register it on the process's
 // registry.
