@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -169,6 +171,43 @@ func TestHoldoutEndToEnd(t *testing.T) {
 			t.Errorf("%s group: carts %s converted %s revenue %s, want 2, 1, %s (%v)", api, carts, converted, revenue, want, h)
 		}
 	}
+	// Brevo reports every reminder delivered (the emulator's webhook, a second
+	// after the send): the funnel counts each once, as many as were sent;
+	// an open the shopper makes counts on its step.
+	funnel := func() (sent, delivered, opened string) {
+		for _, f := range jlist(dig(apiGet("/stores/"+s.hash+"/analytics/flows", period{}), "flows")) {
+			if jstr(dig(f, "flow")) == workflows.FlowCartRecovery {
+				return jstr(dig(f, "sent", "current")), jstr(dig(f, "delivered", "current")), jstr(dig(f, "opened", "current"))
+			}
+		}
+		return "", "", ""
+	}
+	eventually(t, "every reminder counted delivered", func() (bool, string) {
+		sent, delivered, _ := funnel()
+		return sent == "4" && delivered == "4", "sent " + sent + ", delivered " + delivered
+	})
+	var first holdoutCart
+	for _, c := range carts {
+		if c.group == workflows.HoldoutGroupMessaged {
+			first = c
+			break
+		}
+	}
+	msg := s.brevo.Messages(brevoemu.Filter{To: first.email})[0]
+	for range 2 { // opened twice: one open
+		resp, err := http.Post(s.emuURL+"/_sim/brevo/messages/"+url.PathEscape(msg.ID)+"/open", "application/json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("open %s: %s", msg.ID, resp.Status)
+		}
+	}
+	eventually(t, "the open counted once", func() (bool, string) {
+		_, _, opened := funnel()
+		return opened == "1", "opened " + opened
+	})
 	// The held-out cart that converted still got nothing.
 	for _, c := range carts {
 		if c.group == workflows.HoldoutGroupHeld && len(s.brevo.Messages(brevoemu.Filter{To: c.email})) != 0 {
