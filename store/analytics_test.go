@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -384,5 +385,42 @@ func TestRollupsRebuiltAfterMigrating(t *testing.T) {
 		if len(ch2) != 1 || ch2[0].N != 1 {
 			t.Errorf("after RebuildRollups: %+v", ch2)
 		}
+	})
+}
+
+// A holdout group's carts and their conversions are one cohort: a
+// conversion counts on the day its cart was assigned, so a period never
+// holds conversions of carts it does not hold; the recomputation agrees.
+func TestHoldoutConversionCountsOnItsCartsAssignmentDay(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		assigned := time.Date(2026, 7, 31, 23, 0, 0, 0, time.UTC)
+		for i, d := range []Decision{
+			{WorkflowID: "cart/s1/a", Decision: "assigned", Reason: "holdout", At: assigned},
+			{WorkflowID: "cart/s1/a", Decision: "converted", Reason: "holdout", Amount: 420000, At: assigned.Add(50 * time.Hour)},
+			{WorkflowID: "cart/s1/b", Decision: "converted", Reason: "messaged", Amount: 10000, At: assigned.Add(26 * time.Hour)},
+		} {
+			d.StoreHash, d.Flow, d.Step, d.ChannelID, d.DedupeKey = "s1", "cart-recovery", HoldoutStep, 1, fmt.Sprint("k", i)
+			must(t, s.AppendDecision(ctx, d))
+		}
+		want := map[string]string{
+			"2026-07-31 assigned holdout":   "1 0",
+			"2026-07-31 converted holdout":  "1 420000", // its cart's day, not the order's (08-02)
+			"2026-08-02 converted messaged": "1 10000",  // no assignment: its own day
+		}
+		check := func(when string) {
+			rows, err := s.Rollups(ctx, "s1", 1, "2026-07-01", "2026-08-31", RollupDecision)
+			must(t, err)
+			got := map[string]string{}
+			for _, r := range rows {
+				got[r.Day+" "+r.K3+" "+r.K4] = fmt.Sprint(r.N, " ", int64(r.Amount))
+			}
+			if !maps.Equal(got, want) {
+				t.Fatalf("%s: %v, want %v", when, got, want)
+			}
+		}
+		check("kept incrementally")
+		must(t, s.RebuildRollups(ctx, "s1"))
+		check("recomputed")
 	})
 }

@@ -111,8 +111,12 @@ func (s *Store) AppendDecision(ctx context.Context, d Decision) error {
 			return err
 		}
 		day := rollupDay(d.At)
+		decisionDay, err := s.holdoutCohortDay(ctx, tx, d, day)
+		if err != nil {
+			return err
+		}
 		b := rollupBumps{}
-		b.add(RollupDecision, day, [4]string{d.Flow, d.Step, d.Decision, decisionReasonKey(d.Step, d.Decision, d.Reason)},
+		b.add(RollupDecision, decisionDay, [4]string{d.Flow, d.Step, d.Decision, decisionReasonKey(d.Step, d.Decision, d.Reason)},
 			1, int64(d.Amount), d.ChannelID)
 		if d.WorkflowID != "" {
 			var earlier bool
@@ -130,6 +134,26 @@ func (s *Store) AppendDecision(ctx context.Context, d Decision) error {
 		return fmt.Errorf("store: append decision %q/%q: %w", d.WorkflowID, d.Step, err)
 	}
 	return nil
+}
+
+// holdoutCohortDay is the rollup day of decision d: its own day, except
+// for a holdout conversion, which counts on the day its cart was assigned
+// to its group, so that a group's carts and their conversions are one
+// cohort (a period never holds conversions of carts it does not hold).
+func (s *Store) holdoutCohortDay(ctx context.Context, tx *sqlx.Tx, d Decision, day string) (string, error) {
+	if d.Step != HoldoutStep || d.Decision != decisionConverted || d.WorkflowID == "" {
+		return day, nil
+	}
+	var assigned dbTime
+	err := tx.QueryRowContext(ctx, s.rebind(`SELECT at FROM decisions WHERE store_hash = ? AND workflow_id = ?
+		AND step = ? AND decision = ? ORDER BY at, id LIMIT 1`), d.StoreHash, d.WorkflowID, HoldoutStep, decisionAssigned).Scan(&assigned)
+	if errors.Is(err, sql.ErrNoRows) {
+		return day, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("holdout assignment: %w", err)
+	}
+	return rollupDay(time.Time(assigned)), nil
 }
 
 // lockWorkflow serialises, on PostgreSQL, the transactions appending

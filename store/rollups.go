@@ -56,6 +56,13 @@ const (
 // group) is kept in the decision rollups.
 const HoldoutStep = "holdout"
 
+// The holdout step's decisions: a cart's assignment to its group (once
+// per cart, by its dedupe key) and its group's conversion.
+const (
+	decisionAssigned  = "assigned"
+	decisionConverted = "converted"
+)
+
 // Message events counted in the engagement rollups.
 const (
 	EventDelivered = "delivered"

@@ -43,7 +43,6 @@ func (s *Store) jsonIntElems(col string) (from, value, cond string) {
 // already grouped by channel; the caller adds channel 0.
 func (s *Store) rollupSources() []string {
 	reasonKinds := `'skipped', 'deferred', 'failed', 'unknown', 'exited'`
-	ddec := s.dayExpr("at")
 	chFrom, chVal, chCond := s.jsonIntElems("c.channel_ids")
 	return []string{
 		// orders
@@ -51,10 +50,15 @@ func (s *Store) rollupSources() []string {
 			'' AS k4, COUNT(*) AS n, SUM(contribution) AS amount
 		FROM mirror_orders WHERE store_hash = ? AND counted = 1 GROUP BY 1, 3`,
 		// decisions
-		`SELECT channel_id, 'decision' AS kind, ` + ddec + ` AS day, flow AS k1, step AS k2, decision AS k3,
-			CASE WHEN decision IN (` + reasonKinds + `) OR step = 'holdout' THEN reason ELSE '' END AS k4,
-			COUNT(*) AS n, SUM(amount) AS amount
-		FROM decisions WHERE store_hash = ? GROUP BY 1, 3, 4, 5, 6, 7`,
+		// (a holdout conversion counts on its cart's assignment day: see holdoutCohortDay)
+		`SELECT d.channel_id, 'decision' AS kind, ` + s.dayExpr("COALESCE(a.at, d.at)") + ` AS day, d.flow AS k1, d.step AS k2,
+			d.decision AS k3,
+			CASE WHEN d.decision IN (` + reasonKinds + `) OR d.step = 'holdout' THEN d.reason ELSE '' END AS k4,
+			COUNT(*) AS n, SUM(d.amount) AS amount
+		FROM decisions d LEFT JOIN (SELECT store_hash, workflow_id, MIN(at) AS at FROM decisions
+				WHERE step = 'holdout' AND decision = 'assigned' GROUP BY store_hash, workflow_id) a
+			ON d.step = 'holdout' AND d.decision = 'converted' AND a.store_hash = d.store_hash AND a.workflow_id = d.workflow_id
+		WHERE d.store_hash = ? GROUP BY 1, 3, 4, 5, 6, 7`,
 		// entered: each workflow's first decision (by insertion)
 		`SELECT d.channel_id, 'entered' AS kind, ` + s.dayExpr("d.at") + ` AS day, d.flow AS k1, '' AS k2, '' AS k3,
 			'' AS k4, COUNT(*) AS n, 0 AS amount
