@@ -424,3 +424,42 @@ func TestHoldoutConversionCountsOnItsCartsAssignmentDay(t *testing.T) {
 		check("recomputed")
 	})
 }
+
+// Reasons carrying an error's text, a number or an address group under one
+// rollup reason; the decision log keeps them whole.
+func TestDecisionReasonsGroupUnderTheirKey(t *testing.T) {
+	for reason, want := range map[string]string{
+		"quiet hours": "quiet hours",
+		"start failed: context deadline exceeded":  "start failed",
+		"reordered in order 12345":                 "reordered in order #",
+		"recipient bob@example.com refused":        "recipient … refused",
+		"event order_shipped failed: 503 from API": "event order_shipped failed",
+	} {
+		if got := reasonKey(reason); got != want {
+			t.Errorf("reasonKey(%q) = %q, want %q", reason, got, want)
+		}
+	}
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
+		for i, reason := range []string{"start failed: timeout", "start failed: connection refused", "reordered in order 7"} {
+			must(t, s.AppendDecision(ctx, Decision{StoreHash: "s1", WorkflowID: fmt.Sprint("w", i), Flow: "order-goals",
+				Step: "cross-sell", Decision: DecisionSkipped, Reason: reason, At: at}))
+		}
+		rows, err := s.Rollups(ctx, "s1", 0, "2026-07-01", "2026-07-01", RollupDecision)
+		must(t, err)
+		got := map[string]int64{}
+		for _, r := range rows {
+			got[r.K4] = r.N
+		}
+		if want := map[string]int64{"start failed": 2, "reordered in order #": 1}; !maps.Equal(got, want) {
+			t.Fatalf("reason rows %v, want %v", got, want)
+		}
+		checkRollupsAgree(t, s, "s1")
+		ds, err := s.ListDecisions(ctx, DecisionFilter{StoreHash: "s1", WorkflowID: "w0"})
+		must(t, err)
+		if len(ds) != 1 || ds[0].Reason != "start failed: timeout" {
+			t.Fatalf("the log keeps the whole reason: %+v", ds)
+		}
+	})
+}

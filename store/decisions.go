@@ -100,10 +100,10 @@ func (s *Store) AppendDecision(ctx context.Context, d Decision) error {
 		}
 		var id int64
 		err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO decisions
-			(dedupe_key, store_hash, customer_key, email, workflow_id, flow, step, decision, reason, details, at, channel_id, amount)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
+			(dedupe_key, store_hash, customer_key, email, workflow_id, flow, step, decision, reason, reason_key, details, at, channel_id, amount)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`),
 			d.DedupeKey, d.StoreHash, d.CustomerKey, strings.ToLower(strings.TrimSpace(d.Email)), d.WorkflowID, d.Flow, d.Step,
-			d.Decision, d.Reason, details, s.tv(d.At), d.ChannelID, int64(d.Amount)).Scan(&id)
+			d.Decision, d.Reason, reasonKey(d.Reason), details, s.tv(d.At), d.ChannelID, int64(d.Amount)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // a duplicate: counted already
 		}
@@ -116,7 +116,7 @@ func (s *Store) AppendDecision(ctx context.Context, d Decision) error {
 			return err
 		}
 		b := rollupBumps{}
-		b.add(RollupDecision, decisionDay, [4]string{d.Flow, d.Step, d.Decision, decisionReasonKey(d.Step, d.Decision, d.Reason)},
+		b.add(RollupDecision, decisionDay, [4]string{d.Flow, d.Step, d.Decision, decisionReasonKey(d.Step, d.Decision, reasonKey(d.Reason))},
 			1, int64(d.Amount), d.ChannelID)
 		if d.WorkflowID != "" {
 			var earlier bool

@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -82,6 +84,30 @@ func decisionReasonKey(step, decision, reason string) string {
 	}
 	return ""
 }
+
+// reasonKey is a decision reason as the rollups group it: the text before
+// its first ": " (what follows is an error's or a value's detail), digits
+// as '#', any word holding '@' (an address) as '…', at most 120 bytes; the
+// decision log keeps the whole reason.
+func reasonKey(reason string) string {
+	head, _, _ := strings.Cut(reason, ": ")
+	words := strings.Fields(head)
+	for i, w := range words {
+		if strings.Contains(w, "@") {
+			words[i] = "…"
+			continue
+		}
+		words[i] = digitRuns.ReplaceAllString(w, "#")
+	}
+	key := strings.Join(words, " ")
+	if len(key) > 120 {
+		key = strings.ToValidUTF8(key[:120], "")
+	}
+	return key
+}
+
+// digitRuns matches the numbers reasonKey blanks.
+var digitRuns = regexp.MustCompile(`[0-9]+`)
 
 // rollupDay is the day key of t: its UTC date, or ” for the zero time.
 func rollupDay(t time.Time) string {

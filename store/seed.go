@@ -275,10 +275,11 @@ func (g seedGen) decisionsSQL(st string, period int, email func(string) string, 
 		FROM ` + g.series(sp.Decisions, "x")
 	// dec is the decision, named for reason and amount.
 	mid := `SELECT d.*, ` + decision + ` AS dec FROM (` + inner + `) d`
+	// Its reasons are reason keys already (no number, no ": ").
 	return `INSERT INTO decisions (dedupe_key, store_hash, customer_key, email, workflow_id, flow, step, decision, reason,
-		details, at, channel_id, amount)
+		reason_key, details, at, channel_id, amount)
 		SELECT 'seed:' || ` + st + ` || ':' || ` + g.str("d.i") + `, ` + st + `, 'c:' || ` + g.str("d.cust") + `, ` + email("d.cust") + `,
-			` + flow + ` || '/' || ` + st + ` || '/' || ` + g.str("d.w") + `, ` + flow + `, ` + step + `, dec, ` + reason + `,
+			` + flow + ` || '/' || ` + st + ` || '/' || ` + g.str("d.w") + `, ` + flow + `, ` + step + `, dec, ` + reason + `, ` + reason + `,
 			'{}', d.at, 1 + d.w % 2, ` + amount + `
 		FROM (` + mid + `) d`
 }

@@ -6,7 +6,14 @@
 -- The SQLite twin (../sqlite/00008_early_message_events.sql) must keep the
 -- same tables and constraints.
 
+-- A decision's reason_key is its reason as the rollups group it (cut at
+-- its first ": ", numbers and addresses blanked: see store.reasonKey), so
+-- reasons that carry an error text, an id or an address do not make a
+-- rollup row each. Rows written before keep their reason as it was.
+
 -- +goose Up
+ALTER TABLE decisions ADD COLUMN reason_key TEXT NOT NULL DEFAULT '';
+UPDATE decisions SET reason_key = reason;
 CREATE TABLE message_events_early (
     provider_message_id TEXT        NOT NULL,
     event               TEXT        NOT NULL,
@@ -17,3 +24,4 @@ CREATE INDEX message_events_early_at_idx ON message_events_early (at);
 
 -- +goose Down
 DROP TABLE message_events_early;
+ALTER TABLE decisions DROP COLUMN reason_key;
