@@ -87,8 +87,9 @@ func decisionReasonKey(step, decision, reason string) string {
 
 // reasonKey is a decision reason as the rollups group it: the text before
 // its first ": " (what follows is an error's or a value's detail), digits
-// as '#', any word holding '@' (an address) as '…', at most 120 bytes; the
-// decision log keeps the whole reason.
+// as '#', any word holding '@' (an address) as '…', at most 120 bytes,
+// never empty for a reason that is not; the decision log keeps the whole
+// reason.
 func reasonKey(reason string) string {
 	head, _, _ := strings.Cut(reason, ": ")
 	words := strings.Fields(head)
@@ -102,6 +103,9 @@ func reasonKey(reason string) string {
 	key := strings.Join(words, " ")
 	if len(key) > 120 {
 		key = strings.ToValidUTF8(key[:120], "")
+	}
+	if key == "" && reason != "" {
+		key = "…" // a reason that is all detail; never "" (rows before migration 00008 have "")
 	}
 	return key
 }

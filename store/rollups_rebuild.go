@@ -53,7 +53,8 @@ func (s *Store) rollupSources() []string {
 		// (a holdout conversion counts on its cart's assignment day: see holdoutCohortDay)
 		`SELECT d.channel_id, 'decision' AS kind, ` + s.dayExpr("COALESCE(a.at, d.at)") + ` AS day, d.flow AS k1, d.step AS k2,
 			d.decision AS k3,
-			CASE WHEN d.decision IN (` + reasonKinds + `) OR d.step = 'holdout' THEN d.reason_key ELSE '' END AS k4,
+			CASE WHEN d.decision IN (` + reasonKinds + `) OR d.step = 'holdout' THEN
+				CASE WHEN d.reason_key <> '' THEN d.reason_key ELSE d.reason END ELSE '' END AS k4,
 			COUNT(*) AS n, SUM(d.amount) AS amount
 		FROM decisions d LEFT JOIN (SELECT store_hash, workflow_id, MIN(at) AS at FROM decisions
 				WHERE step = 'holdout' AND decision = 'assigned' GROUP BY store_hash, workflow_id) a

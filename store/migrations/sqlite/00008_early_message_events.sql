@@ -5,11 +5,11 @@
 -- A decision's reason_key is its reason as the rollups group it (cut at
 -- its first ": ", numbers and addresses blanked: see store.reasonKey), so
 -- reasons that carry an error text, an id or an address do not make a
--- rollup row each. Rows written before keep their reason as it was.
+-- rollup row each. Rows written before have none (no rewrite of a large
+-- table): the rollups group them by their reason as it was.
 
 -- +goose Up
 ALTER TABLE decisions ADD COLUMN reason_key TEXT NOT NULL DEFAULT '';
-UPDATE decisions SET reason_key = reason;
 CREATE TABLE message_events_early (
     provider_message_id TEXT    NOT NULL,
     event               TEXT    NOT NULL,
