@@ -172,6 +172,8 @@ async function loyalty(ctx) {
   const l = await get(storePath(ctx.store, '/analytics/loyalty'), q(ctx));
   return [
     h('h1', {}, 'Loyalty'),
+    // The ledger keeps each entry's channel; accounts are the store's.
+    ctx.channel ? h('p', {}, 'Points issued and redeemed are this channel\'s; members, tiers and outstanding points are the whole store\'s.') : null,
     cards(
       stat('Members', fmtInt(l.members), 'loyalty-members'),
       figure('Points issued', l.points_issued, 'count', 'loyalty-points_issued'),
