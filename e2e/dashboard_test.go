@@ -478,12 +478,70 @@ func (b *browser) timelineRows() [][4]string {
 	return rows
 }
 
+// shot saves a screenshot of the whole page, after checking that the page
+// as shown is accessible (checkAccessible).
 func (b *browser) shot(name string) {
 	b.t.Helper()
+	b.checkAccessible(name)
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	b.save(name, buf, err)
+}
+
+// accessibilityProblems lists, as JSON, what the page shown breaks: a form
+// control without an accessible name (label, aria-label, aria-labelledby;
+// a button's text), a link or button the keyboard cannot reach, and text
+// whose contrast with its background is under WCAG AA (4.5:1; 3:1 for large
+// text). Charts draw on a canvas and are left out; their legends are text.
+const accessibilityProblems = `(() => {
+  const out = [];
+  const visible = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const named = el => (el.getAttribute('aria-label') || '').trim() || el.getAttribute('aria-labelledby') ||
+    (el.id && document.querySelector('label[for="' + CSS.escape(el.id) + '"]')) || el.closest('label') ||
+    (el.tagName === 'BUTTON' && el.textContent.trim());
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea, button')) {
+    if (visible(el) && !named(el)) out.push('no accessible name: ' + el.outerHTML.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll('a[href], button, input, select')) {
+    if (visible(el) && el.tabIndex < 0) out.push('not reachable by keyboard: ' + el.outerHTML.slice(0, 80));
+  }
+  const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0)) return c;
+    }
+    return [255, 255, 255];
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('svg, canvas') || !visible(el)) continue;
+    const text = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!text) continue;
+    const st = getComputedStyle(el);
+    const fg = rgb(st.color), bg = background(el);
+    const [a, b2] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b2 + 0.05);
+    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
+    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < need) out.push('contrast ' + ratio.toFixed(2) + ' < ' + need + ': "' + el.textContent.trim().slice(0, 40) + '"');
+  }
+  return JSON.stringify([...new Set(out)]);
+})()`
+
+// checkAccessible fails the test on the accessibility problems of the page
+// shown (accessibilityProblems).
+func (b *browser) checkAccessible(what string) {
+	b.t.Helper()
+	var problems []string
+	if err := json.Unmarshal([]byte(b.eval(accessibilityProblems)), &problems); err != nil {
+		b.t.Fatalf("%s: accessibility check: %v", what, err)
+	}
+	if len(problems) > 0 {
+		b.t.Errorf("%s: accessibility:\n%s", what, strings.Join(problems, "\n"))
+	}
 }
 
 func (b *browser) shotViewport(name string) {
