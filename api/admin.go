@@ -57,6 +57,21 @@ func storeParam(c *gin.Context, stores []string) (string, bool) {
 	return s, true
 }
 
+// customerParam reads the {customer} of an admin path: a BigCommerce
+// customer id, or else an email address (lower-cased). Anything else is
+// answered 400 bad_customer and ok is false.
+func customerParam(c *gin.Context) (id int64, email string, ok bool) {
+	customer := c.Param("customer")
+	if n, err := starter.ParseID("customer", customer); err == nil {
+		return n, "", true
+	}
+	if e, err := starter.ParseEmail("customer", customer); err == nil {
+		return 0, e, true
+	}
+	AbortError(c, http.StatusBadRequest, "bad_customer", "customer must be a customer id or an email address")
+	return 0, "", false
+}
+
 // decodeBody decodes body, one JSON object with no field v does not have and
 // nothing after it, into v. On failure it answers 400 bad_body, "body must
 // be " + shape + ": " and the problem, and returns false.
@@ -93,17 +108,15 @@ func MountTimeline(g *gin.RouterGroup, log DecisionLog, stores []string) {
 		if !knownStore(c, stores, c.Param("store")) {
 			return
 		}
-		customer := c.Param("customer")
-		var key, byEmail string
-		if id, err := starter.ParseID("customer", customer); err == nil {
-			key = "c:" + strconv.FormatInt(id, 10)
-		} else if email, err := starter.ParseEmail("customer", customer); err == nil {
-			// A guest's decisions are keyed by the email; a registered
-			// customer's carry it once the flow knew it.
-			key, byEmail = "e:"+email, email
-		} else {
-			AbortError(c, http.StatusBadRequest, "bad_customer", "customer must be a customer id or an email address")
+		id, byEmail, ok := customerParam(c)
+		if !ok {
 			return
+		}
+		// A guest's decisions are keyed by the email; a registered
+		// customer's carry it once the flow knew it.
+		key := "e:" + byEmail
+		if byEmail == "" {
+			key = "c:" + strconv.FormatInt(id, 10)
 		}
 		limit := 100
 		if v := c.Query("limit"); v != "" {

@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/bcflow/bcflow/analytics"
-	"github.com/bcflow/bcflow/starter"
 	"github.com/bcflow/bcflow/store"
 )
 
@@ -104,15 +103,8 @@ func customerProfile(c *gin.Context, opts CustomersOptions) {
 	if !ok {
 		return
 	}
-	var id int64
-	var email string
-	customer := c.Param("customer")
-	if n, err := starter.ParseID("customer", customer); err == nil {
-		id = n
-	} else if e, err := starter.ParseEmail("customer", customer); err == nil {
-		email = e
-	} else {
-		AbortError(c, http.StatusBadRequest, "bad_customer", "customer must be a customer id or an email address")
+	id, email, ok := customerParam(c)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
