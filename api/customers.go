@@ -153,5 +153,5 @@ func customerProfile(c *gin.Context, opts CustomersOptions) {
 // customerUnavailable answers a failure to read the store (503) and logs
 // it with the shopper's addresses masked.
 func customerUnavailable(c *gin.Context, logger *slog.Logger, storeHash string, err error, emails ...string) {
-	(&segmentsHandler{opts: SegmentsOptions{Logger: logger}}).unavailable(c, "read the customer", storeHash, err, emails...)
+	storeUnavailable(c, logger, "read the customer", storeHash, err, emails...)
 }

@@ -222,13 +222,19 @@ func (h *segmentsHandler) list(c *gin.Context) {
 // names what was being read. An email the error may quote is masked: no
 // personal data in logs.
 func (h *segmentsHandler) unavailable(c *gin.Context, what, storeHash string, err error, emails ...string) {
+	storeUnavailable(c, h.opts.Logger, what, storeHash, err, emails...)
+}
+
+// storeUnavailable logs that the store could not answer what (each of
+// emails masked in the error) and answers 503 unavailable.
+func storeUnavailable(c *gin.Context, logger *slog.Logger, what, storeHash string, err error, emails ...string) {
 	msg := err.Error()
 	for _, e := range emails {
 		if e != "" {
 			msg = strings.ReplaceAll(msg, e, "[email]")
 		}
 	}
-	h.opts.Logger.ErrorContext(c.Request.Context(), what, "store", storeHash, "error", msg)
+	logger.ErrorContext(c.Request.Context(), what, "store", storeHash, "error", msg)
 	AbortError(c, http.StatusServiceUnavailable, "unavailable", "could not "+what)
 }
 
